@@ -1,0 +1,3 @@
+"""ordersheet: order automation that lives inside an Excel order book."""
+
+__version__ = "0.1.0"

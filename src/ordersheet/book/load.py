@@ -1,0 +1,155 @@
+"""Turn the raw sheets an engine read into a typed `OrderBook` plus the layout needed to
+write results back, collecting every coercion problem as an Issue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domain import models as m
+from ..domain.issues import Issue, error
+from . import schema as s
+from .raw import RawSheet, a1, split_a1
+
+RECORD_OF = {
+    s.ORDERS.name: m.OrderLine, s.PRODUCTS.name: m.Product, s.INVENTORY.name: m.StockLevel,
+    s.CUSTOMERS.name: m.Customer, s.PRICE_RULES.name: m.PriceRule, s.TAX_RATES.name: m.TaxRate,
+    s.FX_RATES.name: m.FxRate, s.SHIPPING_RATES.name: m.ShippingRate,
+    s.PAYMENTS.name: m.Payment, s.RETURNS.name: m.ReturnLine,
+    s.RESERVATIONS.name: m.Reservation, s.SHIPMENTS.name: m.Shipment,
+    s.SHIPMENT_LINES.name: m.ShipmentLine, s.INVOICES.name: m.Invoice,
+    s.INVOICE_LINES.name: m.InvoiceLine,
+}
+FIELD_OF = {
+    s.ORDERS.name: "orders", s.PRODUCTS.name: "products", s.INVENTORY.name: "inventory",
+    s.CUSTOMERS.name: "customers", s.PRICE_RULES.name: "price_rules",
+    s.TAX_RATES.name: "tax_rates", s.FX_RATES.name: "fx_rates",
+    s.SHIPPING_RATES.name: "shipping_rates", s.PAYMENTS.name: "payments",
+    s.RETURNS.name: "returns", s.RESERVATIONS.name: "reservations",
+    s.SHIPMENTS.name: "shipments", s.SHIPMENT_LINES.name: "shipment_lines",
+    s.INVOICES.name: "invoices", s.INVOICE_LINES.name: "invoice_lines",
+}
+READ_SPECS = s.INPUT_SHEETS + (s.RESERVATIONS, s.SHIPMENTS, s.SHIPMENT_LINES, s.INVOICES,
+                               s.INVOICE_LINES)
+EXTRA_COLS = {s.ORDERS.name: s.ORDER_TOOL_COLUMNS, s.INVENTORY.name: s.INVENTORY_TOOL_COLUMNS}
+
+
+@dataclass
+class Loaded:
+    book: m.OrderBook
+    issues: list[Issue]
+    layouts: dict[str, s.SheetLayout] = field(default_factory=dict)
+    sheet_names: dict[str, str] = field(default_factory=dict)
+    """contract name -> the name the sheet actually has in the workbook."""
+    bad_order_rows: set[int] = field(default_factory=set)
+    """Excel rows of Orders whose cells failed coercion."""
+    settings_cells: dict[str, tuple[int, int]] = field(default_factory=dict)
+    raw_orders: RawSheet | None = None
+    ledger_rows: int = 0
+    audit_rows: int = 0
+    settings_raw: RawSheet | None = None
+    old_marks: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    """Cells ordersheet highlighted on an earlier run (from its hidden state sheet)."""
+
+
+def find_sheet(raws: dict[str, RawSheet], name: str) -> RawSheet | None:
+    if name in raws:
+        return raws[name]
+    want = s.norm(name)
+    for k, v in raws.items():
+        if s.norm(k) == want:
+            return v
+    return None
+
+
+def load(raws: dict[str, RawSheet]) -> Loaded:
+    """Read every contract sheet that exists. Never raises on user data."""
+    issues: list[Issue] = []
+    data: dict[str, Any] = {}
+    layouts: dict[str, s.SheetLayout] = {}
+    names: dict[str, str] = {}
+    present: set[str] = set()
+    bad_order_rows: set[int] = set()
+    for spec in READ_SPECS:
+        raw = find_sheet(raws, spec.name)
+        if raw is None:
+            continue
+        names[spec.name] = raw.name
+        present.add(spec.name)
+        parsed = s.parse_sheet(raw, spec, EXTRA_COLS.get(spec.name, ()))
+        issues.extend(parsed.issues)
+        layouts[spec.name] = parsed.layout
+        model = RECORD_OF[spec.name]
+        if spec is s.ORDERS:
+            bad_order_rows = {parsed.layout.excel_row(i) for i in parsed.bad_rows}
+            if not parsed.usable:
+                bad_order_rows = {parsed.layout.excel_row(i) for i in range(len(raw.rows))}
+            recs = []
+            for r in parsed.records:
+                r.pop("_i")
+                r["status_in"] = r.pop("status", "") or ""
+                for extra in s.ORDER_TOOL_COLUMNS[1:]:
+                    r.pop(extra.field, None)
+                recs.append(model.model_construct(**r))
+            data[FIELD_OF[spec.name]] = tuple(recs)
+            continue
+        good = []
+        for r in parsed.records:
+            i = r.pop("_i")
+            for extra in EXTRA_COLS.get(spec.name, ()):
+                r.pop(extra.field, None)
+            if i in parsed.bad_rows:
+                continue  # the issue says why; master rows with bad cells are not used
+            good.append(model.model_construct(**r))
+        data[FIELD_OF[spec.name]] = tuple(good)
+    settings_raw = find_sheet(raws, s.SETTINGS_SHEET)
+    settings, s_issues, where = s.parse_settings(settings_raw)
+    issues.extend(s_issues)
+    if settings_raw is not None:
+        present.add(s.SETTINGS_SHEET)
+        names[s.SETTINGS_SHEET] = settings_raw.name
+    for extra_name in ("Stock Ledger", "Audit Log"):
+        raw = find_sheet(raws, extra_name)
+        if raw is not None:
+            present.add(extra_name)
+            names[extra_name] = raw.name
+    # Inventory without a Warehouse column: one warehouse MAIN (CONTRACT §3).
+    if "inventory" in data:
+        data["inventory"] = tuple(
+            x if x.warehouse else x.model_copy(update={"warehouse": "MAIN"})
+            for x in data["inventory"])
+    book = m.OrderBook(**data, settings=settings, present=frozenset(present))
+    loaded = Loaded(book, issues, layouts, names, bad_order_rows, where,
+                    find_sheet(raws, s.ORDERS.name))
+    for extra_name, attr in (("Stock Ledger", "ledger_rows"), ("Audit Log", "audit_rows")):
+        raw = find_sheet(raws, extra_name)
+        if raw is not None:
+            setattr(loaded, attr, len(raw.rows))
+    loaded.settings_raw = settings_raw
+    state = raws.get(STATE_SHEET)
+    if state is not None:
+        for r in state.rows:
+            if len(r) >= 2 and isinstance(r[0], str) and isinstance(r[1], str) and r[1]:
+                try:
+                    loaded.old_marks.setdefault(r[0], set()).add(split_a1(r[1]))
+                except ValueError:
+                    continue
+    return loaded
+
+
+STATE_SHEET = "_ordersheet"
+CONTRACT_SHEETS = tuple(spec.name for spec in READ_SPECS) + (
+    s.SETTINGS_SHEET, "Stock Ledger", "Audit Log", STATE_SHEET)
+
+
+def sheets_to_read(names: list[str]) -> list[str]:
+    """The workbook's own names of the sheets ordersheet reads (each read once)."""
+    wanted = {s.norm(n) for n in CONTRACT_SHEETS}
+    return [n for n in names if s.norm(n) in wanted]
+
+
+def missing_orders_issue() -> Issue:
+    return error("missing_column", "Orders", "A1", "the workbook has no Orders sheet")
+
+
+__all__ = ["Loaded", "load", "find_sheet", "a1"]

@@ -1,0 +1,227 @@
+"""Reference workbook engine on openpyxl: simple and obviously right, used by tests as an
+oracle and as the fallback where the package-level engine cannot run. It re-saves the
+whole file, so it may drop parts openpyxl does not understand (charts, extensions): the
+CLI uses `book.xlsx` for in-place edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from . import plan as p
+from .port import WorkbookError
+from .raw import CellError, RawSheet, block_from_grid, split_a1
+
+NOTE_PREFIX = "ordersheet: "
+engine_name = "openpyxl"
+
+
+def _cell_value(v: Any) -> Any:
+    if isinstance(v, str) and v.startswith("#") and v.rstrip("!?0/") in (
+            "#N/A", "#REF", "#VALUE", "#DIV", "#NAME", "#NUM", "#NULL", "#SPILL", "#CALC"):
+        return CellError(v)
+    if isinstance(v, dt.time):
+        return str(v)
+    return v
+
+
+def _out(v: Any) -> Any:
+    # openpyxl writes Decimal exactly as its text; Excel stores doubles, so this is the
+    # one place a money value becomes binary, on its way out of the program.
+    return v
+
+
+class OpenpyxlBook:
+    def __init__(self, path: str | Path | None = None, wb: Workbook | None = None):
+        self.path = Path(path) if path else None
+        if wb is not None:
+            self.wb = wb
+            self.values_wb = wb
+            return
+        try:
+            self.wb = load_workbook(self.path, keep_vba=str(self.path).endswith(".xlsm"))
+            self.values_wb = load_workbook(self.path, data_only=True)
+        except FileNotFoundError:
+            raise WorkbookError(f"{self.path}: no such file")
+        except Exception as e:  # any unreadable file is a clear refusal, not a traceback
+            raise WorkbookError(f"{self.path}: cannot read this workbook ({type(e).__name__})")
+
+    def sheet_names(self) -> list[str]:
+        return list(self.wb.sheetnames)
+
+    def read(self, names: list[str] | None = None) -> dict[str, RawSheet]:
+        out = {}
+        for ws in self.values_wb.worksheets:
+            if names is not None and ws.title not in names:
+                continue
+            tables = list(self.wb[ws.title].tables.values())
+            if tables:
+                t = tables[0]
+                (r1, c1), (r2, c2) = (split_a1(x) for x in t.ref.split(":"))
+                grid = [[_cell_value(ws.cell(r, c).value) for c in range(c1, c2 + 1)]
+                        for r in range(r1, r2 + 1)]
+                raw = block_from_grid(ws.title, grid, r1, c1, t.displayName)
+                raw.last_col = max(raw.last_col, ws.max_column)
+            else:
+                grid = [[_cell_value(c.value) for c in row]
+                        for row in ws.iter_rows(min_row=1, max_row=ws.max_row,
+                                                max_col=ws.max_column)]
+                raw = block_from_grid(ws.title, grid)
+                raw.last_col = max(raw.last_col, ws.max_column)
+            out[ws.title] = raw
+        return out
+
+    # ---- writing ------------------------------------------------------------------------
+
+    def _put(self, ws, row: int, col: int, value: Any, fmt: p.Fmt = None) -> None:
+        c = ws.cell(row=row, column=col)
+        v = _out(value)
+        if isinstance(v, str):
+            c.value = v
+            c.data_type = "s"  # text, never a formula
+        else:
+            c.value = v
+        if fmt and value is not None and fmt in p.NUMBER_FORMATS:
+            c.number_format = p.NUMBER_FORMATS[fmt]
+
+    def _sheet(self, name: str, after: str | None = None):
+        if name in self.wb.sheetnames:
+            return self.wb[name]
+        idx = None
+        if after and after in self.wb.sheetnames:
+            idx = self.wb.sheetnames.index(after) + 1
+        return self.wb.create_sheet(name, idx)
+
+    def apply(self, plan: p.WritePlan) -> None:
+        for op in plan.ops:
+            getattr(self, "_op_" + type(op).__name__)(op)
+        if plan.activate and plan.activate in self.wb.sheetnames:
+            self.wb.active = self.wb.sheetnames.index(plan.activate)
+            for ws in self.wb.worksheets:
+                ws.sheet_view.tabSelected = ws.title == plan.activate
+
+    def _op_ReplaceSheet(self, op: p.ReplaceSheet) -> None:
+        if op.name in self.wb.sheetnames:
+            ws = self.wb[op.name]
+            for t in list(ws.tables):
+                del ws.tables[t]
+            ws.delete_rows(1, ws.max_row)
+        else:
+            ws = self._sheet(op.name, op.after)
+        self._table(ws, op.header, op.rows, op.formats, op.table_name, 0)
+        for j, w in enumerate(op.widths, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = w
+        ws.sheet_state = "hidden" if op.hidden else "visible"
+
+    def _table(self, ws, header, rows, formats, table_name, start_row_offset):
+        bold = Font(bold=True)
+        for j, h in enumerate(header, start=1):
+            self._put(ws, 1, j, h)
+            ws.cell(1, j).font = bold
+        for i, r in enumerate(rows, start=2 + start_row_offset):
+            for j, v in enumerate(r, start=1):
+                self._put(ws, i, j, v, formats[j - 1] if j - 1 < len(formats) else None)
+        n = 1 + start_row_offset + len(rows)
+        if table_name:
+            ref = f"A1:{get_column_letter(len(header))}{max(n, 2)}"
+            t = Table(displayName=table_name, ref=ref)
+            t.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+            for existing in list(ws.tables):
+                del ws.tables[existing]
+            ws.add_table(t)
+        ws.freeze_panes = "A2"
+
+    def _op_AppendRows(self, op: p.AppendRows) -> None:
+        new = op.name not in self.wb.sheetnames
+        ws = self._sheet(op.name)
+        if new:
+            self._table(ws, op.header, op.rows, op.formats, op.table_name, 0)
+            return
+        start = 2 + op.existing_rows
+        for i, r in enumerate(op.rows, start=start):
+            for j, v in enumerate(r, start=1):
+                self._put(ws, i, j, v, op.formats[j - 1] if j - 1 < len(op.formats) else None)
+        for t in ws.tables.values():
+            a, b = t.ref.split(":")
+            last_row = start + len(op.rows) - 1
+            br, bc = split_a1(b)
+            t.ref = f"{a}:{get_column_letter(bc)}{max(br, last_row)}"
+
+    def _op_UpdateColumns(self, op: p.UpdateColumns) -> None:
+        ws = self.wb[op.sheet]
+        for col, header, values, fmt in op.columns:
+            if ws.cell(op.header_row, col).value in (None, ""):
+                self._put(ws, op.header_row, col, header)
+            for i, v in enumerate(values, start=op.header_row + 1):
+                self._put(ws, i, col, v, fmt)
+        if op.table and op.table in ws.tables:
+            t = ws.tables[op.table]
+            a, b = t.ref.split(":")
+            br, bc = split_a1(b)
+            _, ac = split_a1(a)
+            right = max([bc] + [c for c, *_ in op.columns])
+            if right > bc and all(c <= right for c, *_ in op.columns):
+                t.ref = f"{a}:{get_column_letter(right)}{br}"
+                t.tableColumns = []
+                t._initialise_columns()
+                for j, tc in enumerate(t.tableColumns):
+                    tc.name = str(ws.cell(op.header_row, ac + j).value or f"Column{j + 1}")
+
+    def _op_SetCells(self, op: p.SetCells) -> None:
+        ws = self.wb[op.sheet]
+        for (r, c), v in op.cells.items():
+            self._put(ws, r, c, v)
+
+    def _op_MarkCells(self, op: p.MarkCells) -> None:
+        if op.sheet not in self.wb.sheetnames:
+            return
+        ws = self.wb[op.sheet]
+        ours = {k.upper() for k in p.MARK_COLORS.values()}
+        for rc in op.clear - set(op.marks):
+            c = ws.cell(*rc)
+            rgb = (c.fill.fgColor.rgb or "") if c.fill and c.fill.fill_type else ""
+            if isinstance(rgb, str) and rgb[-6:].upper() in ours:
+                c.fill = PatternFill(fill_type=None)
+            if c.comment is not None and c.comment.text.startswith(NOTE_PREFIX):
+                c.comment = None
+        for (r, col), (severity, note) in op.marks.items():
+            c = ws.cell(r, col)
+            color = p.MARK_COLORS.get(severity, p.MARK_COLORS["Warning"])
+            c.fill = PatternFill(fill_type="solid", fgColor="FF" + color, bgColor="FF" + color)
+            if c.comment is None or c.comment.text.startswith(NOTE_PREFIX):
+                c.comment = Comment(NOTE_PREFIX + note, "ordersheet", width=300, height=120)
+
+    def save(self, dest: str | Path | None = None) -> None:
+        target = Path(dest) if dest else self.path
+        if target is None:
+            raise WorkbookError("no file to save to")
+        _atomic_save(target, self.wb.save, backup=dest is None)
+
+
+def _atomic_save(target: Path, write, backup: bool) -> None:
+    """Write to a temp file beside `target`, fsync, then rename over it."""
+    import os
+    import shutil
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=".~" + target.name, suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        if backup and target.exists():
+            shutil.copy2(target, str(target) + ".bak")
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

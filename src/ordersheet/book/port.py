@@ -1,0 +1,24 @@
+"""The small interface every workbook engine implements (xlwings' engine idea: one thin
+front, interchangeable engines chosen at the edge)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from .plan import WritePlan
+from .raw import RawSheet
+
+
+class WorkbookPort(Protocol):
+    def sheet_names(self) -> list[str]:
+        """Sheet names in workbook order."""
+
+    def read(self, names: list[str] | None = None) -> dict[str, RawSheet]:
+        """Read the data block of each named sheet (all sheets when None), each sheet once."""
+
+    def apply(self, plan: WritePlan) -> None:
+        """Apply every operation of the plan, one block write per operation."""
+
+
+class WorkbookError(Exception):
+    """The workbook cannot be read or written safely (CLI exit 2)."""

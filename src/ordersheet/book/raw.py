@@ -1,0 +1,100 @@
+"""What every engine hands to `schema`: plain cell values of one sheet, with position.
+
+Engines convert their library's cells to these Python values only: None (empty), str,
+bool, int, float, `datetime.date`/`datetime.datetime`, or `CellError` for `#N/A`-style
+error cells. Nothing else crosses this line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CellError:
+    """An Excel error value such as `#N/A` or `#REF!`."""
+
+    text: str = "#N/A"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class RawSheet:
+    """The data block of one sheet: its Excel Table if it has one, else the block under the
+    first non-empty row. `header_row` and `first_col` are 1-based Excel positions;
+    `rows[i]` is Excel row `header_row + 1 + i`."""
+
+    name: str
+    header_row: int
+    first_col: int
+    header: list[Any]
+    rows: list[list[Any]]
+    table: str | None = None
+    last_col: int = 0
+    """Rightmost used column of the whole sheet (1-based), for placing new columns."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def col_letter(col: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def a1(row: int, col: int) -> str:
+    return f"{col_letter(col)}{row}"
+
+
+def split_a1(ref: str) -> tuple[int, int]:
+    """`E7` -> (7, 5)."""
+    ref = ref.replace("$", "")
+    letters = "".join(c for c in ref if c.isalpha())
+    digits = "".join(c for c in ref if c.isdigit())
+    return int(digits), col_index(letters)
+
+
+def block_from_grid(name: str, grid: list[list[Any]], origin_row: int = 1,
+                    origin_col: int = 1, table: str | None = None) -> RawSheet:
+    """Find the header (first non-empty row) and the data rows under it in a grid whose
+    top-left cell is (origin_row, origin_col). Trailing empty rows and columns are cut."""
+
+    def empty(v: Any) -> bool:
+        return v is None or (isinstance(v, str) and v.strip() == "")
+
+    last_col = origin_col - 1
+    for r in grid:
+        for j in range(len(r) - 1, -1, -1):
+            if not empty(r[j]):
+                last_col = max(last_col, origin_col + j)
+                break
+    h = 0
+    while h < len(grid) and all(empty(v) for v in grid[h]):
+        h += 1
+    if h == len(grid):
+        return RawSheet(name, origin_row, origin_col, [], [], table, last_col)
+    header_cells = list(grid[h])
+    first = 0
+    while first < len(header_cells) and empty(header_cells[first]):
+        first += 1
+    end = len(header_cells)
+    while end > first and empty(header_cells[end - 1]):
+        end -= 1
+    rows = [list(r[first:end]) + [None] * max(0, end - first - len(r[first:end]))
+            for r in grid[h + 1:]]
+    while rows and all(empty(v) for v in rows[-1]):
+        rows.pop()
+    return RawSheet(name, origin_row + h, origin_col + first, header_cells[first:end], rows,
+                    table, last_col)

@@ -1,0 +1,273 @@
+"""The `ordersheet` command: the same operations as the Excel buttons, on an .xlsx file.
+
+Thin by design: parse arguments, open the book through an engine, `app.execute`, save
+atomically, print a summary. Exit codes (CONTRACT §1): 0 ran without error-severity
+issues, 1 ran and found errors (the book is still written), 2 nothing written.
+"""
+
+import datetime as dt
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__, app
+from .book.port import WorkbookError
+from .domain.pipeline import RunResult
+
+cli = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Order automation for an Excel order book.")
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+TodayOpt = typer.Option(None, "--today", help="As-of date YYYY-MM-DD (default: today).")
+OutputOpt = typer.Option(None, "--output", "-o", help="Write a copy here instead of editing BOOK.")
+JsonOpt = typer.Option(False, "--json", help="Print the issues as JSON.")
+
+
+class Exit2(Exception):
+    """Nothing was written: usage error, unreadable or locked workbook."""
+
+
+def _today(value: Optional[str]) -> dt.date:
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Exit2(f"--today: '{value}' is not a date (use YYYY-MM-DD)")
+
+
+def open_book(path: Path):
+    """The package-level engine when available (keeps every part of the file), else the
+    openpyxl reference engine."""
+    if not path.exists():
+        raise WorkbookError(f"{path}: no such file")
+    if os.environ.get("ORDERSHEET_ENGINE") == "openpyxl":
+        from .book.openpyxl_engine import OpenpyxlBook
+
+        return OpenpyxlBook(path)
+    try:
+        from .book.xlsx import XlsxBook
+    except ImportError:  # pragma: no cover - the package engine ships with ordersheet
+        from .book.openpyxl_engine import OpenpyxlBook
+
+        return OpenpyxlBook(path)
+    return XlsxBook(path)
+
+
+def _lock(path: Path):
+    try:
+        from .book.safety import book_lock
+    except ImportError:  # pragma: no cover
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return book_lock(path, timeout=float(os.environ.get("ORDERSHEET_LOCK_TIMEOUT", "30")))
+
+
+def _user() -> str:
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except Exception:
+        return ""
+
+
+def run_operation(book: Path, operation: str, today: Optional[str], output: Optional[Path],
+                  as_json: bool, dispatch: bool = False,
+                  dispatch_ids: Optional[list[str]] = None, quiet: bool = False) -> "tuple[int, RunResult]":
+    as_of = _today(today)
+    now = dt.datetime.combine(as_of, dt.datetime.now().time().replace(microsecond=0))
+    with _lock(book):
+        port = open_book(book)
+        outcome = app.execute(port, operation, today=as_of, now=now, user=_user(),
+                              dispatch=dispatch, dispatch_ids=dispatch_ids)
+        port.save(output)
+    result = outcome.result
+    if as_json:
+        print(json.dumps([i.model_dump(mode="json") for i in result.issues], indent=1))
+    elif not quiet:
+        summarize(result, output or book)
+    return (1 if result.errors else 0), result
+
+
+def summarize(result: RunResult, where: Path) -> None:
+    counts = result.status_counts()
+    t = Table(title=f"ordersheet {result.operation}: {sum(counts.values())} order lines",
+              show_header=True, header_style="bold")
+    t.add_column("Status")
+    t.add_column("Lines", justify="right")
+    for status, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        t.add_row(status, str(n))
+    out.print(t)
+    if result.shortfalls:
+        out.print("[bold]Short of stock[/] (units backordered): " + ", ".join(
+            f"{sku} {n}" for sku, n in sorted(result.shortfalls.items(), key=lambda kv: -kv[1])[:10]))
+    if result.new_shipments:
+        out.print(f"Shipments planned: {len(result.new_shipments)} "
+                  f"({result.new_shipments[0]}..{result.new_shipments[-1]})")
+    if result.dispatched:
+        out.print(f"Shipments dispatched: {len(result.dispatched)}")
+    if result.new_invoices:
+        out.print(f"Invoices created: {len(result.new_invoices)} "
+                  f"({result.new_invoices[0]}..{result.new_invoices[-1]})")
+    if result.issues:
+        by_code = Counter((i.severity.value, i.code) for i in result.issues)
+        out.print("Issues: " + ", ".join(f"{code} {n}" + (" (warning)" if sev == "Warning" else "")
+                                         for (sev, code), n in by_code.most_common()))
+        for i in result.issues[:10]:
+            style = "red" if i.is_error else "yellow"
+            out.print(f"  [{style}]{i}[/]", markup=True, soft_wrap=True)
+        if len(result.issues) > 10:
+            out.print(f"  ... and {len(result.issues) - 10} more on the Issues sheet")
+    out.print(f"Written: {where}")
+
+
+def _guard(fn):
+    """Every refusal is one line on stderr and exit 2; never a traceback."""
+
+    def wrapper(*a, **kw):
+        try:
+            code = fn(*a, **kw)
+        except (WorkbookError, Exit2) as e:
+            err.print(f"ordersheet: {e}")
+            raise typer.Exit(2)
+        raise typer.Exit(code or 0)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__signature__ = __import__("inspect").signature(fn)  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _op_command(name: str, operation: str, help_text: str):
+    @_guard
+    def command(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
+                today: Optional[str] = TodayOpt, output: Optional[Path] = OutputOpt,
+                as_json: bool = JsonOpt) -> int:
+        return run_operation(book, operation, today, output, as_json)[0]
+
+    command.__doc__ = help_text
+    cli.command(name, help=help_text)(command)
+
+
+_op_command("validate", "validate", "Check orders and master data; list every problem.")
+_op_command("price", "price", "Validate, then price order lines and check credit.")
+_op_command("reserve", "reserve", "Validate, price, then reserve stock.")
+_op_command("ship", "ship", "... then plan shipments, pick list and packing slips.")
+_op_command("invoice", "invoice", "... then invoice shipments marked Shipped.")
+
+
+@cli.command("run")
+@_guard
+def run_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
+            dispatch: bool = typer.Option(False, "--dispatch",
+                                          help="Also dispatch every Ready shipment."),
+            today: Optional[str] = TodayOpt, output: Optional[Path] = OutputOpt,
+            as_json: bool = JsonOpt) -> int:
+    """Everything in order: validate, price, reserve, ship, (dispatch), invoice."""
+    return run_operation(book, "run", today, output, as_json, dispatch=dispatch)[0]
+
+
+@cli.command("dispatch")
+@_guard
+def dispatch_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
+                 shipment: Optional[List[str]] = typer.Option(
+                     None, "--shipment", help="Dispatch only this shipment (repeatable)."),
+                 today: Optional[str] = TodayOpt, output: Optional[Path] = OutputOpt,
+                 as_json: bool = JsonOpt) -> int:
+    """Confirm dispatch of Ready shipments (all, or the ones named) and invoice them."""
+    return run_operation(book, "dispatch", today, output, as_json, dispatch=True,
+                         dispatch_ids=shipment or None)[0]
+
+
+@cli.command("new")
+@_guard
+def new_cmd(book: Path = typer.Argument(..., help="Where to create the order book."),
+            sample: bool = typer.Option(False, "--sample", help="Fill it with sample data."),
+            today: Optional[str] = TodayOpt) -> int:
+    """Create an order book from the template."""
+    from .book.templates import build_order_book
+
+    if book.exists():
+        raise Exit2(f"{book} already exists; choose another name")
+    book.parent.mkdir(parents=True, exist_ok=True)
+    build_order_book(book, sample=sample, today=_today(today))
+    out.print(f"Created {book}")
+    return 0
+
+
+@cli.command("demo")
+@_guard
+def demo_cmd(directory: Path = typer.Argument(Path("ordersheet-demo"),
+                                              help="Folder for the sample book and PDFs."),
+             today: Optional[str] = TodayOpt) -> int:
+    """Build a sample order book and process it end to end."""
+    from .book.templates import build_order_book
+
+    directory.mkdir(parents=True, exist_ok=True)
+    book = directory / "order_book.xlsx"
+    as_of = _today(today)
+    for stale in (book, Path(str(book) + ".bak")):
+        if stale.exists():
+            stale.unlink()
+    build_order_book(book, sample=True, today=as_of)
+    out.print(f"Sample order book: {book}")
+    _, result = run_operation(book, "run", as_of.isoformat(), None, False, dispatch=True)
+    pdfs = _write_pdfs(book, result, directory / "pdf")
+    if pdfs:
+        out.print(f"PDFs: {len(pdfs)} in {directory / 'pdf'}")
+    out.print(f"Open {book} in Excel to see Orders, Issues, Reservations, Shipments, "
+              "Pick List and Invoices.")
+    return 0  # the sample's deliberate problems are the point of the demo
+
+
+def _write_pdfs(book: Path, result: RunResult, directory: Path) -> list[Path]:
+    try:
+        from . import documents
+    except ImportError:
+        return []
+    state = result.book
+    new = set(result.new_invoices)
+    if not new:
+        return []
+    customers = {c.customer_id: c for c in state.customers}
+    lines_by_inv: dict[str, list] = {}
+    for il in state.invoice_lines:
+        lines_by_inv.setdefault(il.invoice_no, []).append(il)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for inv in state.invoices:
+        if inv.invoice_no in new:
+            pdf = documents.invoice_pdf(inv, lines_by_inv.get(inv.invoice_no, []),
+                                        customers.get(inv.customer_id), state.settings)
+            target = directory / f"{inv.invoice_no}.pdf"
+            target.write_bytes(pdf)
+            written.append(target)
+    return written
+
+
+@cli.command("version")
+def version_cmd() -> None:
+    """Print the version."""
+    out.print(__version__)
+
+
+def main() -> None:
+    try:
+        cli()
+    except KeyboardInterrupt:  # pragma: no cover
+        err.print("ordersheet: interrupted; the workbook was not changed")
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,136 @@
+"""Credit control: customers on hold and credit limits (CONTRACT §4 "Credit").
+
+Owns the decision which priced orders may not go on to reservation: every order of an
+On Hold customer (`On Hold`), and the orders that would take a customer's exposure past
+its Credit Limit (`Credit Hold`). Exposure, in the customer's currency, is the balance of
+its open invoices plus what its orders would still invoice, counted oldest order first;
+orders already reserved or shipped before this run count first and are never newly held,
+so stock already promised is not snatched back by a later, smaller order.
+
+Both holds are warnings, not errors: the order is kept as it is and goes on once the hold
+is lifted or the limit allows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Sequence
+
+from . import money
+from .issues import Issue, warning
+from .models import OrderBook, OrderLine
+from .pricing import Key, LinePrice, convert
+
+ON_HOLD = "On Hold"
+CREDIT_HOLD = "Credit Hold"
+
+_CLOSED_INVOICES = {"paid", "credited"}
+
+
+def _sum_qty(rows) -> dict[Key, int]:
+    out: dict[Key, int] = defaultdict(int)
+    for r in rows:
+        if r.line is not None:
+            out[(r.order_id, r.line)] += r.quantity
+    return out
+
+
+def check_credit(lines: Sequence[OrderLine], prices: dict[Key, LinePrice],
+                 book: OrderBook) -> tuple[dict[str, str], list[Issue]]:
+    """Return {order_id: "On Hold" | "Credit Hold"} for held orders, and the issues.
+
+    `lines` are the priced, valid lines of the run; `prices` their prices."""
+    base = (book.settings.base_currency or "USD").upper()
+    mode = book.settings.rounding_mode
+    customers = {}
+    for c in book.customers:
+        customers.setdefault(c.customer_id, c)
+
+    orders: dict[str, list[OrderLine]] = defaultdict(list)
+    for ln in lines:
+        orders[ln.order_id].append(ln)
+    by_customer: dict[str, list[str]] = defaultdict(list)
+    for oid, lns in orders.items():
+        lns.sort(key=lambda ln: (ln.line, ln.row))
+        by_customer[lns[0].customer_id].append(oid)
+
+    posted = {s.shipment_id for s in book.shipments if s.posted_on is not None}
+    shipped = _sum_qty(sl for sl in book.shipment_lines if sl.shipment_id in posted)
+    invoiced = _sum_qty(book.invoice_lines)
+    touched = ({r.order_id for r in book.reservations}
+               | {sl.order_id for sl in book.shipment_lines})
+    open_balance: dict[str, list] = defaultdict(list)
+    for inv in book.invoices:
+        if (inv.status or "").strip().lower() not in _CLOSED_INVOICES:
+            open_balance[inv.customer_id].append(inv)
+
+    holds: dict[str, str] = {}
+    issues: list[Issue] = []
+
+    def first(oid: str) -> OrderLine:
+        return orders[oid][0]
+
+    def oldest(oid: str) -> tuple:
+        return (first(oid).order_date, oid)
+
+    for cid in sorted(by_customer):
+        cust = customers.get(cid)
+        if cust is None:
+            continue
+        oids = sorted(by_customer[cid], key=oldest)
+        if cust.on_hold:
+            for oid in oids:
+                # An order that has already left in full has nothing left to hold.
+                if all(shipped.get(ln.key, 0) >= ln.quantity for ln in orders[oid]):
+                    continue
+                holds[oid] = ON_HOLD
+                issues.append(warning(
+                    "customer_on_hold", "Orders", first(oid).cell("customer_id"),
+                    f"customer {cid} is On Hold (Customers row {cust.row}); order {oid} "
+                    "is not reserved or shipped until the hold is lifted", oid))
+            continue
+        if cust.credit_limit is None:
+            continue
+        ccy = (cust.currency or "").upper() or base
+        limit = cust.credit_limit
+        exposure = Decimal(0)
+        for inv in open_balance.get(cid, ()):
+            amount = inv.balance
+            if (inv.currency or base).upper() != ccy:
+                # An invoice in another currency counts at today's rate; without a rate
+                # its balance still counts as written rather than not at all.
+                amount = convert(amount, inv.currency, ccy, book)
+                amount = inv.balance if amount is None else amount
+            exposure += amount
+        invoices_open = exposure
+
+        def remaining(oid: str) -> Decimal:
+            total = Decimal(0)
+            for ln in orders[oid]:
+                p = prices.get(ln.key)
+                if p is None or ln.quantity <= 0:
+                    continue
+                left = max(ln.quantity - invoiced.get(ln.key, 0), 0)
+                total += p.total * left / ln.quantity
+            return total
+
+        committed = [oid for oid in oids if oid in touched]
+        rest = [oid for oid in oids if oid not in touched]
+        for oid in committed:
+            exposure += remaining(oid)
+        over = False
+        for oid in rest:
+            total = remaining(oid)
+            exposure += total
+            over = over or exposure > limit
+            if not over:
+                continue
+            holds[oid] = CREDIT_HOLD
+            show = lambda x: money.format_money(money.quantize(x, ccy, mode), ccy)  # noqa: E731
+            issues.append(warning(
+                "credit_limit_exceeded", "Orders", first(oid).cell("customer_id"),
+                f"order {oid} ({show(total)}) takes customer {cid}'s exposure to "
+                f"{show(exposure)}, over the credit limit {show(limit)} (open invoices "
+                f"{show(invoices_open)}); the order is on Credit Hold", oid))
+    return holds, issues

@@ -1,0 +1,291 @@
+"""Frozen records for every sheet of the order book and every record ordersheet keeps.
+
+Input records (Orders, Products, Inventory, Customers, Price Rules, Tax Rates, FX Rates,
+Shipping Rates, Payments, Returns, Settings) are built by `book.schema` from cells that
+already passed coercion, so the hot path uses `model_construct`; records the domain
+creates (reservations, shipments, invoices, ledger rows) are validated normally.
+
+Each input record remembers its Excel row and the sheet's column letters (`cols`, shared by
+all rows of a sheet), so any later rule can point an Issue at the exact cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+PRIORITIES = ("High", "Normal", "Low")
+
+
+class Record(BaseModel):
+    model_config = _FROZEN
+
+
+class SheetRow(Record):
+    """A record read from a sheet row: knows where its cells are."""
+
+    row: int = 0
+    """Excel row number (1-based); 0 for records that did not come from a sheet."""
+    cols: dict[str, str] = Field(default_factory=dict, repr=False)
+    """field name -> column letter, shared by every row of the sheet."""
+
+    def cell(self, field: str, fallback: str = "") -> str:
+        if not self.row:
+            return ""
+        letter = self.cols.get(field) or self.cols.get(fallback) or "A"
+        return f"{letter}{self.row}"
+
+
+class OrderLine(SheetRow):
+    order_id: str
+    line: int
+    order_date: dt.date
+    customer_id: str
+    sku: str
+    quantity: int
+    unit_price: Optional[Decimal] = None
+    requested_date: Optional[dt.date] = None
+    priority: str = "Normal"
+    warehouse: Optional[str] = None
+    ship_method: Optional[str] = None
+    notes: str = ""
+    status_in: str = ""
+    """What the Status cell said before this run (used for `Cancelled`)."""
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.order_id, self.line)
+
+
+class Product(SheetRow):
+    sku: str
+    description: str = ""
+    list_price: Decimal
+    weight: Decimal = Decimal(0)
+    tax_class: str = "standard"
+    active: bool = True
+
+
+class StockLevel(SheetRow):
+    sku: str
+    warehouse: str = "MAIN"
+    on_hand: int = 0
+    bin: str = ""
+    reorder_point: Optional[int] = None
+    reorder_qty: Optional[int] = None
+    lead_time_days: Optional[int] = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.sku, self.warehouse)
+
+
+class Customer(SheetRow):
+    customer_id: str
+    name: str = ""
+    email: str = ""
+    country: str = ""
+    currency: str = ""
+    """Blank means the base currency (resolved by the pipeline)."""
+    credit_limit: Optional[Decimal] = None
+    payment_terms_days: int = 30
+    discount: Optional[Decimal] = None
+    """Customer discount as a fraction (0.05 = 5 %)."""
+    tax_exempt: bool = False
+    on_hold: bool = False
+    ship_to: str = ""
+    bill_to: str = ""
+
+
+class PriceRule(SheetRow):
+    sku: Optional[str] = None
+    customer_id: Optional[str] = None
+    min_qty: int = 1
+    unit_price: Optional[Decimal] = None
+    discount: Optional[Decimal] = None
+    """Fraction (0.1 = 10 %)."""
+    currency: str = ""
+    valid_from: Optional[dt.date] = None
+    valid_to: Optional[dt.date] = None
+
+
+class TaxRate(SheetRow):
+    country: str
+    tax_class: str
+    rate: Decimal
+    """Fraction (0.2 = 20 %)."""
+
+
+class FxRate(SheetRow):
+    currency: str
+    rate: Decimal
+    """Units of `currency` per one base-currency unit."""
+
+
+class ShippingRate(SheetRow):
+    carrier: str
+    service: str
+    country: str = "*"
+    max_weight: Optional[Decimal] = None
+    cost: Decimal = Decimal(0)
+    transit_days: int = 0
+
+
+class Payment(SheetRow):
+    payment_id: str
+    date: dt.date
+    customer_id: Optional[str] = None
+    amount: Decimal
+    currency: str = ""
+    reference: str = ""
+
+
+class ReturnLine(SheetRow):
+    order_id: str
+    line: Optional[int] = None
+    sku: Optional[str] = None
+    quantity: int
+    date: dt.date
+    reason: str = ""
+    condition: str = "Resellable"
+
+
+class Settings(Record):
+    company_name: str = "My Company"
+    company_address: str = ""
+    base_currency: str = "USD"
+    invoice_prefix: str = "INV-"
+    next_invoice_number: int = 1
+    credit_note_prefix: str = "CN-"
+    allocation_policy: Literal["fifo", "priority"] = "fifo"
+    allow_partial: bool = True
+    rounding_mode: Literal["half-up", "half-even"] = "half-up"
+    tax_rounding: Literal["line", "invoice"] = "line"
+    charge_shipping: bool = True
+    return_window_days: int = 30
+    restocking_fee: Decimal = Decimal(0)
+    user: str = ""
+    cells: dict[str, str] = Field(default_factory=dict, repr=False)
+    """setting field -> A1 address of its Value cell (for issues and write-back)."""
+
+
+# ---- records ordersheet keeps on its own sheets -------------------------------------
+
+
+class Reservation(SheetRow):
+    order_id: str
+    line: int
+    sku: str
+    warehouse: str
+    quantity: int
+    reserved_on: dt.date
+
+
+class Shipment(SheetRow):
+    shipment_id: str
+    order_id: str
+    customer_id: str
+    warehouse: str
+    carrier: str = ""
+    service: str = ""
+    country: str = ""
+    weight: Decimal = Decimal(0)
+    cost: Decimal = Decimal(0)
+    planned_on: dt.date
+    status: str = "Ready"
+    shipped_on: Optional[dt.date] = None
+    tracking_no: str = ""
+    posted_on: Optional[dt.date] = None
+    """When ordersheet took the shipment's stock out of the warehouse (dispatch posted).
+    A shipment set to Shipped but not yet posted is posted on the next run, exactly once."""
+
+
+class ShipmentLine(SheetRow):
+    shipment_id: str
+    order_id: str
+    line: int
+    sku: str
+    warehouse: str
+    quantity: int
+
+
+class Invoice(SheetRow):
+    invoice_no: str
+    invoice_date: dt.date
+    due_date: dt.date
+    customer_id: str
+    customer_name: str = ""
+    order_id: str
+    shipment_id: str
+    currency: str
+    net: Decimal
+    tax: Decimal
+    shipping: Decimal = Decimal(0)
+    total: Decimal
+    paid: Decimal = Decimal(0)
+    balance: Decimal
+    status: str = "Open"
+
+
+class InvoiceLine(SheetRow):
+    invoice_no: str
+    order_id: str
+    line: Optional[int] = None
+    sku: str
+    description: str = ""
+    quantity: int
+    unit_price: Decimal
+    net: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+class LedgerEntry(SheetRow):
+    timestamp: dt.datetime
+    operation: str
+    sku: str
+    warehouse: str
+    field: Literal["On Hand", "Reserved"]
+    change: int
+    before: int
+    after: int
+    order_id: str = ""
+    line: Optional[int] = None
+
+
+class AuditEntry(SheetRow):
+    timestamp: dt.datetime
+    user: str
+    operation: str
+    details: str
+
+
+class OrderBook(Record):
+    """Everything read from one workbook, typed. Sheets that are absent are empty tuples
+    and named in `present` so rules can tell "no Tax Rates sheet" from "no matching rate"."""
+
+    orders: tuple[OrderLine, ...] = ()
+    products: tuple[Product, ...] = ()
+    inventory: tuple[StockLevel, ...] = ()
+    customers: tuple[Customer, ...] = ()
+    price_rules: tuple[PriceRule, ...] = ()
+    tax_rates: tuple[TaxRate, ...] = ()
+    fx_rates: tuple[FxRate, ...] = ()
+    shipping_rates: tuple[ShippingRate, ...] = ()
+    payments: tuple[Payment, ...] = ()
+    returns: tuple[ReturnLine, ...] = ()
+    settings: Settings = Settings()
+    reservations: tuple[Reservation, ...] = ()
+    shipments: tuple[Shipment, ...] = ()
+    shipment_lines: tuple[ShipmentLine, ...] = ()
+    invoices: tuple[Invoice, ...] = ()
+    invoice_lines: tuple[InvoiceLine, ...] = ()
+    ledger: tuple[LedgerEntry, ...] = ()
+    present: frozenset[str] = frozenset()
+    """Names of the contract sheets that exist in the book (e.g. "Tax Rates")."""

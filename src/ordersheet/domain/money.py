@@ -1,0 +1,85 @@
+"""Money: Decimal amounts, currency minor units, and the ONE place that rounds.
+
+Floats never reach this module's callers' money fields: amounts come in as `Decimal`
+(the workbook boundary converts cell values through `str()`), and every amount that is
+stored or shown goes through `quantize`.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+ZERO = Decimal(0)
+UNIT_PRICE_PLACES = 6
+ROUNDING_MODES = {"half-up": ROUND_HALF_UP, "half-even": ROUND_HALF_EVEN}
+
+# ISO 4217 minor units for the currencies whose digits differ from 2, used when babel is
+# not importable (babel is pure Python and ships in Pyodide, so this is only a fallback).
+_FALLBACK_DIGITS = {
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
+    "XPF": 0,
+}
+
+
+@lru_cache(maxsize=None)
+def minor_units(currency: str) -> int:
+    """Number of decimal places of `currency` (USD 2, JPY 0, KWD 3)."""
+    code = (currency or "").upper()
+    try:
+        from babel.numbers import get_currency_precision
+
+        return int(get_currency_precision(code))
+    except Exception:  # babel missing or unknown code: ISO table, else 2
+        return _FALLBACK_DIGITS.get(code, 2)
+
+
+@lru_cache(maxsize=None)
+def _exponent(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
+def quantize(amount: Decimal, currency: str, mode: str = "half-up") -> Decimal:
+    """Round `amount` to the minor unit of `currency` with the settings' Rounding Mode."""
+    return amount.quantize(_exponent(minor_units(currency)), rounding=ROUNDING_MODES[mode])
+
+
+def quantize_unit_price(amount: Decimal, mode: str = "half-up") -> Decimal:
+    """Unit prices keep up to six decimals (a price per piece may be below a cent)."""
+    q = amount.quantize(_exponent(UNIT_PRICE_PLACES), rounding=ROUNDING_MODES[mode])
+    # A whole price drops its zeros; `normalize()` alone would turn 10 into 1E+1.
+    return q.quantize(_exponent(0)) if q == q.to_integral_value() else q
+
+
+def is_known_currency(code: str) -> bool:
+    """True for an ISO 4217 code babel knows (three letters otherwise)."""
+    if not code or len(code) != 3 or not code.isalpha():
+        return False
+    try:
+        from babel.numbers import get_currency_name
+
+        return get_currency_name(code.upper(), locale="en") != code.upper()
+    except Exception:
+        return True
+
+
+def currency_symbol(code: str) -> str:
+    try:
+        from babel.numbers import get_currency_symbol
+
+        return get_currency_symbol(code.upper(), locale="en")
+    except Exception:
+        return code
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """Human text for a money amount, e.g. `$1,234.50` or `¥1,235`."""
+    try:
+        from babel.numbers import format_currency
+
+        return format_currency(amount, currency.upper(), locale="en_US")
+    except Exception:
+        return f"{currency} {amount:,.{minor_units(currency)}f}"
+

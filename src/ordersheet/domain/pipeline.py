@@ -1,0 +1,240 @@
+"""The only module that chains the rules: validate -> price -> credit -> post dispatched
+shipments -> reserve -> plan shipments -> dispatch -> invoice.
+
+`run` takes the whole order book plus the as-of date and clock reading, and returns the
+new state of every record and one outcome per order line. It never reads a workbook and
+never looks at the clock itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from . import credit, invoicing, pricing, reservation, shipping, validation
+from .issues import Issue, sort_issues
+from .models import AuditEntry, LedgerEntry, OrderBook, OrderLine
+from .pricing import Key, LinePrice
+
+STEPS = ("validate", "price", "reserve", "ship", "invoice")
+"""Each step runs the ones before it."""
+
+OPERATIONS = {
+    "validate": "validate", "price": "price", "reserve": "reserve", "ship": "ship",
+    "dispatch": "invoice", "invoice": "invoice", "run": "invoice",
+}
+
+
+@dataclass(frozen=True)
+class LineOutcome:
+    status: str
+    price: LinePrice | None = None
+    reserved: int = 0
+    backordered: int = 0
+    shipped: int = 0
+    shipments: str = ""
+    invoices: str = ""
+
+
+@dataclass
+class RunResult:
+    operation: str
+    steps: tuple[str, ...]
+    lines: tuple[OrderLine, ...]
+    numbered: frozenset[int]
+    outcomes: dict[int, LineOutcome]
+    """Excel row of the order line -> outcome."""
+    issues: list[Issue]
+    book: OrderBook
+    """State after the run: inventory, reservations, shipments, invoices, settings."""
+    ledger: tuple[LedgerEntry, ...] = ()
+    audit: AuditEntry | None = None
+    new_shipments: tuple[str, ...] = ()
+    new_invoices: tuple[str, ...] = ()
+    dispatched: tuple[str, ...] = ()
+    shortfalls: dict[str, int] = field(default_factory=dict)
+    """SKU -> units backordered, for the summary."""
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.is_error]
+
+    def status_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for o in self.outcomes.values():
+            counts[o.status] += 1
+        return dict(counts)
+
+
+def _sum_by(items: Iterable, key, qty) -> dict:
+    out: dict = defaultdict(int)
+    for it in items:
+        out[key(it)] += qty(it)
+    return out
+
+
+def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt.datetime,
+        user: str = "", dispatch: bool = False, dispatch_ids: Sequence[str] | None = None,
+        bad_rows: Iterable[int] = (), prior_issues: Sequence[Issue] = ()) -> RunResult:
+    """Run `operation` (and every step it needs) on `book`."""
+    upto = OPERATIONS.get(operation, operation)
+    steps = STEPS[: STEPS.index(upto) + 1]
+    dispatch = dispatch or operation == "dispatch"
+    issues: list[Issue] = list(prior_issues)
+
+    book, dup_issues = validation.dedupe(book)
+    issues += dup_issues
+    v = validation.validate(book, frozenset(bad_rows), prior_issues)
+    issues += v.issues
+    lines = v.lines
+    invalid_orders = set(v.invalid_orders)
+    holds: dict[str, str] = {}
+    prices: dict[Key, LinePrice] = {}
+    ledger: list[LedgerEntry] = []
+    new_shipments: tuple[str, ...] = ()
+    new_invoices: tuple[str, ...] = ()
+    dispatched: tuple[str, ...] = ()
+    reserve_ran = False
+
+    def servable() -> list[OrderLine]:
+        return [ln for ln in lines if v.is_valid(ln) and ln.order_id not in invalid_orders
+                and ln.order_id not in holds]
+
+    if "price" in steps:
+        prices, p_issues = pricing.price_lines(servable(), book)
+        issues += p_issues
+        invalid_orders |= {i.order_id for i in p_issues if i.is_error and i.order_id}
+        prices = {k: p for k, p in prices.items() if k[0] not in invalid_orders}
+        holds, c_issues = credit.check_credit(servable(), prices, book)
+        issues += c_issues
+
+    state = book
+    if "reserve" in steps:
+        # Shipments a user marked Shipped (or a dispatch run) leave the warehouse first.
+        d = shipping.dispatch(state, state.reservations, state.shipments, state.shipment_lines,
+                              [], today, now)
+        state = state.model_copy(update={"shipments": d.shipments, "reservations": d.reservations,
+                                         "inventory": d.inventory})
+        ledger += d.ledger
+        issues += d.issues
+        dispatched += d.dispatched
+        shipped = _posted_quantities(state)
+        r = reservation.reserve(servable(), state, shipped, today, now)
+        state = state.model_copy(update={"reservations": r.reservations})
+        ledger += r.ledger
+        issues += r.issues
+        reserve_ran = True
+
+    if "ship" in steps:
+        sp = shipping.plan_shipments(servable(), state.reservations, state, today)
+        state = state.model_copy(update={"shipments": sp.shipments,
+                                         "shipment_lines": sp.shipment_lines})
+        issues += sp.issues
+        new_shipments = sp.new_ids
+        if dispatch:
+            select = list(dispatch_ids) if dispatch_ids else None
+            d = shipping.dispatch(state, state.reservations, state.shipments,
+                                  state.shipment_lines, select, today, now)
+            state = state.model_copy(update={"shipments": d.shipments,
+                                             "reservations": d.reservations,
+                                             "inventory": d.inventory})
+            ledger += d.ledger
+            issues += d.issues
+            dispatched += d.dispatched
+
+    if "invoice" in steps:
+        invoiced_ships = {i.shipment_id for i in state.invoices}
+        to_invoice = [s for s in state.shipments
+                      if s.posted_on is not None and s.shipment_id not in invoiced_ships]
+        by_key = {ln.key: ln for ln in lines}
+        inv = invoicing.issue_invoices(to_invoice, state.shipment_lines, by_key, prices,
+                                       state, today)
+        issues += inv.issues
+        new_invoices = tuple(i.invoice_no for i in inv.invoices)
+        state = state.model_copy(update={
+            "invoices": state.invoices + inv.invoices,
+            "invoice_lines": state.invoice_lines + inv.lines,
+            "settings": state.settings.model_copy(update={"next_invoice_number": inv.next_number}),
+        })
+
+    outcomes, shortfalls = _outcomes(lines, v, invalid_orders, holds, prices, state,
+                                     reserve_ran, "price" in steps)
+    issues = sort_issues(issues)
+    counts = defaultdict(int)
+    for o in outcomes.values():
+        counts[o.status] += 1
+    details = ", ".join(f"{k}: {n}" for k, n in sorted(counts.items()))
+    details += (f"; issues: {sum(1 for i in issues if i.is_error)} errors, "
+                f"{sum(1 for i in issues if not i.is_error)} warnings")
+    if new_shipments:
+        details += f"; shipments planned: {len(new_shipments)}"
+    if dispatched:
+        details += f"; dispatched: {len(dispatched)}"
+    if new_invoices:
+        details += f"; invoices: {new_invoices[0]}..{new_invoices[-1]}"
+    audit = AuditEntry(timestamp=now, user=user or book.settings.user or "ordersheet",
+                       operation=operation, details=details)
+    return RunResult(operation, steps, lines, v.numbered, outcomes, issues, state,
+                     tuple(ledger), audit, new_shipments, new_invoices, dispatched, shortfalls)
+
+
+def _posted_quantities(state: OrderBook) -> dict[Key, int]:
+    posted = {s.shipment_id for s in state.shipments if s.posted_on is not None}
+    return _sum_by((sl for sl in state.shipment_lines if sl.shipment_id in posted),
+                   lambda sl: (sl.order_id, sl.line), lambda sl: sl.quantity)
+
+
+def _outcomes(lines, v, invalid_orders, holds, prices, state: OrderBook, reserve_ran: bool,
+              priced: bool) -> tuple[dict[int, LineOutcome], dict[str, int]]:
+    """Line status: the first that applies (CONTRACT §4 "Line status")."""
+    reserved = _sum_by(state.reservations, lambda r: (r.order_id, r.line), lambda r: r.quantity)
+    shipped = _posted_quantities(state)
+    invoiced = _sum_by((il for il in state.invoice_lines if il.line is not None),
+                       lambda il: (il.order_id, il.line), lambda il: il.quantity)
+    ship_ids: dict[Key, list[str]] = defaultdict(list)
+    for sl in state.shipment_lines:
+        if sl.shipment_id not in ship_ids[(sl.order_id, sl.line)]:
+            ship_ids[(sl.order_id, sl.line)].append(sl.shipment_id)
+    inv_ids: dict[Key, list[str]] = defaultdict(list)
+    for il in state.invoice_lines:
+        if il.line is not None and il.invoice_no not in inv_ids[(il.order_id, il.line)]:
+            inv_ids[(il.order_id, il.line)].append(il.invoice_no)
+    out: dict[int, LineOutcome] = {}
+    short: dict[str, int] = defaultdict(int)
+    for ln in lines:
+        k = ln.key
+        if ln.status_in == validation.CANCELLED:
+            out[ln.row] = LineOutcome("Cancelled")
+            continue
+        if not v.is_valid(ln) or ln.order_id in invalid_orders:
+            out[ln.row] = LineOutcome("Invalid")
+            continue
+        price = prices.get(k)
+        if ln.order_id in holds:
+            out[ln.row] = LineOutcome(holds[ln.order_id], price)
+            continue
+        res, shp, inv = reserved.get(k, 0), shipped.get(k, 0), invoiced.get(k, 0)
+        back = max(0, ln.quantity - res - shp) if (reserve_ran or res or shp) else 0
+        if shp >= ln.quantity and inv >= ln.quantity:
+            status = "Invoiced"
+        elif shp >= ln.quantity:
+            status = "Shipped"
+        elif shp > 0:
+            status = "Partially Shipped"
+        elif res >= ln.quantity:
+            status = "Reserved"
+        elif res > 0:
+            status = "Partially Reserved"
+        elif reserve_ran:
+            status = "Backordered"
+        elif priced:
+            status = "Priced"
+        else:
+            status = "Valid"
+        if back:
+            short[ln.sku] += back
+        out[ln.row] = LineOutcome(status, price, res, back, shp, ", ".join(ship_ids.get(k, [])),
+                                  ", ".join(inv_ids.get(k, [])))
+    return out, dict(short)

@@ -1,0 +1,429 @@
+"""Pricing: price rules, customer discounts, FX conversion and tax (CONTRACT §4 "Pricing").
+
+Owns the unit price, Net, Tax and Total of every order line and the short "Price
+Explained" text saying where the price came from. A `Pricer` indexes the master data of
+one book once (rules by (SKU, customer), FX and tax rates by key), so pricing 100,000 lines
+is dict look-ups; `price_lines` is what the pipeline calls, `unit_price_for`,
+`tax_rate_for` and `convert` serve the Excel custom function and invoicing.
+
+Rule resolution, in order: the most specific level with a candidate wins (customer+SKU,
+SKU, customer, neither); within it the highest Min Qty; among those the lowest price in
+the customer's currency; a remaining tie is broken by the rule's content and row, so the
+result never depends on the order of any sheet. A Customers Discount % is a
+customer-level rule with Min Qty 1. No rule: List Price.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal, DecimalException
+from typing import Iterable, Optional
+
+from . import money
+from .issues import Issue, error, warning
+from .models import Customer, FxRate, OrderBook, OrderLine, PriceRule, Product, TaxRate
+
+Key = tuple[str, int]
+"""(Order ID, Line): identifies an order line for good."""
+
+ONE = Decimal(1)
+
+# Specificity levels, most specific first.
+_CUSTOMER_SKU, _SKU, _CUSTOMER, _ANY = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class LinePrice:
+    unit_price: Decimal
+    """In the customer's currency, up to 6 decimals."""
+    net: Decimal
+    tax_rate: Decimal
+    """Fraction (0.2 = 20 %)."""
+    tax: Decimal
+    total: Decimal
+    currency: str
+    explain: str = ""
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A usable Price Rules row, or a customer's Discount % seen as a customer-level rule."""
+
+    level: int
+    min_qty: int
+    unit_price: Optional[Decimal]
+    """Absolute price in `currency`; None for a discount rule."""
+    discount: Optional[Decimal]
+    currency: str
+    valid_from: Optional[dt.date]
+    valid_to: Optional[dt.date]
+    source: str
+    """'Price Rules row 7' or 'Customers row 4 discount'."""
+    row: int
+    currency_cell: str
+    """A1 address of the rule's Currency cell (Price Rules), for `missing_fx_rate`."""
+
+    def applies(self, qty: int, on: dt.date) -> bool:
+        return (self.min_qty <= qty and (self.valid_from is None or self.valid_from <= on)
+                and (self.valid_to is None or on <= self.valid_to))
+
+    def content(self) -> tuple:
+        """Deterministic tie-break that does not depend on where the row sits."""
+        return (self.unit_price is None, self.currency, self.unit_price or 0,
+                self.discount or 0, self.valid_from or dt.date.min,
+                self.valid_to or dt.date.max, self.row, self.source)
+
+
+@dataclass(frozen=True)
+class _Missing:
+    """An FX rate a price needed but the FX Rates sheet does not have."""
+
+    currency: str
+    rule: Optional[_Rule] = None
+    """The rule whose own currency lacks the rate; None when it is the customer's."""
+
+
+@dataclass(frozen=True)
+class _Quote:
+    """A unit price before quantity and tax, or the rates it is missing."""
+
+    unit: Optional[Decimal]
+    currency: str
+    explain: str
+    missing: tuple[_Missing, ...] = ()
+
+
+def _blank(v: Optional[str]) -> Optional[str]:
+    v = (v or "").strip()
+    return v or None
+
+
+def _show(amount: Decimal, currency: str) -> str:
+    """Amount for the explanation: up to 6 decimals, at least the currency's minor units."""
+    text = format(money.quantize_unit_price(amount), "f")
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0").ljust(money.minor_units(currency), "0")
+    return f"{whole}.{frac}" if frac else whole
+
+
+def _pct(fraction: Decimal) -> str:
+    return format((fraction * 100).normalize(), "f") + "%"
+
+
+def _rate_text(rate: Decimal) -> str:
+    return format(rate.normalize(), "f")
+
+
+class Pricer:
+    """The pricing master data of one book, indexed once."""
+
+    def __init__(self, book: OrderBook):
+        s = book.settings
+        self.base = (s.base_currency or "USD").upper()
+        self.mode = s.rounding_mode
+        self.issues: list[Issue] = []
+        """Problems on the master sheets themselves (duplicates, unusable rules)."""
+        self.products: dict[str, Product] = {}
+        for p in book.products:
+            self.products.setdefault(p.sku, p)
+        self.customers: dict[str, Customer] = {}
+        for c in book.customers:
+            self.customers.setdefault(c.customer_id, c)
+        self.fx: dict[str, FxRate] = self._unique(
+            book.fx_rates, lambda r: (r.currency or "").upper(), "FX Rates", "currency",
+            "currency")
+        self.tax: dict[tuple[str, str], TaxRate] = self._unique(
+            book.tax_rates, lambda r: ((r.country or "").upper(), (r.tax_class or "").lower()),
+            "Tax Rates", "country", "country/tax class")
+        self.has_tax_sheet = "Tax Rates" in book.present
+        self.rules: dict[tuple[Optional[str], Optional[str]], list[_Rule]] = defaultdict(list)
+        for r in book.price_rules:
+            rule = self._rule(r)
+            if rule is not None:
+                self.rules[(_blank(r.sku), _blank(r.customer_id))].append(rule)
+        for c in self.customers.values():
+            if c.discount:  # a 0 % discount is no rule: it would hide general rules
+                self.rules[(None, c.customer_id)].append(_Rule(
+                    _CUSTOMER, 1, None, c.discount, self.base, None, None,
+                    f"Customers row {c.row} discount" if c.row else "customer discount",
+                    c.row, ""))
+
+    # ---- master data ------------------------------------------------------------------
+
+    def _unique(self, records, key, sheet: str, field: str, label: str) -> dict:
+        """First row (by Excel row, not tuple position) of each key wins; later ones are
+        reported as `duplicate_key` like the other master sheets."""
+        out: dict = {}
+        for r in sorted(records, key=lambda r: (r.row, r.rate)):
+            k = key(r)
+            if k in out:
+                shown = "/".join(k) if isinstance(k, tuple) else k
+                self.issues.append(error(
+                    "duplicate_key", sheet, r.cell(field),
+                    f"{label} {shown} appears again (first on row {out[k].row}); "
+                    "this row is ignored"))
+            else:
+                out[k] = r
+        return out
+
+    def _rule(self, r: PriceRule) -> Optional[_Rule]:
+        sku, cust = _blank(r.sku), _blank(r.customer_id)
+        level = (_CUSTOMER_SKU if sku and cust else _SKU if sku
+                 else _CUSTOMER if cust else _ANY)
+        where = f"Price Rules row {r.row}" if r.row else "price rule"
+        if r.unit_price is None and r.discount is None:
+            self.issues.append(warning(
+                "bad_price_rule", "Price Rules", r.cell("unit_price"),
+                f"{where} has neither Unit Price nor Discount %; it is ignored"))
+            return None
+        if r.unit_price is not None and r.discount is not None:
+            self.issues.append(warning(
+                "bad_price_rule", "Price Rules", r.cell("discount"),
+                f"{where} has both Unit Price and Discount %; the Unit Price is used"))
+        if r.valid_from and r.valid_to and r.valid_from > r.valid_to:
+            self.issues.append(warning(
+                "bad_price_rule", "Price Rules", r.cell("valid_to"),
+                f"{where} ends ({r.valid_to}) before it starts ({r.valid_from}); "
+                "it never applies"))
+            return None
+        absolute = r.unit_price is not None
+        currency = ((r.currency or "").upper() or self.base) if absolute else self.base
+        return _Rule(level, max(r.min_qty or 1, 1), r.unit_price,
+                     None if absolute else r.discount, currency, r.valid_from, r.valid_to,
+                     where, r.row, r.cell("currency", "unit_price"))
+
+    def currency_of(self, customer: Optional[Customer]) -> str:
+        return ((customer.currency or "").upper() if customer else "") or self.base
+
+    def rate(self, currency: str) -> Optional[Decimal]:
+        """Units of `currency` per base unit; None when FX Rates lacks a usable rate."""
+        if currency == self.base:
+            return ONE
+        r = self.fx.get(currency)
+        return r.rate if r is not None and r.rate > 0 else None
+
+    def convert(self, amount: Decimal, src: str, dst: str) -> Optional[Decimal]:
+        """Exact conversion (no rounding) via the base currency."""
+        src, dst = (src or self.base).upper(), (dst or self.base).upper()
+        if src == dst:
+            return amount
+        r_src, r_dst = self.rate(src), self.rate(dst)
+        if r_src is None or r_dst is None:
+            return None
+        return amount * r_dst / r_src
+
+    def tax_rate(self, customer: Customer, tax_class: str) -> Optional[Decimal]:
+        if customer.tax_exempt:
+            return Decimal(0)
+        r = self.tax.get(((customer.country or "").upper(), (tax_class or "").lower()))
+        if r is not None:
+            return r.rate
+        return None if self.has_tax_sheet else Decimal(0)
+
+    # ---- rule resolution --------------------------------------------------------------
+
+    def _candidates(self, sku: str, customer_id: Optional[str], qty: int,
+                    on: dt.date) -> list[_Rule]:
+        """The winning level's rules with the highest Min Qty (usually exactly one)."""
+        keys = ((sku, customer_id), (sku, None), (None, customer_id), (None, None))
+        for level, key in enumerate(keys):
+            if customer_id is None and level in (_CUSTOMER_SKU, _CUSTOMER):
+                continue
+            found = [r for r in self.rules.get(key, ()) if r.applies(qty, on)]
+            if found:
+                top = max(r.min_qty for r in found)
+                return [r for r in found if r.min_qty == top]
+        return []
+
+    def _quote_rule(self, rule: Optional[_Rule], product: Product, currency: str) -> _Quote:
+        """The exact price of `product` under `rule` (None: list price) in `currency`."""
+        list_price = product.list_price
+        if rule is None:
+            amount, src = list_price, self.base
+            text = f"List Price {_show(list_price, src)} {src}"
+        elif rule.unit_price is None:
+            amount, src = list_price * (ONE - rule.discount), self.base
+            text = (f"{rule.source}: {_pct(rule.discount)} off list {_show(list_price, src)}"
+                    f" → {_show(amount, src)} {src}")
+        else:
+            amount, src = rule.unit_price, rule.currency
+            text = f"{rule.source}: {_show(amount, src)} {src}"
+        if rule is not None and rule.min_qty > 1:
+            text = text.replace(":", f" (min qty {rule.min_qty}):", 1)
+        if src == currency:
+            return _Quote(amount, currency, text)
+        missing = []
+        if self.rate(src) is None:
+            missing.append(_Missing(src, rule))
+        if self.rate(currency) is None:
+            missing.append(_Missing(currency))
+        if missing:
+            return _Quote(None, currency, text, tuple(missing))
+        steps = []
+        if src != self.base:
+            fx = self.fx[src]
+            steps.append(f"÷ {_rate_text(fx.rate)} {src}/{self.base}"
+                         + (f" (FX Rates row {fx.row})" if fx.row else ""))
+        if currency != self.base:
+            fx = self.fx[currency]
+            steps.append(f"× {_rate_text(fx.rate)} {currency}/{self.base}"
+                         + (f" (FX Rates row {fx.row})" if fx.row else ""))
+        converted = self.convert(amount, src, currency)
+        return _Quote(converted, currency,
+                      f"{text}; {' '.join(steps)} → {_show(converted, currency)} {currency}")
+
+    def quote(self, sku: str, qty: int, customer: Optional[Customer], on: dt.date) -> _Quote:
+        """Unit price of one line, quantized to 6 decimals, with its explanation."""
+        product = self.products[sku]
+        currency = self.currency_of(customer)
+        cands = self._candidates(sku, customer.customer_id if customer else None, qty, on)
+        if len(cands) <= 1:
+            q = self._quote_rule(cands[0] if cands else None, product, currency)
+        else:
+            quotes = [(self._quote_rule(r, product, currency), r) for r in cands]
+            missing = tuple(m for q, _ in quotes for m in q.missing)
+            if missing:
+                # The lowest price cannot be told without every rate it needs.
+                return _Quote(None, currency, quotes[0][0].explain, missing)
+            q = min(quotes, key=lambda qr: (qr[0].unit, qr[1].content()))[0]
+        if q.unit is None:
+            return q
+        return _Quote(money.quantize_unit_price(q.unit, self.mode), currency, q.explain)
+
+
+# The last Pricer built, reused while callers (invoicing, Excel functions) pass the same
+# book object, so a per-line helper stays a dict look-up instead of a re-index.
+_last: list = [None, None]
+
+
+def pricer_for(book: OrderBook) -> Pricer:
+    """The `Pricer` of `book`, built once per book object."""
+    if _last[0] is not book:
+        _last[1] = Pricer(book)
+        _last[0] = book
+    return _last[1]
+
+
+def _missing_fx_issues(q: _Quote, ln: OrderLine, base: str) -> list[Issue]:
+    out = []
+    for m in q.missing:
+        if m.rule is not None and m.rule.currency_cell:
+            out.append(error(
+                "missing_fx_rate", "Price Rules", m.rule.currency_cell,
+                f"{m.rule.source} is in {m.currency}, which has no rate on the FX Rates "
+                f"sheet (order {ln.order_id} line {ln.line} needs it)", ln.order_id))
+        else:
+            out.append(error(
+                "missing_fx_rate", "Orders", ln.cell("customer_id"),
+                f"no FX rate for {m.currency} (units per 1 {base}) to price SKU {ln.sku} "
+                f"for customer {ln.customer_id}", ln.order_id))
+    return out
+
+
+def price_lines(lines: Iterable[OrderLine], book: OrderBook
+                ) -> tuple[dict[Key, LinePrice], list[Issue]]:
+    """Price every valid line: unit price, Net, Tax, Total in the customer's currency.
+
+    A line whose price needs a missing FX or tax rate gets an error Issue carrying its
+    Order ID (the pipeline then makes the order Invalid) and no price."""
+    p = Pricer(book)
+    _last[0], _last[1] = book, p
+    issues: list[Issue] = list(p.issues)
+    out: dict[Key, LinePrice] = {}
+    quotes: dict[tuple, _Quote] = {}
+    seen: set[tuple[str, str, str]] = set()  # one fx issue per (order, sheet, cell)
+    mode = p.mode
+    for ln in lines:
+        product, cust = p.products.get(ln.sku), p.customers.get(ln.customer_id)
+        if product is None or cust is None:
+            continue  # validation already reported the unknown SKU or customer
+        k = (ln.sku, ln.customer_id, ln.quantity, ln.order_date)
+        q = quotes.get(k)
+        if q is None:
+            q = quotes[k] = p.quote(ln.sku, ln.quantity, cust, ln.order_date)
+        if q.unit is None:
+            for i in _missing_fx_issues(q, ln, p.base):
+                if (i.order_id, i.sheet, i.cell) not in seen:
+                    seen.add((i.order_id, i.sheet, i.cell))
+                    issues.append(i)
+            continue
+        ccy, unit = q.currency, q.unit
+        rate = p.tax_rate(cust, product.tax_class)
+        if rate is None:
+            issues.append(error(
+                "missing_tax_rate", "Orders", ln.cell("sku"),
+                f"no Tax Rates row for country '{cust.country}' and tax class "
+                f"'{product.tax_class}' (SKU {ln.sku}, customer {cust.customer_id})",
+                ln.order_id))
+            continue
+        try:
+            net = money.quantize(unit * ln.quantity, ccy, mode)
+            tax = money.quantize(net * rate, ccy, mode)
+        except DecimalException:
+            issues.append(error(
+                "price_out_of_range", "Orders", ln.cell("quantity"),
+                f"{ln.quantity} × {unit} {ccy} is too large to price", ln.order_id))
+            continue
+        typed = ln.unit_price
+        # A typed price equal to the computed one at the currency's minor units is the
+        # same price as the sheet shows it (11.72 for 11.718 EUR), not a mismatch.
+        if typed is not None and typed != unit and typed != money.quantize(unit, ccy, mode):
+            issues.append(warning(
+                "price_mismatch", "Orders", ln.cell("unit_price"),
+                f"Unit Price {typed} differs from the computed price {_show(unit, ccy)} "
+                f"{ccy} ({q.explain}); the computed price is used", ln.order_id))
+        out[ln.key] = LinePrice(unit, net, rate, tax, net + tax, ccy, q.explain)
+    return out, issues
+
+
+def _whole(v) -> Optional[int]:
+    """A quantity from a worksheet formula (10, 10.0, "10") as int; None if not whole."""
+    if isinstance(v, bool):
+        return None
+    try:
+        d = Decimal(str(v).strip())
+    except (DecimalException, ValueError):
+        return None
+    return int(d) if d.is_finite() and d == d.to_integral_value() else None
+
+
+def unit_price_for(sku: str, quantity: int, customer_id: Optional[str], book: OrderBook,
+                   on: dt.date) -> tuple[Optional[Decimal], str, str]:
+    """Price one hypothetical line (for the Excel custom function): (unit price or None,
+    currency, explanation or the reason there is no price). A blank customer gets the
+    general rules in the base currency."""
+    p = pricer_for(book)
+    sku = (sku or "").strip()
+    product = p.products.get(sku)
+    if product is None:
+        return None, "", f"SKU '{sku}' is not on the Products sheet"
+    if not product.active:
+        return None, "", f"SKU '{sku}' is not active"
+    qty = _whole(quantity)
+    if qty is None or qty < 1:
+        return None, "", f"quantity must be a whole number above 0, found {quantity}"
+    cust = None
+    if _blank(customer_id):
+        cust = p.customers.get(customer_id.strip())
+        if cust is None:
+            return None, "", f"customer '{customer_id}' is not on the Customers sheet"
+    q = p.quote(sku, qty, cust, on)
+    if q.unit is None:
+        rates = ", ".join(sorted({m.currency for m in q.missing}))
+        return None, q.currency, f"no FX rate for {rates} on the FX Rates sheet"
+    return q.unit, q.currency, q.explain
+
+
+def tax_rate_for(customer: Customer, tax_class: str, book: OrderBook) -> Optional[Decimal]:
+    """Tax rate (fraction) for `customer` and `tax_class`: 0 for Tax Exempt customers,
+    None when a Tax Rates sheet exists but has no row for (Country, Tax Class), 0 when the
+    book has no Tax Rates sheet."""
+    return pricer_for(book).tax_rate(customer, tax_class)
+
+
+def convert(amount: Decimal, from_ccy: str, to_ccy: str, book: OrderBook) -> Optional[Decimal]:
+    """`amount` in `to_ccy`, exact (the caller rounds); blank = base currency; None when
+    FX Rates lacks a rate."""
+    return pricer_for(book).convert(amount, from_ccy, to_ccy)

@@ -1,0 +1,595 @@
+"""Shipment planning, carrier choice, dispatch and the warehouse/carrier views of shipments
+(CONTRACT §4 "Shipping", §5 Shipments, Shipment Lines, Pick List).
+
+This module owns:
+
+- `plan_shipments`: turns reserved, not-yet-shipped quantities into `Ready` shipments (one
+  per order and warehouse), numbered `SHP-00001`... without gaps, and keeps Ready
+  shipments in step with the reservations behind them (grow, shrink, cancel);
+- `choose_rate`: the carrier service for one shipment;
+- `dispatch`: marks shipments Shipped and *posts* them exactly once (reservation consumed,
+  On Hand lowered, Stock Ledger rows);
+- `pick_list` and `carrier_export_rows`: read-only views for the warehouse and the carrier.
+
+A shipment's status is `Ready` (planned, stock still reserved), `Shipped` (set by dispatch
+or typed by a user; posted on the next run) or `Cancelled` (emptied because its
+reservation was released; its number is never reused). `posted_on` is what makes dispatch
+idempotent: a posted shipment's stock has left and is never taken out again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable, Optional, Sequence
+
+from .issues import Issue, error, warning
+from .models import (Customer, LedgerEntry, OrderBook, OrderLine, Reservation, Shipment,
+                     ShipmentLine, ShippingRate, StockLevel)
+
+READY = "Ready"
+SHIPPED = "Shipped"
+CANCELLED = "Cancelled"
+SHIPMENT_PREFIX = "SHP-"
+NUMBER_WIDTH = 5
+RATES_SHEET = "Shipping Rates"
+
+_NUMBER = re.compile(r"^\s*SHP-(\d+)\s*$", re.IGNORECASE)
+
+Key3 = tuple[str, int, str]
+"""(order_id, line, warehouse): the unit a reservation and a shipment line share."""
+
+
+# ---- small predicates ----------------------------------------------------------------
+
+
+def _status(s: Shipment) -> str:
+    return (s.status or "").strip().lower()
+
+
+def is_ready(s: Shipment) -> bool:
+    """Ready and not posted. A blank status counts as Ready (the sheet's default)."""
+    return s.posted_on is None and _status(s) in ("ready", "")
+
+
+def is_cancelled(s: Shipment) -> bool:
+    return _status(s) == "cancelled"
+
+
+def _holds_stock(s: Shipment) -> bool:
+    """Unposted and not cancelled: its lines still stand on reserved stock (Ready, or
+    Shipped by a user but not yet posted)."""
+    return s.posted_on is None and not is_cancelled(s)
+
+
+def shipment_number(shipment_id: str) -> int | None:
+    """`SHP-00042` -> 42; anything else (a user's own ID) -> None."""
+    m = _NUMBER.match(shipment_id or "")
+    return int(m.group(1)) if m else None
+
+
+def format_shipment_id(n: int) -> str:
+    return f"{SHIPMENT_PREFIX}{n:0{NUMBER_WIDTH}d}"
+
+
+# ---- carrier choice ------------------------------------------------------------------
+
+
+def _country_fits(rate: ShippingRate, country: str) -> bool:
+    rc = (rate.country or "").strip().upper()
+    return rc in ("*", "") or rc == country
+
+
+def choose_rate(rates: Sequence[ShippingRate], country: str, weight: Decimal,
+                planned_on: dt.date, requested_date: Optional[dt.date],
+                ship_method: Optional[str]) -> ShippingRate | None:
+    """The carrier service for one shipment, or None when no rate fits.
+
+    Usable rates: Country is `country` or `*`, and Max Weight (blank = no limit) is at
+    least `weight`. With a `ship_method` only rates whose Service matches it
+    (case-insensitively) count, and the cheapest of them wins (a service is often listed
+    once per weight bracket). Otherwise: the cheapest rate that arrives by
+    `requested_date` (planned_on + Transit Days <= requested_date); no requested date:
+    the cheapest overall; none arrives in time: the fastest (lowest Transit Days, then
+    cheapest). Ties go to the country's own row over `*`, then to sheet order.
+    """
+    c = (country or "").strip().upper()
+    usable = [r for r in rates if _country_fits(r, c)
+              and (r.max_weight is None or r.max_weight >= weight)]
+
+    def own_country_first(r: ShippingRate) -> int:
+        return 0 if (r.country or "").strip().upper() == c else 1
+
+    def cheapest(r: ShippingRate):
+        return (r.cost, r.transit_days, own_country_first(r))
+
+    def fastest(r: ShippingRate):
+        return (r.transit_days, r.cost, own_country_first(r))
+
+    method = (ship_method or "").strip().lower()
+    if method:
+        usable = [r for r in usable if (r.service or "").strip().lower() == method]
+        return min(usable, key=cheapest) if usable else None
+    if not usable:
+        return None
+    if requested_date is None:
+        return min(usable, key=cheapest)
+    on_time = [r for r in usable
+               if planned_on + dt.timedelta(days=r.transit_days) <= requested_date]
+    return min(on_time, key=cheapest) if on_time else min(usable, key=fastest)
+
+
+# ---- planning --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShipPlan:
+    shipments: tuple[Shipment, ...]
+    """The whole Shipments sheet after planning: existing records (all statuses, updated
+    where they grew, shrank or were cancelled) followed by the new ones in number order."""
+    shipment_lines: tuple[ShipmentLine, ...]
+    new_ids: tuple[str, ...]
+    issues: tuple[Issue, ...]
+
+
+@dataclass
+class _Order:
+    """What carrier choice needs to know about one order (from its servable lines)."""
+
+    order_id: str
+    order_date: dt.date
+    customer_id: str
+    first: OrderLine
+    method_line: OrderLine | None = None
+    requested: dt.date | None = None
+
+    @property
+    def ship_method(self) -> str | None:
+        return self.method_line.ship_method if self.method_line else None
+
+
+def _orders(lines: Sequence[OrderLine]) -> dict[str, _Order]:
+    by_line = sorted(lines, key=lambda ln: (ln.order_id, ln.line))
+    out: dict[str, _Order] = {}
+    for ln in by_line:
+        o = out.get(ln.order_id)
+        if o is None:
+            o = out[ln.order_id] = _Order(ln.order_id, ln.order_date, ln.customer_id, ln)
+        if o.method_line is None and (ln.ship_method or "").strip():
+            o.method_line = ln
+        if ln.requested_date and (o.requested is None or ln.requested_date < o.requested):
+            o.requested = ln.requested_date
+    return out
+
+
+class _Planner:
+    """Mutable working state of one `plan_shipments` call (lists indexed like the sheets,
+    so every lookup is a dict hit and the whole plan stays linear)."""
+
+    def __init__(self, book: OrderBook, today: dt.date):
+        self.book = book
+        self.today = today
+        self.rates_present = RATES_SHEET in book.present
+        self.weights = {p.sku: p.weight for p in book.products}
+        self.customers: dict[str, Customer] = {c.customer_id: c for c in book.customers}
+        self.ships: list[Shipment] = list(book.shipments)
+        self.slines: list[ShipmentLine | None] = list(book.shipment_lines)
+        self.ship_index: dict[str, int] = {}
+        for i, s in enumerate(self.ships):
+            self.ship_index.setdefault(s.shipment_id, i)
+        self.lines_of: dict[str, list[int]] = defaultdict(list)
+        for j, sl in enumerate(self.slines):
+            self.lines_of[sl.shipment_id].append(j)
+        self.changed: set[int] = set()
+
+    def weight(self, sid: str) -> Decimal:
+        total = Decimal(0)
+        for j in self.lines_of.get(sid, ()):
+            sl = self.slines[j]
+            if sl is not None:
+                total += sl.quantity * self.weights.get(sl.sku, Decimal(0))
+        return total
+
+    def country(self, customer_id: str, fallback: str = "") -> str:
+        c = self.customers.get(customer_id)
+        return c.country if c is not None and c.country else fallback
+
+    def rate(self, country: str, weight: Decimal, order: _Order | None,
+             fallback_method: str | None = None) -> ShippingRate | None:
+        method = order.ship_method if order else fallback_method
+        requested = order.requested if order else None
+        return choose_rate(self.book.shipping_rates, country, weight, self.today, requested,
+                           method)
+
+
+def plan_shipments(lines: Sequence[OrderLine], reservations: Sequence[Reservation],
+                   book: OrderBook, today: dt.date) -> ShipPlan:
+    """Put every reserved quantity of a servable line that is not yet in a shipment into
+    its order's Ready shipment for that warehouse (CONTRACT §4 "Shipping").
+
+    `lines` are the servable order lines, `reservations` the current Reservations sheet,
+    `book` supplies products (weights), customers (country), rates and the existing
+    Shipments / Shipment Lines. Quantities in unposted shipments count as shipped-to-be;
+    posted shipments no longer hold any reservation and are left alone.
+    """
+    p = _Planner(book, today)
+    orders = _orders(lines)
+    servable = {ln.key for ln in lines}
+
+    reserved: dict[Key3, int] = defaultdict(int)
+    sku_of: dict[Key3, str] = {}
+    for r in reservations:
+        k = (r.order_id, r.line, r.warehouse)
+        reserved[k] += r.quantity
+        sku_of.setdefault(k, r.sku)
+
+    # Quantities already in unposted shipments, per (order, line, warehouse), remembering
+    # which shipment-line records hold them (sheet order) so shrinking is a dict hit.
+    held_by: dict[Key3, list[int]] = defaultdict(list)
+    for j, sl in enumerate(p.slines):
+        i = p.ship_index.get(sl.shipment_id)
+        if i is not None and _holds_stock(p.ships[i]):
+            held_by[(sl.order_id, sl.line, sl.warehouse)].append(j)
+
+    # 1. Shrink: a Ready shipment may never hold more than is reserved (a reservation was
+    #    released or cut). Newest lines give back first; Shipped-unposted ones cannot.
+    held: dict[Key3, int] = {}
+    for k, js in held_by.items():
+        total = sum(p.slines[j].quantity for j in js)
+        excess = total - reserved.get(k, 0)
+        for j in reversed(js):
+            if excess <= 0:
+                break
+            sl = p.slines[j]
+            i = p.ship_index[sl.shipment_id]
+            if not is_ready(p.ships[i]):
+                continue
+            cut = min(excess, sl.quantity)
+            excess -= cut
+            total -= cut
+            p.slines[j] = sl.model_copy(update={"quantity": sl.quantity - cut}) \
+                if cut < sl.quantity else None
+            p.changed.add(i)
+        held[k] = total
+
+    # 2. What is still to ship, grouped per order and warehouse.
+    todo: dict[str, dict[str, list[tuple[int, str, int]]]] = defaultdict(lambda: defaultdict(list))
+    for k, qty in reserved.items():
+        oid, ln_no, wh = k
+        need = qty - held.get(k, 0)
+        if need > 0 and (oid, ln_no) in servable:
+            todo[oid][wh].append((ln_no, sku_of[k], need))
+
+    # The order's open Ready shipment per warehouse (first on the sheet), to grow.
+    ready_for: dict[tuple[str, str], int] = {}
+    for i, s in enumerate(p.ships):
+        if is_ready(s) and p.ship_index.get(s.shipment_id) == i:
+            ready_for.setdefault((s.order_id, s.warehouse), i)
+
+    issues: list[Issue] = []
+    new_ships: list[Shipment] = []
+    new_lines: list[ShipmentLine] = []
+    next_no = max((n for n in (shipment_number(s.shipment_id) for s in p.ships)
+                   if n is not None), default=0) + 1
+    grown: set[int] = set()
+
+    for oid in sorted(todo, key=lambda o: (orders[o].order_date, o)):
+        order = orders[oid]
+        country = p.country(order.customer_id)
+        # Work out every shipment of the order first: one without a rate stops them all.
+        staged: list[tuple[str, list[tuple[int, str, int]], int | None, Decimal,
+                           ShippingRate | None]] = []
+        failed: tuple[str, Decimal] | None = None
+        for wh in sorted(todo[oid]):
+            adds = sorted(todo[oid][wh])
+            i = ready_for.get((oid, wh))
+            base = p.weight(p.ships[i].shipment_id) if i is not None else Decimal(0)
+            weight = base + sum((q * p.weights.get(sku, Decimal(0)) for _, sku, q in adds),
+                                Decimal(0))
+            rate = p.rate(country, weight, order) if p.rates_present else None
+            if p.rates_present and rate is None:
+                failed = (wh, weight)
+                break
+            staged.append((wh, adds, i, weight, rate))
+        if failed is not None:
+            ln = order.method_line or order.first
+            cell = ln.cell("ship_method") if order.method_line else ln.cell("customer_id")
+            how = f"service '{order.ship_method}'" if order.method_line else "any service"
+            issues.append(error(
+                "no_shipping_rate", "Orders", cell,
+                f"no shipping rate for order {oid}: {how} to country '{country or '?'}' "
+                f"for {_kg(failed[1])} kg from {failed[0]}; nothing of the order is shipped",
+                oid))
+            continue
+        for wh, adds, i, weight, rate in staged:
+            carrier = rate.carrier if rate else ""
+            service = rate.service if rate else ""
+            cost = rate.cost if rate else Decimal(0)
+            if i is None:
+                sid = format_shipment_id(next_no)
+                next_no += 1
+                new_ships.append(Shipment(
+                    shipment_id=sid, order_id=oid, customer_id=order.customer_id,
+                    warehouse=wh, carrier=carrier, service=service, country=country,
+                    weight=weight, cost=cost, planned_on=today, status=READY))
+                new_lines += [ShipmentLine(shipment_id=sid, order_id=oid, line=ln_no, sku=sku,
+                                           warehouse=wh, quantity=q) for ln_no, sku, q in adds]
+                continue
+            s = p.ships[i]
+            _grow(p, s.shipment_id, oid, wh, adds, new_lines)
+            update: dict = {"weight": weight, "country": country or s.country}
+            if p.rates_present:
+                update.update(carrier=carrier, service=service, cost=cost)
+            p.ships[i] = s.model_copy(update=update)
+            grown.add(i)
+
+    # 3. Shipments that only shrank: new weight and rate, or Cancelled when empty.
+    for i in sorted(p.changed - grown):
+        s = p.ships[i]
+        if not any(p.slines[j] is not None for j in p.lines_of.get(s.shipment_id, ())):
+            p.ships[i] = s.model_copy(update={"status": CANCELLED, "weight": Decimal(0),
+                                              "cost": Decimal(0)})
+            continue
+        weight = p.weight(s.shipment_id)
+        update = {"weight": weight}
+        if p.rates_present:
+            country = p.country(s.customer_id, s.country)
+            # A lighter parcel always fits at least what it fitted before; if the sheet
+            # changed and nothing fits any more, keep the carrier the shipment had.
+            rate = p.rate(country, weight, orders.get(s.order_id), s.service or None)
+            if rate is not None:
+                update.update(carrier=rate.carrier, service=rate.service, cost=rate.cost)
+        p.ships[i] = s.model_copy(update=update)
+
+    return ShipPlan(tuple(p.ships) + tuple(new_ships),
+                    tuple(sl for sl in p.slines if sl is not None) + tuple(new_lines),
+                    tuple(s.shipment_id for s in new_ships), tuple(issues))
+
+
+def _grow(p: _Planner, sid: str, oid: str, wh: str, adds: list[tuple[int, str, int]],
+          new_lines: list[ShipmentLine]) -> None:
+    """Add quantities to an existing Ready shipment: the same (order, line) grows its
+    Shipment Line, another line gets a new one."""
+    line_at: dict[int, int] = {}
+    for j in p.lines_of.get(sid, ()):
+        sl = p.slines[j]
+        if sl is not None:
+            line_at.setdefault(sl.line, j)
+    for ln_no, sku, q in adds:
+        j = line_at.get(ln_no)
+        if j is not None:
+            sl = p.slines[j]
+            p.slines[j] = sl.model_copy(update={"quantity": sl.quantity + q})
+        else:
+            new_lines.append(ShipmentLine(shipment_id=sid, order_id=oid, line=ln_no, sku=sku,
+                                          warehouse=wh, quantity=q))
+
+
+def _kg(weight: Decimal) -> str:
+    text = format(weight.normalize(), "f") if weight else "0"
+    return text
+
+
+# ---- dispatch --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DispatchResult:
+    shipments: tuple[Shipment, ...]
+    reservations: tuple[Reservation, ...]
+    """Reservations left after the posted shipments consumed theirs (zeros dropped)."""
+    inventory: tuple[StockLevel, ...]
+    ledger: tuple[LedgerEntry, ...]
+    dispatched: tuple[str, ...]
+    """Shipment IDs posted by this call."""
+    issues: tuple[Issue, ...]
+
+
+def dispatch(book: OrderBook, reservations: Sequence[Reservation],
+             shipments: Sequence[Shipment], shipment_lines: Sequence[ShipmentLine],
+             select: Sequence[str] | None, today: dt.date, now: dt.datetime) -> DispatchResult:
+    """Mark shipments Shipped and post every Shipped, unposted shipment exactly once.
+
+    `select` None: every Ready shipment becomes Shipped; a list: only those Shipment IDs;
+    an empty list: no status changes (only shipments a user already set to Shipped are
+    posted). Posting consumes the shipment lines' reservations (oldest first), lowers
+    On Hand, writes Stock Ledger rows and stamps Shipped On (unless typed) and Posted On.
+    """
+    ships = list(shipments)
+    issues: list[Issue] = []
+
+    if select is None:
+        for i, s in enumerate(ships):
+            if is_ready(s):
+                ships[i] = s.model_copy(update={"status": SHIPPED})
+    else:
+        index: dict[str, int] = {}
+        for i, s in enumerate(ships):
+            index.setdefault(s.shipment_id.strip().upper(), i)
+        for sid in select:
+            i = index.get((sid or "").strip().upper())
+            if i is None:
+                issues.append(warning("unknown_shipment", "Shipments", "",
+                                      f"shipment '{sid}' is not on the Shipments sheet"))
+                continue
+            s = ships[i]
+            if s.posted_on is not None:
+                issues.append(warning("already_dispatched", "Shipments",
+                                      s.cell("shipment_id"),
+                                      f"shipment {s.shipment_id} was already dispatched on "
+                                      f"{s.posted_on}", s.order_id))
+            elif is_cancelled(s):
+                issues.append(warning("shipment_cancelled", "Shipments", s.cell("status"),
+                                      f"shipment {s.shipment_id} is cancelled and cannot be "
+                                      "dispatched", s.order_id))
+            else:
+                ships[i] = s.model_copy(update={"status": SHIPPED})
+
+    to_post = [i for i, s in enumerate(ships)
+               if s.posted_on is None and _status(s) == "shipped"]
+    if not to_post:
+        return DispatchResult(tuple(ships), tuple(reservations), tuple(book.inventory), (), (),
+                              tuple(issues))
+
+    # Reservations: remaining quantity per record, and per (order, line, warehouse) the
+    # records oldest first, so consumption is FIFO like the stock itself.
+    res = list(reservations)
+    left = [r.quantity for r in res]
+    res_of: dict[Key3, list[int]] = defaultdict(list)
+    reserved_total: dict[tuple[str, str], int] = defaultdict(int)
+    for n, r in enumerate(res):
+        res_of[(r.order_id, r.line, r.warehouse)].append(n)
+        reserved_total[(r.sku, r.warehouse)] += r.quantity
+    for idx in res_of.values():
+        idx.sort(key=lambda n: (res[n].reserved_on, n))
+
+    stock = list(book.inventory)
+    stock_at: dict[tuple[str, str], int] = {}
+    for n, st in enumerate(stock):
+        stock_at.setdefault(st.key, n)
+    on_hand = [st.on_hand for st in stock]
+    touched: set[int] = set()
+
+    lines_of: dict[str, list[ShipmentLine]] = defaultdict(list)
+    for sl in shipment_lines:
+        lines_of[sl.shipment_id].append(sl)
+
+    ledger: list[LedgerEntry] = []
+    posted: list[str] = []
+
+    def entry(sku: str, wh: str, fld: str, before: int, after: int, sl: ShipmentLine):
+        ledger.append(LedgerEntry(timestamp=now, operation="dispatch", sku=sku, warehouse=wh,
+                                  field=fld, change=after - before, before=before,
+                                  after=after, order_id=sl.order_id, line=sl.line))
+
+    for i in to_post:
+        s = ships[i]
+        for sl in lines_of.get(s.shipment_id, ()):
+            # Consume the reservation behind the line (less if it was cut meanwhile).
+            want = sl.quantity
+            taken: dict[str, int] = defaultdict(int)
+            for n in res_of.get((sl.order_id, sl.line, sl.warehouse), ()):
+                if want <= 0:
+                    break
+                q = min(left[n], want)
+                if q > 0:
+                    left[n] -= q
+                    want -= q
+                    taken[res[n].sku] += q
+            for sku, q in taken.items():
+                before = reserved_total[(sku, sl.warehouse)]
+                reserved_total[(sku, sl.warehouse)] = before - q
+                entry(sku, sl.warehouse, "Reserved", before, before - q, sl)
+            # Lower On Hand; never below zero (the sheet was wrong, not the shipment).
+            n = stock_at.get((sl.sku, sl.warehouse))
+            before = on_hand[n] if n is not None else 0
+            after = before - sl.quantity
+            if after < 0:
+                cell = stock[n].cell("on_hand") if n is not None else ""
+                issues.append(warning(
+                    "negative_stock", "Inventory", cell,
+                    f"shipment {s.shipment_id} takes {sl.quantity} of {sl.sku} from "
+                    f"{sl.warehouse} but On Hand is {before}; On Hand set to 0", s.order_id))
+                after = 0
+            if n is not None:
+                on_hand[n] = after
+                touched.add(n)
+            if after != before:
+                entry(sl.sku, sl.warehouse, "On Hand", before, after, sl)
+        ships[i] = s.model_copy(update={"status": SHIPPED, "shipped_on": s.shipped_on or today,
+                                        "posted_on": today})
+        posted.append(s.shipment_id)
+
+    new_res = tuple(r if left[n] == r.quantity else r.model_copy(update={"quantity": left[n]})
+                    for n, r in enumerate(res) if left[n] > 0)
+    new_stock = tuple(st.model_copy(update={"on_hand": on_hand[n]})
+                      if n in touched and on_hand[n] != st.on_hand else st
+                      for n, st in enumerate(stock))
+    return DispatchResult(tuple(ships), new_res, new_stock, tuple(ledger), tuple(posted),
+                          tuple(issues))
+
+
+# ---- views: pick list and carrier export ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickRow:
+    """One row of the Pick List sheet."""
+
+    shipment_id: str
+    warehouse: str
+    bin: str
+    sku: str
+    description: str
+    quantity: int
+    order_id: str
+    line: int
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _bin_key(bin_: str) -> tuple:
+    """Natural order (A-2 before A-10); blank bins last, so the walk ends at the unknowns."""
+    b = (bin_ or "").strip()
+    if not b:
+        return (1, ())
+    return (0, tuple((0, int(t), "") if t.isdigit() else (1, 0, t.lower())
+                     for t in _DIGITS.split(b) if t))
+
+
+def pick_list(shipments: Sequence[Shipment], shipment_lines: Sequence[ShipmentLine],
+              book: OrderBook) -> list[PickRow]:
+    """Every line of every Ready shipment, in one walk through each warehouse: sorted by
+    warehouse, bin (natural order, blank last), SKU, then shipment, order and line."""
+    ready = {s.shipment_id for s in shipments if is_ready(s)}
+    bins = {st.key: st.bin for st in book.inventory}
+    desc = {p.sku: p.description for p in book.products}
+    rows = [PickRow(sl.shipment_id, sl.warehouse, bins.get((sl.sku, sl.warehouse), ""),
+                    sl.sku, desc.get(sl.sku, ""), sl.quantity, sl.order_id, sl.line)
+            for sl in shipment_lines if sl.shipment_id in ready and sl.quantity > 0]
+    rows.sort(key=lambda r: (r.warehouse, _bin_key(r.bin), r.sku, r.shipment_id, r.order_id,
+                             r.line))
+    return rows
+
+
+CARRIER_COLUMNS = ("Order Number", "Shipment ID", "Recipient Name", "Address", "Country",
+                   "Email", "Weight (kg)", "Carrier", "Service")
+
+
+def carrier_export_rows(shipments: Sequence[Shipment], book: OrderBook,
+                        ids: Iterable[str] | None = None) -> list[dict[str, str]]:
+    """Rows for a carrier's batch-import CSV (label printing), one per shipment, all values
+    text, keys in `CARRIER_COLUMNS` order:
+
+    - Order Number: the shipment's Order ID (carriers print it as the reference);
+    - Shipment ID: `SHP-00001`, to match tracking numbers back to the Shipments sheet;
+    - Recipient Name: the customer's Name (Customer ID when the name is blank);
+    - Address: the customer's Ship To, else Bill To, line breaks joined with ", ";
+    - Country: the shipment's Country (ISO alpha-2), else the customer's;
+    - Email: the customer's Email (for carrier delivery notifications);
+    - Weight (kg): the shipment weight as plain decimal text (`2.5`);
+    - Carrier, Service: as planned on the Shipments sheet.
+
+    `ids` None: every Ready shipment; otherwise the shipments with those IDs (any status,
+    matched case-insensitively; unknown IDs are skipped). Rows follow the Shipments sheet.
+    """
+    customers = {c.customer_id: c for c in book.customers}
+    if ids is None:
+        chosen = [s for s in shipments if is_ready(s)]
+    else:
+        wanted = {(i or "").strip().upper() for i in ids}
+        chosen = [s for s in shipments if s.shipment_id.strip().upper() in wanted]
+    rows = []
+    for s in chosen:
+        c = customers.get(s.customer_id)
+        address = (c.ship_to or c.bill_to) if c else ""
+        address = ", ".join(part.strip() for part in address.splitlines() if part.strip())
+        rows.append(dict(zip(CARRIER_COLUMNS, (
+            s.order_id, s.shipment_id, (c.name if c and c.name else s.customer_id), address,
+            s.country or (c.country if c else ""), c.email if c else "", _kg(s.weight),
+            s.carrier, s.service))))
+    return rows

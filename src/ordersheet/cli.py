@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, app
-from .book.port import WorkbookError
+from .book.port import WorkbookError, sniff_file
 from .domain.pipeline import RunResult
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -47,8 +47,7 @@ def _today(value: Optional[str]) -> dt.date:
 def open_book(path: Path):
     """The package-level engine when available (keeps every part of the file), else the
     openpyxl reference engine."""
-    if not path.exists():
-        raise WorkbookError(f"{path}: no such file")
+    sniff_file(path)
     if os.environ.get("ORDERSHEET_ENGINE") == "openpyxl":
         from .book.openpyxl_engine import OpenpyxlBook
 
@@ -138,7 +137,7 @@ def _guard(fn):
         try:
             code = fn(*a, **kw)
         except (WorkbookError, Exit2) as e:
-            err.print(f"ordersheet: {e}")
+            print(f"ordersheet: {e}", file=sys.stderr)
             raise typer.Exit(2)
         raise typer.Exit(code or 0)
 

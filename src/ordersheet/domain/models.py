@@ -43,7 +43,8 @@ class SheetRow(Record):
 
 class OrderLine(SheetRow):
     order_id: str
-    line: int
+    line: Optional[int] = None
+    """Blank until validation numbers it (it is then written back to the sheet)."""
     order_date: dt.date
     customer_id: str
     sku: str

@@ -1,0 +1,93 @@
+"""The `ordersheet` command: exit codes, refusals without tracebacks, summaries."""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from ordersheet.cli import cli
+from tests.bookfiles import D1, basic_book, write_book
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(cli, [str(a) for a in args])
+
+
+def test_clean_book_exits_0(tmp_path):
+    book = basic_book(tmp_path / "b.xlsx")
+    r = run("validate", book, "--today", "2026-11-10")
+    assert r.exit_code == 0, r.output
+    assert "Valid" in r.output
+    ws = load_workbook(book)["Orders"]
+    assert ws["M1"].value == "Status" and ws["M2"].value == "Valid"
+
+
+def test_errors_exit_1_and_the_book_is_still_written(tmp_path):
+    book = basic_book(tmp_path / "b.xlsx", orders=[
+        ["SO-1", 1, D1, "C1", "NOPE", 2, None, None, None, None, None, None]])
+    r = run("validate", book, "--today", "2026-11-10")
+    assert r.exit_code == 1
+    assert "Orders!E2: SKU 'NOPE' is not on the Products sheet" in r.output
+    wb = load_workbook(book)
+    assert [c.value for c in wb["Issues"][2]] == [
+        "Orders", "E2", "Error", "unknown_sku", "SO-1", "SKU 'NOPE' is not on the Products sheet"]
+
+
+def test_json_lists_the_issues(tmp_path):
+    book = basic_book(tmp_path / "b.xlsx", orders=[
+        ["SO-1", 1, D1, "C1", "A-100", 0, None, None, None, None, None, None]])
+    r = run("validate", book, "--json", "--today", "2026-11-10")
+    assert r.exit_code == 1
+    data = json.loads(r.output)
+    assert [(i["code"], i["cell"], i["severity"]) for i in data] == [("bad_quantity", "F2", "Error")]
+
+
+def test_output_writes_a_copy_and_leaves_the_book_alone(tmp_path):
+    book = basic_book(tmp_path / "b.xlsx")
+    before = book.read_bytes()
+    copy = tmp_path / "out.xlsx"
+    assert run("validate", book, "--output", copy, "--today", "2026-11-10").exit_code == 0
+    assert book.read_bytes() == before
+    assert "Issues" in load_workbook(copy).sheetnames
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda p: None, "no such file"),
+    (lambda p: p.write_text("order,qty\n1,2\n"), "is not an .xlsx workbook"),
+    (lambda p: p.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600), "password"),
+])
+def test_unreadable_files_exit_2_with_one_line(tmp_path, make, message):
+    book = tmp_path / "b.xlsx"
+    make(book)
+    r = run("validate", book)
+    assert r.exit_code == 2
+    assert message in r.output.lower()
+    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
+
+
+def test_book_without_orders_sheet_exits_2(tmp_path):
+    book = write_book(tmp_path / "b.xlsx", {"Products": [["SKU", "List Price"], ["A", 1]]})
+    before = book.read_bytes()
+    r = run("validate", book)
+    assert r.exit_code == 2 and "no Orders sheet" in r.output
+    assert book.read_bytes() == before
+
+
+def test_bad_today_is_a_usage_error(tmp_path):
+    book = basic_book(tmp_path / "b.xlsx")
+    r = run("validate", book, "--today", "yesterday")
+    assert r.exit_code == 2 and "--today" in r.output
+
+
+def test_console_script_is_installed_and_runs():
+    r = subprocess.run([sys.executable, "-m", "ordersheet.cli", "--help"], capture_output=True,
+                       text=True, env={**os.environ, "COLUMNS": "100"})
+    assert r.returncode == 0 and "validate" in r.stdout

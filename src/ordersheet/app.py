@@ -9,10 +9,14 @@ from typing import Sequence
 
 from .book import load as loader
 from .book.plan import WritePlan
+from .book.print_sheet import DocumentNotFound, document_ops
 from .book.port import WorkbookError, WorkbookPort
 from .book.render import render
 from .domain import pipeline
 from .domain.pipeline import RunResult
+
+
+__all__ = ["Outcome", "execute", "read_book", "show_document", "DocumentNotFound"]
 
 
 @dataclass
@@ -23,9 +27,10 @@ class Outcome:
 
 
 def read_book(port: WorkbookPort) -> loader.Loaded:
-    names = loader.sheets_to_read(port.sheet_names())
-    raws = port.read(names)
+    all_names = port.sheet_names()
+    raws = port.read(loader.sheets_to_read(all_names))
     loaded = loader.load(raws)
+    loaded.workbook_sheets = set(all_names)
     if "Orders" not in loaded.sheet_names:
         raise WorkbookError("the workbook has no Orders sheet "
                             "(create one with `ordersheet new BOOK`)")
@@ -44,3 +49,46 @@ def execute(port: WorkbookPort, operation: str, *, today: dt.date, now: dt.datet
     if write:
         port.apply(plan)
     return Outcome(result, plan, loaded)
+
+
+def show_document(port: WorkbookPort, doc_id: str, write: bool = True) -> WritePlan:
+    """Show invoice or shipment `doc_id` on the Invoice / Packing Slip print sheet.
+    Raises `DocumentNotFound` when the book has no such document."""
+    loaded = read_book(port)
+    plan = WritePlan(document_ops(loaded.book, doc_id, loaded.workbook_sheets))
+    plan.activate = plan.ops[-1].sheet  # type: ignore[union-attr]
+    if write:
+        port.apply(plan)
+    return plan
+
+
+def document_pdfs(state, doc_ids) -> list[tuple[str, bytes]]:
+    """(file name, PDF bytes) for each invoice number or shipment ID in `doc_ids`."""
+    from . import documents
+
+    customers = {c.customer_id: c for c in state.customers}
+    products = {x.sku: x for x in state.products}
+    bins = {(x.sku, x.warehouse): x.bin for x in state.inventory}
+    invoices = {i.invoice_no: i for i in state.invoices}
+    shipments = {x.shipment_id: x for x in state.shipments}
+    inv_lines: dict[str, list] = {}
+    for il in state.invoice_lines:
+        inv_lines.setdefault(il.invoice_no, []).append(il)
+    shp_lines: dict[str, list] = {}
+    for sl in state.shipment_lines:
+        shp_lines.setdefault(sl.shipment_id, []).append(sl)
+    order_lines = {ln.key: ln for ln in state.orders}
+    out = []
+    for doc in doc_ids:
+        if doc in invoices:
+            inv = invoices[doc]
+            out.append((f"{doc}.pdf", documents.invoice_pdf(
+                inv, inv_lines.get(doc, []), customers.get(inv.customer_id), state.settings)))
+        elif doc in shipments:
+            shp = shipments[doc]
+            out.append((f"{doc}.pdf", documents.packing_slip_pdf(
+                shp, shp_lines.get(doc, []), order_lines, products,
+                customers.get(shp.customer_id), state.settings, bins=bins)))
+        else:
+            raise DocumentNotFound(doc)
+    return out

@@ -29,6 +29,8 @@ err = Console(stderr=True, highlight=False)
 TodayOpt = typer.Option(None, "--today", help="As-of date YYYY-MM-DD (default: today).")
 OutputOpt = typer.Option(None, "--output", "-o", help="Write a copy here instead of editing BOOK.")
 JsonOpt = typer.Option(False, "--json", help="Print the issues as JSON.")
+PdfOpt = typer.Option(None, "--pdf", help="Write a PDF of every new invoice and packing "
+                                          "slip into this folder.")
 
 
 class Exit2(Exception):
@@ -82,7 +84,8 @@ def _user() -> str:
 
 def run_operation(book: Path, operation: str, today: Optional[str], output: Optional[Path],
                   as_json: bool, dispatch: bool = False,
-                  dispatch_ids: Optional[list[str]] = None, quiet: bool = False) -> "tuple[int, RunResult]":
+                  dispatch_ids: Optional[list[str]] = None, quiet: bool = False,
+                  pdf: Optional[Path] = None) -> "tuple[int, RunResult]":
     as_of = _today(today)
     now = dt.datetime.combine(as_of, dt.datetime.now().time().replace(microsecond=0))
     with _lock(book):
@@ -91,10 +94,14 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
                               dispatch=dispatch, dispatch_ids=dispatch_ids)
         port.save(output)
     result = outcome.result
+    pdfs = _write_pdfs(result.book, result.new_invoices + result.new_shipments, pdf) \
+        if pdf is not None else []
     if as_json:
         print(json.dumps([i.model_dump(mode="json") for i in result.issues], indent=1))
     elif not quiet:
         summarize(result, output or book)
+        if pdfs:
+            out.print(f"PDFs: {len(pdfs)} in {pdf}")
     return (1 if result.errors else 0), result
 
 
@@ -162,7 +169,15 @@ _op_command("validate", "validate", "Check orders and master data; list every pr
 _op_command("price", "price", "Validate, then price order lines and check credit.")
 _op_command("reserve", "reserve", "Validate, price, then reserve stock.")
 _op_command("ship", "ship", "... then plan shipments, pick list and packing slips.")
-_op_command("invoice", "invoice", "... then invoice shipments marked Shipped.")
+
+
+@cli.command("invoice")
+@_guard
+def invoice_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
+                pdf: Optional[Path] = PdfOpt, today: Optional[str] = TodayOpt,
+                output: Optional[Path] = OutputOpt, as_json: bool = JsonOpt) -> int:
+    """... then invoice shipments marked Shipped (gapless numbers)."""
+    return run_operation(book, "invoice", today, output, as_json, pdf=pdf)[0]
 
 
 @cli.command("run")
@@ -170,10 +185,10 @@ _op_command("invoice", "invoice", "... then invoice shipments marked Shipped.")
 def run_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
             dispatch: bool = typer.Option(False, "--dispatch",
                                           help="Also dispatch every Ready shipment."),
-            today: Optional[str] = TodayOpt, output: Optional[Path] = OutputOpt,
-            as_json: bool = JsonOpt) -> int:
+            pdf: Optional[Path] = PdfOpt, today: Optional[str] = TodayOpt,
+            output: Optional[Path] = OutputOpt, as_json: bool = JsonOpt) -> int:
     """Everything in order: validate, price, reserve, ship, (dispatch), invoice."""
-    return run_operation(book, "run", today, output, as_json, dispatch=dispatch)[0]
+    return run_operation(book, "run", today, output, as_json, dispatch=dispatch, pdf=pdf)[0]
 
 
 @cli.command("dispatch")
@@ -181,11 +196,11 @@ def run_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
 def dispatch_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
                  shipment: Optional[List[str]] = typer.Option(
                      None, "--shipment", help="Dispatch only this shipment (repeatable)."),
-                 today: Optional[str] = TodayOpt, output: Optional[Path] = OutputOpt,
-                 as_json: bool = JsonOpt) -> int:
+                 pdf: Optional[Path] = PdfOpt, today: Optional[str] = TodayOpt,
+                 output: Optional[Path] = OutputOpt, as_json: bool = JsonOpt) -> int:
     """Confirm dispatch of Ready shipments (all, or the ones named) and invoice them."""
     return run_operation(book, "dispatch", today, output, as_json, dispatch=True,
-                         dispatch_ids=shipment or None)[0]
+                         dispatch_ids=shipment or None, pdf=pdf)[0]
 
 
 @cli.command("new")
@@ -221,7 +236,8 @@ def demo_cmd(directory: Path = typer.Argument(Path("ordersheet-demo"),
     build_order_book(book, sample=True, today=as_of)
     out.print(f"Sample order book: {book}")
     _, result = run_operation(book, "run", as_of.isoformat(), None, False, dispatch=True)
-    pdfs = _write_pdfs(book, result, directory / "pdf")
+    pdfs = _write_pdfs(result.book, result.new_invoices + result.new_shipments,
+                       directory / "pdf")
     if pdfs:
         out.print(f"PDFs: {len(pdfs)} in {directory / 'pdf'}")
     out.print(f"Open {book} in Excel to see Orders, Issues, Reservations, Shipments, "
@@ -229,29 +245,75 @@ def demo_cmd(directory: Path = typer.Argument(Path("ordersheet-demo"),
     return 0  # the sample's deliberate problems are the point of the demo
 
 
-def _write_pdfs(book: Path, result: RunResult, directory: Path) -> list[Path]:
-    try:
-        from . import documents
-    except ImportError:
-        return []
-    state = result.book
-    new = set(result.new_invoices)
-    if not new:
-        return []
-    customers = {c.customer_id: c for c in state.customers}
-    lines_by_inv: dict[str, list] = {}
-    for il in state.invoice_lines:
-        lines_by_inv.setdefault(il.invoice_no, []).append(il)
-    directory.mkdir(parents=True, exist_ok=True)
+def _write_pdfs(state, doc_ids, directory: Path) -> list[Path]:
+    """One PDF per document, named after it (INV-00001.pdf, SHP-00001.pdf)."""
+    docs = app.document_pdfs(state, list(doc_ids))
+    if docs:
+        directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for inv in state.invoices:
-        if inv.invoice_no in new:
-            pdf = documents.invoice_pdf(inv, lines_by_inv.get(inv.invoice_no, []),
-                                        customers.get(inv.customer_id), state.settings)
-            target = directory / f"{inv.invoice_no}.pdf"
-            target.write_bytes(pdf)
-            written.append(target)
+    for name, data in docs:
+        target = directory / name
+        target.write_bytes(data)
+        written.append(target)
     return written
+
+
+@cli.command("print")
+@_guard
+def print_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
+              doc_id: str = typer.Argument(..., help="An invoice number or shipment ID."),
+              pdf: Optional[Path] = typer.Option(None, "--pdf",
+                                                 help="Also write the document as PDF "
+                                                      "(a file, or a folder)."),
+              output: Optional[Path] = OutputOpt) -> int:
+    """Show one invoice or packing slip on its print sheet (and optionally as PDF)."""
+    with _lock(book):
+        port = open_book(book)
+        try:
+            app.show_document(port, doc_id)
+        except app.DocumentNotFound:
+            raise Exit2(f"{book} has no invoice or shipment '{doc_id}'")
+        port.save(output)
+    out.print(f"{doc_id} is on its print sheet in {output or book}")
+    if pdf is not None:
+        loaded = app.read_book(open_book(output or book))
+        ((name, data),) = app.document_pdfs(loaded.book, [doc_id.strip()])
+        target = pdf / name if pdf.is_dir() or not pdf.suffix else pdf
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        out.print(f"PDF: {target}")
+    return 0
+
+
+@cli.command("export-shipments")
+@_guard
+def export_shipments_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
+                         dest: Path = typer.Argument(..., help="The CSV file to write."),
+                         fmt: str = typer.Option("csv", "--format", help="Only csv for now."),
+                         shipment: Optional[List[str]] = typer.Option(
+                             None, "--shipment", help="Only these shipments (repeatable).")) -> int:
+    """Write a carrier batch-import CSV of Ready shipments (one row per shipment)."""
+    import csv
+
+    from .domain import shipping
+
+    if fmt.lower() != "csv":
+        raise Exit2(f"--format {fmt}: only csv is supported")
+    loaded = app.read_book(open_book(book))
+    rows = shipping.carrier_export_rows(loaded.book.shipments, loaded.book, shipment or None)
+    with open(dest, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(shipping.CARRIER_COLUMNS))
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: _csv_safe(v) for k, v in r.items()})
+    out.print(f"{len(rows)} shipments written to {dest}")
+    return 0
+
+
+def _csv_safe(value: str) -> str:
+    """Neutralise text a spreadsheet would run as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @cli.command("version")

@@ -48,6 +48,8 @@ class Loaded:
     ledger_rows: int = 0
     audit_rows: int = 0
     settings_raw: RawSheet | None = None
+    workbook_sheets: set[str] = field(default_factory=set)
+    """Every sheet name in the workbook (set by whoever read it)."""
     old_marks: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
     """Cells ordersheet highlighted on an earlier run (from its hidden state sheet)."""
 

@@ -176,7 +176,7 @@ class OpenpyxlBook:
                     tc.name = str(ws.cell(op.header_row, ac + j).value or f"Column{j + 1}")
 
     def _op_SetCells(self, op: p.SetCells) -> None:
-        ws = self.wb[op.sheet]
+        ws = self._sheet(op.sheet)  # print sheets are created when a book lacks them
         for (r, c), v in op.cells.items():
             self._put(ws, r, c, v)
 

@@ -71,7 +71,8 @@ class UpdateColumns:
 
 @dataclass
 class SetCells:
-    """Single cells of a user sheet (e.g. Settings Next Invoice Number)."""
+    """Single cells of a sheet (Settings Next Invoice Number, the print sheets). The sheet
+    is created (at the end) when the book does not have it."""
 
     sheet: str
     cells: dict[tuple[int, int], Any]

@@ -13,6 +13,7 @@ from typing import Any
 from ..domain.pipeline import RunResult
 from ..domain.issues import Issue
 from . import plan as p
+from . import print_sheet
 from . import schema as s
 from .load import STATE_SHEET, Loaded
 from .raw import a1, split_a1
@@ -104,6 +105,13 @@ def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
                               _records(s.AUDIT_LOG, [result.audit]), _fmts(s.AUDIT_LOG),
                               loaded.audit_rows, _table_name(s.AUDIT_LOG.name)))
     _marks(plan, result.issues, loaded)
+    # The print sheets show the last document this run created.
+    if result.new_shipments:
+        plan.ops += print_sheet.document_ops(state, result.new_shipments[-1],
+                                             loaded.workbook_sheets)
+    if result.new_invoices:
+        plan.ops += print_sheet.document_ops(state, result.new_invoices[-1],
+                                             loaded.workbook_sheets)
     if result.errors:
         plan.activate = "Issues"
     return plan

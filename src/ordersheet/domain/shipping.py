@@ -318,6 +318,8 @@ def plan_shipments(lines: Sequence[OrderLine], reservations: Sequence[Reservatio
                 new_lines += [ShipmentLine(shipment_id=sid, order_id=oid, line=ln_no, sku=sku,
                                            warehouse=wh, quantity=q) for ln_no, sku, q in adds]
                 continue
+            # A grown shipment is re-rated for its new weight as of today (it cannot leave
+            # earlier); Planned On keeps the day it was first planned.
             s = p.ships[i]
             _grow(p, s.shipment_id, oid, wh, adds, new_lines)
             update: dict = {"weight": weight, "country": country or s.country}
@@ -369,8 +371,8 @@ def _grow(p: _Planner, sid: str, oid: str, wh: str, adds: list[tuple[int, str, i
 
 
 def _kg(weight: Decimal) -> str:
-    text = format(weight.normalize(), "f") if weight else "0"
-    return text
+    """Plain decimal text, no exponent and no trailing zeros (`2.5`, `100`, `0`)."""
+    return format(weight.normalize(), "f") if weight else "0"
 
 
 # ---- dispatch --------------------------------------------------------------------------

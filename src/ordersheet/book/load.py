@@ -31,6 +31,8 @@ FIELD_OF = {
 }
 READ_SPECS = s.INPUT_SHEETS + (s.RESERVATIONS, s.SHIPMENTS, s.SHIPMENT_LINES, s.INVOICES,
                                s.INVOICE_LINES)
+OPTIONAL_WHEN_EMPTY = {s.TAX_RATES.name, s.SHIPPING_RATES.name, s.PRICE_RULES.name,
+                       s.FX_RATES.name}
 EXTRA_COLS = {s.ORDERS.name: s.ORDER_TOOL_COLUMNS, s.INVENTORY.name: s.INVENTORY_TOOL_COLUMNS}
 
 
@@ -77,8 +79,11 @@ def load(raws: dict[str, RawSheet]) -> Loaded:
         if raw is None:
             continue
         names[spec.name] = raw.name
-        present.add(spec.name)
         parsed = s.parse_sheet(raw, spec, EXTRA_COLS.get(spec.name, ()))
+        # An optional rate sheet left empty (as the template ships it) is not "a Tax Rates
+        # sheet" in CONTRACT terms: a new book must not fail every line for missing tax.
+        if parsed.records or spec.name not in OPTIONAL_WHEN_EMPTY:
+            present.add(spec.name)
         issues.extend(parsed.issues)
         layouts[spec.name] = parsed.layout
         model = RECORD_OF[spec.name]

@@ -68,6 +68,10 @@ def check_credit(lines: Sequence[OrderLine], prices: dict[Key, LinePrice],
     holds: dict[str, str] = {}
     issues: list[Issue] = []
 
+    def show(amount: Decimal, ccy: str) -> str:
+        # Plain "1,100.00 USD": cheap enough for thousands of held orders (babel is not).
+        return f"{money.quantize(amount, ccy, mode):,} {ccy}"
+
     def first(oid: str) -> OrderLine:
         return orders[oid][0]
 
@@ -80,6 +84,7 @@ def check_credit(lines: Sequence[OrderLine], prices: dict[Key, LinePrice],
             continue
         oids = sorted(by_customer[cid], key=oldest)
         if cust.on_hold:
+            where = f" (Customers row {cust.row})" if cust.row else ""
             for oid in oids:
                 # An order that has already left in full has nothing left to hold.
                 if all(shipped.get(ln.key, 0) >= ln.quantity for ln in orders[oid]):
@@ -87,8 +92,8 @@ def check_credit(lines: Sequence[OrderLine], prices: dict[Key, LinePrice],
                 holds[oid] = ON_HOLD
                 issues.append(warning(
                     "customer_on_hold", "Orders", first(oid).cell("customer_id"),
-                    f"customer {cid} is On Hold (Customers row {cust.row}); order {oid} "
-                    "is not reserved or shipped until the hold is lifted", oid))
+                    f"customer {cid} is On Hold{where}; order {oid} is not reserved or "
+                    "shipped until the hold is lifted", oid))
             continue
         if cust.credit_limit is None:
             continue
@@ -127,10 +132,9 @@ def check_credit(lines: Sequence[OrderLine], prices: dict[Key, LinePrice],
             if not over:
                 continue
             holds[oid] = CREDIT_HOLD
-            show = lambda x: money.format_money(money.quantize(x, ccy, mode), ccy)  # noqa: E731
             issues.append(warning(
                 "credit_limit_exceeded", "Orders", first(oid).cell("customer_id"),
-                f"order {oid} ({show(total)}) takes customer {cid}'s exposure to "
-                f"{show(exposure)}, over the credit limit {show(limit)} (open invoices "
-                f"{show(invoices_open)}); the order is on Credit Hold", oid))
+                f"order {oid} ({show(total, ccy)}) takes customer {cid}'s exposure to "
+                f"{show(exposure, ccy)}, over the credit limit {show(limit, ccy)} (open "
+                f"invoices {show(invoices_open, ccy)}); the order is on Credit Hold", oid))
     return holds, issues

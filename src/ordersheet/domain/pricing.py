@@ -30,9 +30,6 @@ Key = tuple[str, int]
 
 ONE = Decimal(1)
 
-# Specificity levels, most specific first.
-_CUSTOMER_SKU, _SKU, _CUSTOMER, _ANY = 0, 1, 2, 3
-
 
 @dataclass(frozen=True)
 class LinePrice:
@@ -51,7 +48,6 @@ class LinePrice:
 class _Rule:
     """A usable Price Rules row, or a customer's Discount % seen as a customer-level rule."""
 
-    level: int
     min_qty: int
     unit_price: Optional[Decimal]
     """Absolute price in `currency`; None for a discount rule."""
@@ -146,9 +142,19 @@ class Pricer:
         for c in self.customers.values():
             if c.discount:  # a 0 % discount is no rule: it would hide general rules
                 self.rules[(None, c.customer_id)].append(_Rule(
-                    _CUSTOMER, 1, None, c.discount, self.base, None, None,
+                    1, None, c.discount, self.base, None, None,
                     f"Customers row {c.row} discount" if c.row else "customer discount",
                     c.row, ""))
+        # Per key, the rules grouped by Min Qty, highest first: a line looks at the first
+        # group whose Min Qty it meets and that has a rule valid on its date.
+        self.rules_by_qty: dict[tuple, list[tuple[int, list[_Rule]]]] = {}
+        for key, rules in self.rules.items():
+            groups: dict[int, list[_Rule]] = defaultdict(list)
+            for r in sorted(rules, key=lambda r: r.content()):
+                groups[r.min_qty].append(r)
+            self.rules_by_qty[key] = sorted(groups.items(), key=lambda g: -g[0])
+        self._groups: dict[tuple, tuple[_Rule, ...]] = {}
+        self._quotes: dict[tuple, _Quote] = {}
 
     # ---- master data ------------------------------------------------------------------
 
@@ -169,9 +175,6 @@ class Pricer:
         return out
 
     def _rule(self, r: PriceRule) -> Optional[_Rule]:
-        sku, cust = _blank(r.sku), _blank(r.customer_id)
-        level = (_CUSTOMER_SKU if sku and cust else _SKU if sku
-                 else _CUSTOMER if cust else _ANY)
         where = f"Price Rules row {r.row}" if r.row else "price rule"
         if r.unit_price is None and r.discount is None:
             self.issues.append(warning(
@@ -190,7 +193,7 @@ class Pricer:
             return None
         absolute = r.unit_price is not None
         currency = ((r.currency or "").upper() or self.base) if absolute else self.base
-        return _Rule(level, max(r.min_qty or 1, 1), r.unit_price,
+        return _Rule(max(r.min_qty or 1, 1), r.unit_price,
                      None if absolute else r.discount, currency, r.valid_from, r.valid_to,
                      where, r.row, r.cell("currency", "unit_price"))
 
@@ -224,41 +227,91 @@ class Pricer:
 
     # ---- rule resolution --------------------------------------------------------------
 
-    def _candidates(self, sku: str, customer_id: Optional[str], qty: int,
-                    on: dt.date) -> list[_Rule]:
-        """The winning level's rules with the highest Min Qty (usually exactly one)."""
-        keys = ((sku, customer_id), (sku, None), (None, customer_id), (None, None))
-        for level, key in enumerate(keys):
-            if customer_id is None and level in (_CUSTOMER_SKU, _CUSTOMER):
+    def _applicable(self, key: tuple, groups: list, qty: int,
+                    on: dt.date) -> tuple[_Rule, ...]:
+        """The rules of one (SKU, customer) key that apply to (qty, date) with the highest
+        Min Qty, cut down to those that can still be the cheapest. Memoised per (key,
+        Min Qty, date): lines share few of those, so general rules are scanned rarely."""
+        for min_qty, rules in groups:
+            if min_qty > qty:
                 continue
-            found = [r for r in self.rules.get(key, ()) if r.applies(qty, on)]
+            memo = (key, min_qty, on)
+            found = self._groups.get(memo)
+            if found is None:
+                found = self._groups[memo] = self._cheapest(
+                    [r for r in rules if r.applies(qty, on)])
             if found:
-                top = max(r.min_qty for r in found)
-                return [r for r in found if r.min_qty == top]
-        return []
+                return found
+        return ()
+
+    def _cheapest(self, rules: list[_Rule]) -> tuple[_Rule, ...]:
+        """Of rules that tie on level and Min Qty, keep those that may be cheapest for
+        some product: the largest discount, and the lowest absolute price (compared via
+        the base currency; per currency when a rate is missing, so the line can say so)."""
+        if len(rules) <= 1:
+            return tuple(rules)
+        out = []
+        discounts = [r for r in rules if r.unit_price is None]
+        if discounts:
+            out.append(min(discounts, key=lambda r: (-r.discount, r.content())))
+        best: dict[str, _Rule] = {}
+        for r in rules:
+            if r.unit_price is not None:
+                b = best.get(r.currency)
+                if b is None or (r.unit_price, r.content()) < (b.unit_price, b.content()):
+                    best[r.currency] = r
+        absolute = list(best.values())
+        if len(absolute) > 1 and all(self.rate(r.currency) for r in absolute):
+            absolute = [min(absolute, key=lambda r: (r.unit_price / self.rate(r.currency),
+                                                     r.content()))]
+        return tuple(out + absolute)
+
+    def _candidates(self, sku: str, customer_id: Optional[str], qty: int,
+                    on: dt.date) -> tuple[_Rule, ...]:
+        """The most specific level's rules that may win (usually exactly one)."""
+        keys = (((sku, customer_id), (sku, None), (None, customer_id), (None, None))
+                if customer_id else ((sku, None), (None, None)))
+        by_qty = self.rules_by_qty
+        for key in keys:
+            groups = by_qty.get(key)
+            if groups:
+                found = self._applicable(key, groups, qty, on)
+                if found:
+                    return found
+        return ()
+
+    def _source(self, rule: Optional[_Rule], product: Product) -> tuple[Decimal, str]:
+        """The exact price under `rule` (None: list price) in the currency it is set in."""
+        if rule is None:
+            return product.list_price, self.base
+        if rule.unit_price is None:
+            return product.list_price * (ONE - rule.discount), self.base
+        return rule.unit_price, rule.currency
+
+    def _missing(self, rule: Optional[_Rule], src: str, currency: str) -> list[_Missing]:
+        out = []
+        if src != currency and self.rate(src) is None:
+            out.append(_Missing(src, rule))
+        if src != currency and self.rate(currency) is None:
+            out.append(_Missing(currency))
+        return out
 
     def _quote_rule(self, rule: Optional[_Rule], product: Product, currency: str) -> _Quote:
-        """The exact price of `product` under `rule` (None: list price) in `currency`."""
+        """The exact price of `product` under `rule` in `currency`, with its explanation."""
+        amount, src = self._source(rule, product)
         list_price = product.list_price
         if rule is None:
-            amount, src = list_price, self.base
             text = f"List Price {_show(list_price, src)} {src}"
         elif rule.unit_price is None:
-            amount, src = list_price * (ONE - rule.discount), self.base
             text = (f"{rule.source}: {_pct(rule.discount)} off list {_show(list_price, src)}"
                     f" → {_show(amount, src)} {src}")
         else:
-            amount, src = rule.unit_price, rule.currency
             text = f"{rule.source}: {_show(amount, src)} {src}"
         if rule is not None and rule.min_qty > 1:
             text = text.replace(":", f" (min qty {rule.min_qty}):", 1)
         if src == currency:
             return _Quote(amount, currency, text)
-        missing = []
-        if self.rate(src) is None:
-            missing.append(_Missing(src, rule))
-        if self.rate(currency) is None:
-            missing.append(_Missing(currency))
+        missing = self._missing(rule, src, currency)
         if missing:
             return _Quote(None, currency, text, tuple(missing))
         steps = []
@@ -279,18 +332,28 @@ class Pricer:
         product = self.products[sku]
         currency = self.currency_of(customer)
         cands = self._candidates(sku, customer.customer_id if customer else None, qty, on)
-        if len(cands) <= 1:
-            q = self._quote_rule(cands[0] if cands else None, product, currency)
-        else:
-            quotes = [(self._quote_rule(r, product, currency), r) for r in cands]
-            missing = tuple(m for q, _ in quotes for m in q.missing)
+        winner = cands[0] if cands else None
+        if len(cands) > 1:
+            ranked, missing = [], []
+            for r in cands:
+                amount, src = self._source(r, product)
+                converted = self.convert(amount, src, currency)
+                if converted is None:
+                    missing += self._missing(r, src, currency)
+                else:
+                    ranked.append((converted, r.content(), r))
             if missing:
                 # The lowest price cannot be told without every rate it needs.
-                return _Quote(None, currency, quotes[0][0].explain, missing)
-            q = min(quotes, key=lambda qr: (qr[0].unit, qr[1].content()))[0]
-        if q.unit is None:
-            return q
-        return _Quote(money.quantize_unit_price(q.unit, self.mode), currency, q.explain)
+                return _Quote(None, currency, "", tuple(dict.fromkeys(missing)))
+            winner = min(ranked, key=lambda t: t[:2])[2]
+        memo = (id(winner), sku, currency)  # rules live as long as the Pricer
+        q = self._quotes.get(memo)
+        if q is None:
+            q = self._quote_rule(winner, product, currency)
+            if q.unit is not None:
+                q = _Quote(money.quantize_unit_price(q.unit, self.mode), currency, q.explain)
+            self._quotes[memo] = q
+        return q
 
 
 # The last Pricer built, reused while callers (invoicing, Excel functions) pass the same
@@ -341,8 +404,16 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook
             continue  # validation already reported the unknown SKU or customer
         k = (ln.sku, ln.customer_id, ln.quantity, ln.order_date)
         q = quotes.get(k)
-        if q is None:
-            q = quotes[k] = p.quote(ln.sku, ln.quantity, cust, ln.order_date)
+        try:
+            if q is None:
+                q = quotes[k] = p.quote(ln.sku, ln.quantity, cust, ln.order_date)
+            if q.unit is not None:
+                net = money.quantize(q.unit * ln.quantity, q.currency, mode)
+        except DecimalException:  # beyond 28 significant digits: no believable price
+            issues.append(error(
+                "price_out_of_range", "Orders", ln.cell("quantity"),
+                f"{ln.quantity} × SKU {ln.sku} is too large to price", ln.order_id))
+            continue
         if q.unit is None:
             for i in _missing_fx_issues(q, ln, p.base):
                 if (i.order_id, i.sheet, i.cell) not in seen:
@@ -358,14 +429,7 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook
                 f"'{product.tax_class}' (SKU {ln.sku}, customer {cust.customer_id})",
                 ln.order_id))
             continue
-        try:
-            net = money.quantize(unit * ln.quantity, ccy, mode)
-            tax = money.quantize(net * rate, ccy, mode)
-        except DecimalException:
-            issues.append(error(
-                "price_out_of_range", "Orders", ln.cell("quantity"),
-                f"{ln.quantity} × {unit} {ccy} is too large to price", ln.order_id))
-            continue
+        tax = money.quantize(net * rate, ccy, mode)  # rate <= 1: no larger than net
         typed = ln.unit_price
         # A typed price equal to the computed one at the currency's minor units is the
         # same price as the sheet shows it (11.72 for 11.718 EUR), not a mismatch.
@@ -395,6 +459,8 @@ def unit_price_for(sku: str, quantity: int, customer_id: Optional[str], book: Or
     currency, explanation or the reason there is no price). A blank customer gets the
     general rules in the base currency."""
     p = pricer_for(book)
+    if isinstance(on, dt.datetime):
+        on = on.date()
     sku = (sku or "").strip()
     product = p.products.get(sku)
     if product is None:
@@ -409,7 +475,10 @@ def unit_price_for(sku: str, quantity: int, customer_id: Optional[str], book: Or
         cust = p.customers.get(customer_id.strip())
         if cust is None:
             return None, "", f"customer '{customer_id}' is not on the Customers sheet"
-    q = p.quote(sku, qty, cust, on)
+    try:
+        q = p.quote(sku, qty, cust, on)
+    except DecimalException:
+        return None, "", "the price is too large to compute"
     if q.unit is None:
         rates = ", ".join(sorted({m.currency for m in q.missing}))
         return None, q.currency, f"no FX rate for {rates} on the FX Rates sheet"

@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from operator import attrgetter
+from typing import Callable, Mapping, Sequence
 
 from .issues import Issue, warning
 from .models import PRIORITIES, LedgerEntry, OrderBook, OrderLine, Reservation, StockLevel
@@ -67,12 +68,14 @@ def replay_ledger(ledger: Sequence[LedgerEntry],
     return out
 
 
-def policy_key(line: OrderLine, policy: str) -> tuple:
-    """Serving order: fifo = Order Date, Order ID, Line; priority = High, Normal, Low first."""
-    fifo = (line.order_date, line.order_id, line.line)
+def turn(policy: str) -> Callable[[OrderLine], tuple]:
+    """Sort key giving the order lines are served in. fifo: Order Date, then Order ID, then
+    Line; priority: High, Normal, Low, then fifo. (Order ID, Line) is unique, so the
+    sheet's row order never matters."""
     if policy == "priority":
-        return (_PRIORITY_RANK.get(line.priority, _NORMAL),) + fifo
-    return fifo
+        return lambda ln: (_PRIORITY_RANK.get(ln.priority, _NORMAL), ln.order_date,
+                           ln.order_id, ln.line)
+    return attrgetter("order_date", "order_id", "line")
 
 
 def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str, int], int],
@@ -84,71 +87,74 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
     they are neither reserved nor needed any more.
     """
     settings = book.settings
-    by_key: dict[Key, OrderLine] = {}
-    for ln in lines:
-        by_key.setdefault(ln.key, ln)  # a duplicate key is a validation error; first wins
+    # A duplicate (Order ID, Line) is a validation error; the first row wins.
+    by_key: dict[Key, OrderLine] = {(ln.order_id, ln.line): ln for ln in reversed(lines)}
+    policy_turn = turn(settings.allocation_policy)
+
+    def need(k: Key) -> int:  # units still owed: ordered minus dispatched
+        return by_key[k].quantity - shipped.get(k, 0)
+
     stock: dict[StockKey, StockLevel] = {}
     for s in book.inventory:
-        stock.setdefault(s.key, s)
+        stock.setdefault((s.sku, s.warehouse), s)
     capacity = {k: max(0, s.on_hand) for k, s in stock.items()}
-    ordered = sorted(by_key.values(), key=lambda ln: policy_key(ln, settings.allocation_policy))
-    rank = {ln.key: i for i, ln in enumerate(ordered)}
 
-    def need(ln: OrderLine) -> int:
-        return max(0, ln.quantity - shipped.get(ln.key, 0))
-
-    recs = list(book.reservations)
+    recs = book.reservations
     left = [r.quantity for r in recs]  # units each record still holds as releases are decided
+    held: dict[StockKey, int] = defaultdict(int)  # Reserved per stock level, as releases go
+    line_held: dict[Key, int] = defaultdict(int)
     # (phase, order_id, line, sku, warehouse) -> units released; one ledger row each
     released: dict[tuple, int] = {}
 
     def release(i: int, units: int, phase: int) -> None:
         r = recs[i]
         left[i] -= units
+        held[(r.sku, r.warehouse)] -= units
+        line_held[(r.order_id, r.line)] -= units
         k = (phase, r.order_id, r.line, r.sku, r.warehouse)
         released[k] = released.get(k, 0) + units
 
     # 1. Reservations nobody may hold any more: the line is gone, cancelled, invalid or
     #    held; its SKU or Warehouse was changed; the Inventory row no longer exists.
+    gone: list[int] = []
     for i, r in enumerate(recs):
-        ln = by_key.get((r.order_id, r.line))
-        if (ln is None or r.quantity <= 0 or r.sku != ln.sku
-                or (ln.warehouse and r.warehouse != ln.warehouse)
-                or (r.sku, r.warehouse) not in capacity):
-            release(i, r.quantity, _GONE)
+        sk, k, q = (r.sku, r.warehouse), (r.order_id, r.line), r.quantity
+        held[sk] += q
+        line_held[k] += q
+        ln = by_key.get(k)
+        if (ln is None or q <= 0 or r.sku != ln.sku or sk not in capacity
+                or (ln.warehouse and r.warehouse != ln.warehouse)):
+            gone.append(i)
+    opening = dict(held)  # Inventory's Reserved before this run
+    for i in gone:
+        release(i, recs[i].quantity, _GONE)
 
     # 2. Quantity lowered (or partly dispatched): the line gives back its newest units.
-    per_line: dict[Key, list[int]] = defaultdict(list)
-    for i, r in enumerate(recs):
-        if left[i] > 0:
-            per_line[(r.order_id, r.line)].append(i)
-    for key, idxs in per_line.items():
-        excess = sum(left[i] for i in idxs) - need(by_key[key])
-        if excess > 0:
-            for i in sorted(idxs, key=lambda i: (recs[i].reserved_on, i), reverse=True):
-                units = min(left[i], excess)
-                release(i, units, _LOWERED)
-                excess -= units
-                if not excess:
-                    break
+    over = {k for k, n in line_held.items()
+            if n > 0 and n > by_key[k].quantity - shipped.get(k, 0)}  # need(k), inlined
+    for k, idxs in _group(recs, left, over, lambda r: (r.order_id, r.line)).items():
+        excess = line_held[k] - need(k)
+        for i in sorted(idxs, key=lambda i: (recs[i].reserved_on, i), reverse=True):
+            units = min(left[i], excess)
+            release(i, units, _LOWERED)
+            excess -= units
+            if not excess:
+                break
 
     # 3. Stock counted lower than what is reserved: the newest reservations give way, and
     #    among the same day's, the lines the policy serves last.
-    per_stock: dict[StockKey, list[int]] = defaultdict(list)
-    for i, r in enumerate(recs):
-        if left[i] > 0:
-            per_stock[(r.sku, r.warehouse)].append(i)
     issues: list[Issue] = []
-    for sk, idxs in per_stock.items():
-        held = sum(left[i] for i in idxs)
-        excess = held - capacity[sk]
-        if excess <= 0:
-            continue
+    over = {sk for sk, n in held.items() if n > capacity.get(sk, 0)}
+
+    def newest_first(i: int) -> tuple:
+        r = recs[i]
+        return (r.reserved_on, policy_turn(by_key[(r.order_id, r.line)]), i)
+
+    for sk, idxs in _group(recs, left, over, lambda r: (r.sku, r.warehouse)).items():
+        before = held[sk]
+        excess = before - capacity[sk]
         losers: dict[str, int] = {}
-        newest = sorted(idxs, key=lambda i: (recs[i].reserved_on,
-                                             rank[(recs[i].order_id, recs[i].line)], i),
-                        reverse=True)
-        for i in newest:
+        for i in sorted(idxs, key=newest_first, reverse=True):
             units = min(left[i], excess)
             release(i, units, _COUNTED)
             losers[recs[i].order_id] = losers.get(recs[i].order_id, 0) + units
@@ -159,11 +165,11 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
         names = ", ".join(f"{oid} ({n})" for oid, n in losers.items())
         issues.append(warning(
             "reservation_released", "Inventory", s.cell("on_hand"),
-            f"On Hand {s.on_hand} of SKU {s.sku} at {s.warehouse} is below the {held} units "
-            f"reserved: {held - capacity[sk]} released from orders {names}",
+            f"On Hand {s.on_hand} of SKU {s.sku} at {s.warehouse} is below the {before} "
+            f"units reserved: {before - capacity[sk]} released from orders {names}",
             next(iter(losers)) if len(losers) == 1 else ""))
 
-    totals: dict[StockKey, int] = defaultdict(int, reserved_by_stock(recs))
+    totals = defaultdict(int, opening)
     ledger: list[LedgerEntry] = []
 
     def post(operation: str, sku: str, wh: str, change: int, order_id: str, line: int) -> None:
@@ -178,21 +184,18 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
             post("release", sku, wh, -units, oid, line_no)
 
     # 4. Top up what is still missing, in policy order.
-    kept: list[Reservation] = []
-    line_reserved: dict[Key, int] = defaultdict(int)
+    if released:
+        kept = [r if n == r.quantity else r.model_copy(update={"quantity": n})
+                for r, n in zip(recs, left) if n > 0]
+    else:
+        kept = list(recs)
     # (order_id, line, sku, warehouse) -> index in `kept` of its record dated today, so a
-    # same-day top-up grows that record instead of adding a row.
-    todays: dict[tuple, int] = {}
-    for r, n in zip(recs, left):
-        if n > 0:
-            if n != r.quantity:
-                r = r.model_copy(update={"quantity": n})
-            if r.reserved_on == today:
-                todays[(r.order_id, r.line, r.sku, r.warehouse)] = len(kept)
-            kept.append(r)
-            line_reserved[(r.order_id, r.line)] += n
+    # same-day top-up grows that record instead of adding a row. (Within one run a line
+    # takes from each warehouse at most once, so new records never need merging.)
+    todays = {(r.order_id, r.line, r.sku, r.warehouse): i
+              for i, r in enumerate(kept) if r.reserved_on == today}
 
-    available = {k: capacity[k] - totals.get(k, 0) for k in capacity}
+    available = {k: capacity[k] - held.get(k, 0) for k in capacity}
     sku_available: dict[str, int] = defaultdict(int)
     sku_warehouses: dict[str, list[str]] = defaultdict(list)
     for sku, wh in stock:  # Inventory sheet order is the warehouse order
@@ -203,28 +206,30 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
     first_open: dict[str, int] = defaultdict(int)
 
     def take(ln: OrderLine, wh: str, units: int) -> None:
-        sk = (ln.sku, wh)
-        available[sk] -= units
+        available[(ln.sku, wh)] -= units
         sku_available[ln.sku] -= units
+        line_held[(ln.order_id, ln.line)] += units
         post("reserve", ln.sku, wh, units, ln.order_id, ln.line)
-        k = (ln.order_id, ln.line, ln.sku, wh)
-        at = todays.get(k)
+        at = todays.get((ln.order_id, ln.line, ln.sku, wh)) if todays else None
         if at is None:
-            todays[k] = len(kept)
             kept.append(Reservation(order_id=ln.order_id, line=ln.line, sku=ln.sku,
                                     warehouse=wh, quantity=units, reserved_on=today))
         else:
             kept[at] = kept[at].model_copy(update={"quantity": kept[at].quantity + units})
 
-    for ln in ordered:
-        missing = need(ln) - line_reserved[ln.key]
-        if missing <= 0:
-            continue
+    partial = settings.allow_partial
+    short: list[tuple[OrderLine, int]] = []
+    # Only lines still missing units take part, so a re-run sorts almost nothing.
+    wanting = [ln for k, ln in by_key.items()
+               if ln.quantity - shipped.get(k, 0) > line_held.get(k, 0)]  # need(k), inlined
+    for ln in sorted(wanting, key=policy_turn):
+        k = (ln.order_id, ln.line)
+        missing = need(k) - line_held[k]
         if ln.warehouse:
             can = available.get((ln.sku, ln.warehouse), 0)
         else:
             can = sku_available.get(ln.sku, 0)
-        units = min(missing, can) if settings.allow_partial else (missing if can >= missing else 0)
+        units = min(missing, can) if partial else (missing if can >= missing else 0)
         if units and ln.warehouse:
             take(ln, ln.warehouse, units)
         elif units:
@@ -237,12 +242,33 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
                 if not available[(ln.sku, whs[j])]:
                     j += 1
             first_open[ln.sku] = j
-        short = missing - units
-        if short:
-            where = f"SKU {ln.sku} at {ln.warehouse}" if ln.warehouse else f"SKU {ln.sku}"
-            issues.append(warning(
-                "backordered", "Orders", ln.cell("quantity"),
-                f"{short} of {ln.quantity} units backordered ({where}: {can} available)",
-                ln.order_id))
+        if missing > units:
+            short.append((ln, missing - units))
+
+    # Told once every line has had its turn: "available" is what the line holds plus what
+    # is still free for it, the same figure on a re-run, so the Issues sheet is stable too.
+    for ln, n in short:
+        if ln.warehouse:
+            where = f"SKU {ln.sku} at {ln.warehouse}"
+            free = available.get((ln.sku, ln.warehouse), 0)
+        else:
+            where, free = f"SKU {ln.sku}", sku_available.get(ln.sku, 0)
+        issues.append(warning(
+            "backordered", "Orders", ln.cell("quantity"),
+            f"{n} of {ln.quantity} units backordered "
+            f"({where}: {line_held[(ln.order_id, ln.line)] + free} available)", ln.order_id))
 
     return ReserveResult(tuple(kept), tuple(ledger), tuple(issues))
+
+
+def _group(recs: Sequence[Reservation], left: list[int], wanted: set, key) -> dict:
+    """Indices of the records still holding units, grouped by `key`, for wanted keys only
+    (one pass, and none at all when nothing is wanted)."""
+    out: dict = defaultdict(list)
+    if wanted:
+        for i, r in enumerate(recs):
+            if left[i] > 0:
+                k = key(r)
+                if k in wanted:
+                    out[k].append(i)
+    return out

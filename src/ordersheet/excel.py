@@ -1,0 +1,363 @@
+"""ordersheet inside Excel: the xlwings scripts behind the buttons, and the custom functions.
+
+Scripts (`@script`, listed by xlwings Lite and run from the classic ribbon add-in) are thin:
+wrap the book in the live-book engine, run the same use case as the CLI (`app.execute`),
+print a short summary. Results land in the workbook; problems on the Issues sheet and as
+highlighted, annotated cells.
+
+Custom functions (`@func`) price a hypothetical line, look up stock and total a line from
+ranges the user passes in. The ranges are read with the same sheet rules as a run
+(`block_from_grid` + `load`), and a bad argument answers with a readable message in the
+cell, never a traceback.
+
+This module must import in Pyodide (xlwings Lite): no threads, no processes, no
+`xlwings.pro`. Where xlwings has no runtime for its decorators (Linux without xlwings
+Lite/Server) they are plain no-ops, so the functions stay ordinary Python functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections import OrderedDict
+from typing import Any, Callable, Optional, Sequence
+
+import xlwings as xw
+
+from . import app
+from .book import load as loader
+from .book import schema as s
+from .book.port import WorkbookError
+from .book.raw import block_from_grid
+from .book.xlwings import XlwingsBook, cell_in
+from .domain import money, pricing
+from .domain.pipeline import RunResult
+
+
+def _identity_decorator(f: Any = None, *args: Any, **kwargs: Any) -> Any:
+    if callable(f):
+        return f
+    return lambda g: g
+
+
+def _identity_arg(*args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+    return lambda g: g
+
+
+script = getattr(xw, "script", None) or _identity_decorator
+func = getattr(xw, "func", None) or _identity_decorator
+arg = getattr(xw, "arg", None) or _identity_arg
+
+
+def _clock() -> dt.datetime:
+    """The wall clock (tests replace it to make runs reproducible)."""
+    return dt.datetime.now()
+
+
+def _user() -> str:
+    """Who ran it, for the Audit Log; Excel on the web has no OS user (Settings `User` or
+    'ordersheet' is used then)."""
+    if sys.platform == "emscripten":
+        return ""
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except Exception:  # no login name available: the pipeline falls back to Settings
+        return ""
+
+
+def _as_date(value: Any) -> dt.date:
+    if value is None or value == "":
+        return _clock().date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return s.to_date(value)
+
+
+def summary(result: RunResult) -> str:
+    """A few lines for the xlwings Lite output pane (details are on the Issues sheet)."""
+    counts = sorted(result.status_counts().items(), key=lambda kv: -kv[1])
+    head = f"ordersheet {result.operation}: {sum(n for _, n in counts)} order lines"
+    if counts:
+        head += " (" + ", ".join(f"{status} {n}" for status, n in counts) + ")"
+    lines = [head]
+    if result.new_shipments:
+        lines.append(f"shipments planned: {len(result.new_shipments)}")
+    if result.dispatched:
+        lines.append(f"shipments dispatched: {len(result.dispatched)}")
+    if result.new_invoices:
+        lines.append(f"invoices created: {len(result.new_invoices)} "
+                     f"({result.new_invoices[0]}..{result.new_invoices[-1]})")
+    errors = len(result.errors)
+    warnings = len(result.issues) - errors
+    if result.issues:
+        lines.append(f"issues: {errors} errors, {warnings} warnings - see the Issues sheet")
+    return "\n".join(lines)
+
+
+def _run(book: Any, operation: str, as_of: Any, *, dispatch: bool = False,
+         dispatch_ids: Optional[Sequence[str]] = None) -> Optional[app.Outcome]:
+    try:
+        today = _as_date(as_of)
+    except s.Bad as b:
+        print(f"ordersheet: as_of: {b.message}")
+        return None
+    now = dt.datetime.combine(today, _clock().time().replace(microsecond=0))
+    try:
+        outcome = app.execute(XlwingsBook(book), operation, today=today, now=now, user=_user(),
+                              dispatch=dispatch, dispatch_ids=dispatch_ids)
+    except WorkbookError as e:
+        print(f"ordersheet: {e}")
+        return None
+    print(summary(outcome.result))
+    return outcome
+
+
+# ---- scripts (buttons) ---------------------------------------------------------------------
+
+
+@script
+def validate_orders(book: xw.Book, as_of: Optional[dt.date] = None):
+    """Check orders and master data; list every problem on the Issues sheet."""
+    return _run(book, "validate", as_of)
+
+
+@script
+def price_orders(book: xw.Book, as_of: Optional[dt.date] = None):
+    """Validate, then price the order lines and check credit limits."""
+    return _run(book, "price", as_of)
+
+
+@script
+def reserve_stock(book: xw.Book, as_of: Optional[dt.date] = None):
+    """Validate, price, then reserve stock against the Inventory sheet."""
+    return _run(book, "reserve", as_of)
+
+
+@script
+def plan_shipments(book: xw.Book, as_of: Optional[dt.date] = None):
+    """... then plan shipments, the pick list and packing slips."""
+    return _run(book, "ship", as_of)
+
+
+@script
+def dispatch_shipments(book: xw.Book, shipment_ids: str = "",
+                       as_of: Optional[dt.date] = None):
+    """Confirm dispatch of Ready shipments (all, or the comma-separated IDs given) and
+    invoice them."""
+    ids = [x.strip() for x in str(shipment_ids or "").replace(";", ",").split(",") if x.strip()]
+    return _run(book, "dispatch", as_of, dispatch=True, dispatch_ids=ids or None)
+
+
+@script
+def create_invoices(book: xw.Book, as_of: Optional[dt.date] = None):
+    """Invoice the shipments marked Shipped."""
+    return _run(book, "invoice", as_of)
+
+
+@script
+def process_orders(book: xw.Book, dispatch: bool = False, as_of: Optional[dt.date] = None):
+    """Everything in order: validate, price, reserve, ship, (dispatch), invoice."""
+    return _run(book, "run", as_of, dispatch=bool(dispatch))
+
+
+@script
+def show_document(book: xw.Book, doc_id: str = ""):
+    """Show one invoice (INV-00001) or packing slip (SHP-00001) on its print sheet; with
+    no ID, the one named in the selected cell."""
+    doc = str(doc_id or "").strip()
+    if not doc:
+        try:
+            doc = str(book.selection.value or "").strip()
+        except Exception:  # no cell selection (a shape, a chart): ask for the ID instead
+            doc = ""
+    if not doc:
+        print("ordersheet: give an invoice number (INV-00001) or a shipment ID (SHP-00001),"
+              " or select a cell that holds one")
+        return None
+    try:
+        return app.show_document(XlwingsBook(book), doc)
+    except app.DocumentNotFound:
+        print(f"ordersheet: no invoice or shipment '{doc}' in this workbook")
+    except WorkbookError as e:
+        print(f"ordersheet: {e}")
+    return None
+
+
+# ---- custom functions ------------------------------------------------------------------------
+
+
+def _grid(value: Any) -> list[list[Any]]:
+    """A range argument as a 2-D list of raw-sheet values."""
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        value = [[value]]
+    elif value and not isinstance(value[0], (list, tuple)):
+        value = [value]
+    return [[cell_in(None if v == "" else v) for v in row] for row in value]
+
+
+def _freeze(grid: list[list[Any]]) -> tuple:
+    return tuple(tuple(row) for row in grid)
+
+
+_BOOKS: "OrderedDict[tuple, loader.Loaded]" = OrderedDict()
+"""The last few master-data sets, so a column of =ORDER_PRICE(...) cells sharing the same
+ranges parses them once (and `pricing` indexes them once)."""
+
+
+def _load(ranges: dict[str, Any]) -> loader.Loaded:
+    grids = {name: _grid(v) for name, v in ranges.items() if v is not None}
+    key = tuple(sorted((name, _freeze(g)) for name, g in grids.items()))
+    hit = _BOOKS.get(key)
+    if hit is not None:
+        _BOOKS.move_to_end(key)
+        return hit
+    raws = {name: block_from_grid(name, g) for name, g in grids.items()}
+    loaded = loader.load(raws)
+    _BOOKS[key] = loaded
+    while len(_BOOKS) > 8:
+        _BOOKS.popitem(last=False)
+    return loaded
+
+
+class _Refusal(Exception):
+    """A custom function's readable answer to an argument it cannot use."""
+
+
+def _require_columns(loaded: loader.Loaded, sheet: str, label: str) -> None:
+    for i in loaded.issues:
+        if i.sheet == sheet and i.code == "missing_column":
+            raise _Refusal(f"{label}: {i.message.replace('sheet', 'range')}")
+
+
+def _answer(name: str, compute: Callable[[], Any]) -> Any:
+    try:
+        return compute()
+    except _Refusal as r:
+        return f"{name}: {r}"
+    except s.Bad as b:
+        return f"{name}: {b.message}"
+    except Exception as e:  # a cell must show a message, never a Python traceback
+        return f"{name}: cannot compute ({type(e).__name__}: {e})"
+
+
+def _parse(label: str, parse: Callable[[Any], Any], value: Any) -> Any:
+    """An argument through its sheet-column parser; a bad one names the argument."""
+    try:
+        return parse(value)
+    except s.Bad as b:
+        raise _Refusal(f"{label}: {b.message}") from None
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    return s.to_text(cell_in(v))
+
+
+@func
+@arg("sku", doc="SKU of the product")
+@arg("quantity", doc="ordered quantity (a whole number)")
+@arg("customer_id", doc="Customer ID (blank: general price in the base currency)")
+@arg("products", ndim=2, doc="the Products table, header row included")
+@arg("price_rules", ndim=2, doc="the Price Rules table, header row included (optional)")
+@arg("customers", ndim=2, doc="the Customers table, header row included (optional)")
+@arg("fx_rates", ndim=2, doc="the FX Rates table, header row included (optional)")
+@arg("settings", ndim=2, doc="the Settings Key/Value range (optional: Base Currency)")
+@arg("order_date", doc="date the price applies on (default: today)")
+def order_price(sku, quantity, customer_id, products, price_rules=None, customers=None,
+                fx_rates=None, settings=None, order_date=None):
+    """Unit price of a SKU for a quantity and customer, by ordersheet's price rules."""
+
+    def compute():
+        if products is None:
+            raise _Refusal("pass the Products table (with its header row)")
+        ranges = {"Products": products, "Price Rules": price_rules, "Customers": customers,
+                  "FX Rates": fx_rates, "Settings": settings}
+        loaded = _load(ranges)
+        _require_columns(loaded, "Products", "products")
+        for sheet, label in (("Price Rules", "price_rules"), ("Customers", "customers"),
+                             ("FX Rates", "fx_rates")):
+            _require_columns(loaded, sheet, label)
+        cust = _text(customer_id)
+        if cust and customers is None:
+            raise _Refusal("pass the Customers table to price for a customer")
+        on = _parse("order_date", _as_date, order_date)
+        price, _, why = pricing.unit_price_for(_text(sku), cell_in(quantity), cust, loaded.book,
+                                               on)
+        if price is None:
+            raise _Refusal(why)
+        return float(price)
+
+    return _answer("ORDER_PRICE", compute)
+
+
+@func
+@arg("sku", doc="SKU of the product")
+@arg("inventory", ndim=2, doc="the Inventory table, header row included")
+@arg("warehouse", doc="only this warehouse (default: all)")
+def stock_available(sku, inventory, warehouse=None):
+    """Units of a SKU available (On Hand minus Reserved) in an inventory range."""
+
+    def compute():
+        if inventory is None:
+            raise _Refusal("pass the Inventory table (with its header row)")
+        loaded = _load({"Inventory": inventory})
+        _require_columns(loaded, "Inventory", "inventory")
+        layout = loaded.layouts["Inventory"]
+        raw = block_from_grid("Inventory", _grid(inventory))
+        res_col = layout.headers.get(s.norm("Reserved"))
+        want_sku = _text(sku)
+        want_wh = _text(warehouse).casefold()
+        total, found = 0, False
+        for x in loaded.book.inventory:
+            if x.sku != want_sku or (want_wh and x.warehouse.casefold() != want_wh):
+                continue
+            found = True
+            reserved = 0
+            if res_col is not None:
+                cells = raw.rows[x.row - raw.header_row - 1]
+                j = res_col - raw.first_col
+                if j < len(cells) and not s.is_blank(cells[j]):
+                    reserved = _parse("inventory Reserved", s.to_whole, cells[j])
+            total += x.on_hand - reserved
+        if not found:
+            where = f" in warehouse '{_text(warehouse)}'" if want_wh else ""
+            raise _Refusal(f"SKU '{want_sku}' is not in the inventory range{where}")
+        return total
+
+    return _answer("STOCK_AVAILABLE", compute)
+
+
+@func
+@arg("quantity", doc="quantity (a whole number)")
+@arg("unit_price", doc="unit price")
+@arg("tax_rate", doc="tax rate: 0.2, 20 or 20% (default 0)")
+@arg("currency", doc="ISO currency code for rounding (default USD)")
+def line_total(quantity, unit_price, tax_rate=0, currency="USD"):
+    """Line total: Net (quantity x unit price, rounded) plus Tax, as ordersheet totals."""
+
+    def compute():
+        # Excel hands numbers over as doubles: 3.0 is read as the sheets read it, 3.
+        qty = _parse("quantity", s.to_quantity, cell_in(quantity))
+        price = _parse("unit_price", s.to_money, cell_in(unit_price))
+        rate = (_parse("tax_rate", s.to_percent, cell_in(tax_rate))
+                if not s.is_blank(tax_rate) else 0)
+        ccy = _parse("currency", s.to_code, currency) if not s.is_blank(currency) else "USD"
+        if not money.is_known_currency(ccy):
+            raise _Refusal(f"'{ccy}' is not an ISO currency code")
+        net = money.quantize(price * qty, ccy)
+        tax = money.quantize(net * rate, ccy)
+        return float(net + tax)
+
+    return _answer("LINE_TOTAL", compute)
+
+
+__all__ = ["validate_orders", "price_orders", "reserve_stock", "plan_shipments",
+           "dispatch_shipments", "create_invoices", "process_orders", "show_document",
+           "order_price", "stock_available", "line_total"]

@@ -14,7 +14,7 @@ from ..domain import money
 from ..domain.models import OrderBook
 from . import plan as p
 from .raw import split_a1
-from .templates import INVOICE_LAYOUT, PACKING_SLIP_LAYOUT, PrintLayout
+from .layouts import INVOICE_LAYOUT, PACKING_SLIP_LAYOUT, PrintLayout
 
 
 class DocumentNotFound(LookupError):

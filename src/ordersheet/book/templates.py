@@ -36,6 +36,8 @@ from openpyxl.writer.excel import ExcelWriter
 
 from ..domain import models as m
 from . import schema as s
+from .layouts import (INVOICE_LAYOUT, INVOICE_SHEET, PACKING_SLIP_LAYOUT,
+                      PACKING_SLIP_SHEET, PrintLayout, _DATE, _MONEY)
 from .plan import NUMBER_FORMATS
 
 # ---- constants ------------------------------------------------------------------------
@@ -83,8 +85,6 @@ DATA_SHEETS: tuple[s.SheetSpec, ...] = (
     s.ORDERS, s.PRODUCTS, s.INVENTORY, s.CUSTOMERS, s.PRICE_RULES, s.TAX_RATES, s.FX_RATES,
     s.SHIPPING_RATES, s.PAYMENTS, s.RETURNS,
 )
-INVOICE_SHEET = "Invoice"
-PACKING_SLIP_SHEET = "Packing Slip"
 START_SHEET = "Start"
 SHEET_ORDER = ((START_SHEET,) + tuple(spec.name for spec in DATA_SHEETS)
                + (s.SETTINGS_SHEET, INVOICE_SHEET, PACKING_SLIP_SHEET))
@@ -130,61 +130,6 @@ def column_width(col: s.Col) -> float:
 # ---- print layouts --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PrintLayout:
-    """Where each field of one printed document goes on its print sheet.
-
-    `fields` maps a header field to its cell (`"invoice_no": "H3"`); `line_columns` maps a
-    line field to its column letter; line i (0-based) of the document is written on row
-    `lines_first_row + i`, at most `max_lines` lines. The template styles every cell; the
-    renderer writes values only (and clears the unused line rows)."""
-
-    sheet: str
-    fields: Mapping[str, str]
-    lines_first_row: int
-    line_columns: Mapping[str, str]
-    max_lines: int
-    print_area: str
-    formats: Mapping[str, str]
-    """field (header or line) -> Excel number format the template gives its cells."""
-
-    @property
-    def lines_header_row(self) -> int:
-        return self.lines_first_row - 1
-
-    @property
-    def lines_last_row(self) -> int:
-        return self.lines_first_row + self.max_lines - 1
-
-    def line_cell(self, field: str, i: int) -> str:
-        """A1 address of line field `field` on line `i` (0-based)."""
-        if not 0 <= i < self.max_lines:
-            raise IndexError(f"line {i} is outside the {self.max_lines} lines of {self.sheet}")
-        return f"{self.line_columns[field]}{self.lines_first_row + i}"
-
-
-_MONEY = NUMBER_FORMATS["money"]
-_DATE = NUMBER_FORMATS["date"]
-
-INVOICE_LAYOUT = PrintLayout(
-    sheet=INVOICE_SHEET,
-    fields={
-        "company_name": "A1", "company_address": "A2",
-        "invoice_no": "H3", "invoice_date": "H4", "due_date": "H5", "currency": "H6",
-        "customer_name": "A8", "bill_to": "A9",
-        "customer_id": "H8", "order_id": "H9", "shipment_id": "H10",
-        "net": "H45", "tax": "H46", "total": "H47",
-        "payment_terms": "A50",
-    },
-    lines_first_row=14,
-    line_columns={"sku": "A", "description": "B", "quantity": "C", "unit_price": "D",
-                  "net": "E", "tax_rate": "F", "tax": "G", "total": "H"},
-    max_lines=30,
-    print_area="A1:H51",
-    formats={"invoice_date": _DATE, "due_date": _DATE, "net": _MONEY, "tax": _MONEY,
-             "total": _MONEY, "quantity": "0", "unit_price": NUMBER_FORMATS["price"],
-             "tax_rate": NUMBER_FORMATS["pct"]},
-)
 _INVOICE_LABELS = {  # label cell -> text; each label spans F:G, its value sits in H
     "F3": "Invoice No", "F4": "Invoice Date", "F5": "Due Date", "F6": "Currency",
     "F8": "Customer ID", "F9": "Order ID", "F10": "Shipment ID",
@@ -195,20 +140,6 @@ _INVOICE_LINE_HEADERS = {"sku": "SKU", "description": "Description", "quantity":
                          "tax": "Tax", "total": "Total"}
 _INVOICE_WIDTHS = {"A": 15, "B": 38, "C": 8, "D": 12, "E": 13, "F": 8, "G": 12, "H": 15}
 
-PACKING_SLIP_LAYOUT = PrintLayout(
-    sheet=PACKING_SLIP_SHEET,
-    fields={
-        "company_name": "A1", "company_address": "A2",
-        "shipment_id": "D3", "order_id": "D4", "planned_on": "D5", "shipped_on": "D6",
-        "carrier": "D7", "service": "D8", "weight": "D9",
-        "customer_name": "A7", "ship_to": "A8", "country": "A10",
-    },
-    lines_first_row=14,
-    line_columns={"sku": "A", "description": "B", "quantity": "C", "bin": "D"},
-    max_lines=30,
-    print_area="A1:D46",
-    formats={"planned_on": _DATE, "shipped_on": _DATE, "weight": "0.00", "quantity": "0"},
-)
 _SLIP_LABELS = {
     "C3": "Shipment ID", "C4": "Order ID", "C5": "Planned On", "C6": "Shipped On",
     "C7": "Carrier", "C8": "Service", "C9": "Weight (kg)",

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -85,7 +86,7 @@ class OpenpyxlBook:
         c = ws.cell(row=row, column=col)
         v = _out(value)
         if isinstance(v, str):
-            c.value = v
+            c.value = ILLEGAL_CHARACTERS_RE.sub("", v)
             c.data_type = "s"  # text, never a formula
         else:
             c.value = v

@@ -134,15 +134,18 @@ def _orders(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
     first = layout.header_row + 1
     cols: list[tuple[int, str, list[Any], p.Fmt]] = []
     if result.numbered:
-        col = layout.columns.get("line") or placer.col("Line")
-        raw = loaded.raw_orders
-        j = col - layout.first_col
-        values = [r[j] if raw is not None and 0 <= j < len(r) else None
-                  for r in (raw.rows if raw is not None else [[]] * n)]
-        for ln in result.lines:
-            if ln.row in result.numbered:
-                values[ln.row - first] = ln.line  # only blanks are filled; the rest as typed
-        cols.append((col, "Line", values, "int"))
+        # Only the blank Line cells are filled; every other cell stays exactly as typed
+        # (a user's own number, or a bad value that has its Issue).
+        if "line" in layout.columns:
+            col = layout.columns["line"]
+            plan.add(p.SetCells(loaded.sheet_names["Orders"], {
+                (ln.row, col): ln.line for ln in result.lines if ln.row in result.numbered}))
+        else:  # no Line column yet: it becomes a tool-added column like Status
+            values: list[Any] = [None] * n
+            for ln in result.lines:
+                if ln.row in result.numbered:
+                    values[ln.row - first] = ln.line
+            cols.append((placer.col("Line"), "Line", values, "int"))
     wanted = ["status", "reserved", "backordered", "shipped", "shipment", "invoice"]
     if "price" in result.steps:
         wanted = ["status", "price", "net", "tax", "total", "currency", "reserved",

@@ -120,3 +120,13 @@ def test_five_thousand_shipments_one_packing_slip_sheet(tmp_path):
     wb = load_workbook(book, read_only=True)
     assert wb.sheetnames.count("Packing Slip") == 1 and wb.sheetnames.count("Invoice") == 1
     assert len(wb.sheetnames) < 20
+
+
+def test_print_sheet_is_created_plain_in_a_book_without_the_template(tmp_path):
+    book = basic_book(tmp_path / "b.xlsx", orders=_orders(1))
+    assert "Invoice" not in load_workbook(book).sheetnames
+    assert run("run", book, "--dispatch", "--today", TODAY).exit_code == 0
+    assert run("print", book, "INV-00001").exit_code == 0
+    ws = load_workbook(book)["Invoice"]
+    assert ws["H3"].value == "INV-00001" and ws["G3"].value == "Invoice No"
+    assert ws["A14"].value == "A-100" and ws["C14"].value == 1

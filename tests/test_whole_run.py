@@ -29,11 +29,11 @@ def _plain(v):
         return v.isoformat()[:10] if not isinstance(v, dt.datetime) or v.time() == dt.time()\
             else v.isoformat()
     if isinstance(v, float):
-        return str(Decimal(repr(v)).normalize())
-    if isinstance(v, Decimal):
-        return str(v.normalize())
+        v = Decimal(repr(v))
     if isinstance(v, int) and not isinstance(v, bool):
-        return str(v)
+        v = Decimal(v)
+    if isinstance(v, Decimal):  # 90, 90.0 and 9E+1 are the same number in a cell
+        return f"{v.normalize():f}"
     return v
 
 

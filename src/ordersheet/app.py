@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .book import load as loader
-from .book.plan import WritePlan
+from .book.plan import ReplaceSheet, WritePlan
 from .book.print_sheet import DocumentNotFound, document_ops
 from .book.port import WorkbookError, WorkbookPort
 from .book.render import render
@@ -56,7 +56,8 @@ def show_document(port: WorkbookPort, doc_id: str, write: bool = True) -> WriteP
     Raises `DocumentNotFound` when the book has no such document."""
     loaded = read_book(port)
     plan = WritePlan(document_ops(loaded.book, doc_id, loaded.workbook_sheets))
-    plan.activate = plan.ops[-1].sheet  # type: ignore[union-attr]
+    last = plan.ops[-1]
+    plan.activate = last.name if isinstance(last, ReplaceSheet) else last.sheet  # type: ignore[union-attr]
     if write:
         port.apply(plan)
     return plan

@@ -71,8 +71,7 @@ class UpdateColumns:
 
 @dataclass
 class SetCells:
-    """Single cells of a sheet (Settings Next Invoice Number, the print sheets). The sheet
-    is created (at the end) when the book does not have it."""
+    """Single cells of an existing sheet (Settings Next Invoice Number, the print sheets)."""
 
     sheet: str
     cells: dict[tuple[int, int], Any]

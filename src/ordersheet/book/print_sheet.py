@@ -40,19 +40,22 @@ def _fill(layout: PrintLayout, header: dict[str, Any], lines: list[dict[str, Any
             cells[(row, col)] = line.get(f)
         if "__note__" in line:
             cells[(row, split_a1(f"{first_col}1")[1])] = line["__note__"]
-    ops: list[p.Op] = []
-    if not sheet_exists:
-        label_cells = {}
-        for f, addr in layout.fields.items():
-            r, c = split_a1(addr)
-            if c > 1 and (r, c - 1) not in cells:
-                label_cells[(r, c - 1)] = f.replace("_", " ").title()
-        for f, letter in layout.line_columns.items():
-            label_cells[(layout.lines_header_row, split_a1(f"{letter}1")[1])] = \
-                f.replace("_", " ").title()
-        ops.append(p.SetCells(layout.sheet, label_cells))
-    ops.append(p.SetCells(layout.sheet, cells))
-    return ops
+    if sheet_exists:
+        return [p.SetCells(layout.sheet, cells)]
+    # A book not made from the template: a plain sheet with labels, one block write.
+    for f, addr in layout.fields.items():
+        r, c = split_a1(addr)
+        if c > 1 and (r, c - 1) not in cells:
+            cells[(r, c - 1)] = f.replace("_", " ").title()
+    for f, letter in layout.line_columns.items():
+        cells[(layout.lines_header_row, split_a1(f"{letter}1")[1])] = f.replace("_", " ").title()
+    height = max(r for r, _ in cells)
+    width = max(c for _, c in cells)
+    grid: list[list[Any]] = [[None] * width for _ in range(height)]
+    for (r, c), v in cells.items():
+        grid[r - 1][c - 1] = v
+    return [p.ReplaceSheet(layout.sheet, grid[0], grid[1:], [], None, None,
+                           [14.0, 36.0] + [14.0] * (width - 2))]
 
 
 def invoice_ops(state: OrderBook, invoice_no: str, sheet_exists: bool = True) -> list[p.Op]:

@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, app
-from .book.port import WorkbookError, sniff_file
+from .book.port import WorkbookError
+from .book.safety import book_lock, sniff
 from .domain.pipeline import RunResult
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -47,29 +48,19 @@ def _today(value: Optional[str]) -> dt.date:
 
 
 def open_book(path: Path):
-    """The package-level engine when available (keeps every part of the file), else the
-    openpyxl reference engine."""
-    sniff_file(path)
+    """The package-level engine, which keeps every part of the file it does not own.
+    ORDERSHEET_ENGINE=openpyxl selects the reference engine (for comparisons)."""
+    sniff(path)
     if os.environ.get("ORDERSHEET_ENGINE") == "openpyxl":
         from .book.openpyxl_engine import OpenpyxlBook
 
         return OpenpyxlBook(path)
-    try:
-        from .book.xlsx import XlsxBook
-    except ImportError:  # pragma: no cover - the package engine ships with ordersheet
-        from .book.openpyxl_engine import OpenpyxlBook
+    from .book.xlsx import XlsxBook
 
-        return OpenpyxlBook(path)
     return XlsxBook(path)
 
 
 def _lock(path: Path):
-    try:
-        from .book.safety import book_lock
-    except ImportError:  # pragma: no cover
-        from contextlib import nullcontext
-
-        return nullcontext()
     return book_lock(path, timeout=float(os.environ.get("ORDERSHEET_LOCK_TIMEOUT", "30")))
 
 

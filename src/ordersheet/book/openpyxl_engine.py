@@ -19,6 +19,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from . import plan as p
 from .port import WorkbookError
+from .safety import atomic_write
 from .raw import CellError, RawSheet, block_from_grid, split_a1
 
 NOTE_PREFIX = "ordersheet: "
@@ -204,25 +205,5 @@ class OpenpyxlBook:
         target = Path(dest) if dest else self.path
         if target is None:
             raise WorkbookError("no file to save to")
-        _atomic_save(target, self.wb.save, backup=dest is None)
+        atomic_write(target, self.wb.save, backup=dest is None)
 
-
-def _atomic_save(target: Path, write, backup: bool) -> None:
-    """Write to a temp file beside `target`, fsync, then rename over it."""
-    import os
-    import shutil
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=".~" + target.name, suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        if backup and target.exists():
-            shutil.copy2(target, str(target) + ".bak")
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

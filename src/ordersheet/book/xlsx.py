@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable
 from . import plan as p
 from . import safety
 from .port import WorkbookError
-from .raw import CellError, RawSheet, col_index, col_letter, split_a1
+from .raw import CellError, RawSheet, block_from_grid, col_index, col_letter, split_a1
 
 try:  # the native fast path; absent in Pyodide, where the expat reader takes over
     import python_calamine as _calamine
@@ -920,44 +920,6 @@ def _blank(v: Any) -> bool:
     return v is None or (v.__class__ is str and not v.strip())
 
 
-def _block(name: str, grid: list[list[Any]], origin_row: int = 1, origin_col: int = 1,
-           table: str | None = None) -> RawSheet:
-    """`raw.block_from_grid`, same result, linear with small constants (it runs on
-    100,000-row sheets); rows are shared with `grid` where no padding is needed."""
-    width = max(map(len, grid), default=0)
-    last_col = origin_col - 1
-    for j in range(width - 1, -1, -1):
-        if any(j < len(r) and not _blank(r[j]) for r in grid):
-            last_col = origin_col + j
-            break
-    h = 0
-    while h < len(grid) and all(_blank(v) for v in grid[h]):
-        h += 1
-    if h == len(grid):
-        return RawSheet(name, origin_row, origin_col, [], [], table, last_col)
-    header = list(grid[h])
-    first = 0
-    while first < len(header) and _blank(header[first]):
-        first += 1
-    end = len(header)
-    while end > first and _blank(header[end - 1]):
-        end -= 1
-    n = end - first
-    rows = []
-    for r in grid[h + 1:]:
-        if first == 0 and len(r) == n:
-            rows.append(r)
-        else:
-            piece = r[first:end]
-            if len(piece) < n:
-                piece = piece + [None] * (n - len(piece))
-            rows.append(piece)
-    while rows and all(_blank(v) for v in rows[-1]):
-        rows.pop()
-    return RawSheet(name, origin_row + h, origin_col + first, header[first:end], rows,
-                    table, last_col)
-
-
 _XESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
@@ -1434,14 +1396,14 @@ class XlsxBook:
                 for j, name in enumerate(table.columns[:len(header)]):
                     if header[j] is None:
                         header[j] = name
-                raw = _block(s.name, [header] + body, tr1, tc1, table.display)
+                raw = block_from_grid(s.name, [header] + body, tr1, tc1, table.display)
             else:
-                raw = _block(s.name, [list(table.columns)] + body, tr1 - 1, tc1,
+                raw = block_from_grid(s.name, [list(table.columns)] + body, tr1 - 1, tc1,
                                       table.display)
             self._header_rows[s.name] = {tr1: {c: cell(tr1, c) for c in range(
                 tc1, max(tc2, last_col) + 2)}}
         else:
-            raw = _block(s.name, grid, r0, c0)
+            raw = block_from_grid(s.name, grid, r0, c0)
         raw.last_col = max(raw.last_col, last_col)
         if scan.hidden_rows:
             raw.extra["hidden_rows"] = scan.hidden_rows
@@ -2492,7 +2454,7 @@ class _Build:
         self._taken.add(name.lower())
         return name
 
-    def vml_block(self) -> int:
+    def vmlblock_from_grid(self) -> int:
         """A drawing id block no VML part of the book uses (Excel's o:idmap)."""
         if not self._vml_block:
             used = [0]
@@ -2717,7 +2679,7 @@ class _Build:
             return None, False  # nothing of ours can be there
         comments = self.pkg.read(com_rel.target) if com_rel else None
         vml = self.pkg.read(vml_rel.target) if vml_rel else None
-        res = _edit_notes(comments, vml, marks, clears, self.vml_block())
+        res = _edit_notes(comments, vml, marks, clears, self.vmlblock_from_grid())
         if not res.changed:
             return None, False
         set_ld, drop_ld = None, False

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain import models as m
-from ..domain.issues import Issue, error
+from ..domain.issues import Issue, error, warning
 from . import schema as s
 from .raw import RawSheet, a1, split_a1
 
@@ -85,6 +85,7 @@ def load(raws: dict[str, RawSheet]) -> Loaded:
         if parsed.records or spec.name not in OPTIONAL_WHEN_EMPTY:
             present.add(spec.name)
         issues.extend(parsed.issues)
+        issues.extend(_layout_warnings(raw))
         layouts[spec.name] = parsed.layout
         model = RECORD_OF[spec.name]
         if spec is s.ORDERS:
@@ -155,8 +156,29 @@ def sheets_to_read(names: list[str]) -> list[str]:
     return [n for n in names if s.norm(n) in wanted]
 
 
-def missing_orders_issue() -> Issue:
-    return error("missing_column", "Orders", "A1", "the workbook has no Orders sheet")
+def _layout_warnings(raw: RawSheet) -> list[Issue]:
+    """Merged cells and hidden rows inside a data block are read like any other cells,
+    which may not be what the person who merged or hid them meant: say so once."""
+    out: list[Issue] = []
+    first, last = raw.header_row + 1, raw.header_row + len(raw.rows)
+    for ref in raw.extra.get("merged", ()):
+        top_left, _, bottom_right = ref.partition(":")
+        try:
+            r1, c1 = split_a1(top_left)
+            r2, _ = split_a1(bottom_right or top_left)
+        except ValueError:
+            continue
+        if r2 >= first and r1 <= last and c1 >= raw.first_col:
+            out.append(warning("merged_cells", raw.name, top_left,
+                               f"cells {ref} are merged: only {top_left} holds a value, the "
+                               "other cells of the range read as empty"))
+    hidden = [r for r in raw.extra.get("hidden_rows", ()) if first <= r <= last]
+    if hidden:
+        shown = ", ".join(map(str, hidden[:10])) + (" ..." if len(hidden) > 10 else "")
+        out.append(warning("hidden_rows", raw.name, a1(hidden[0], raw.first_col),
+                           f"{len(hidden)} hidden row(s) ({shown}) are processed like the "
+                           "others"))
+    return out
 
 
 __all__ = ["Loaded", "load", "find_sheet", "a1"]

@@ -98,6 +98,8 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
 
 def summarize(result: RunResult, where: Path) -> None:
     counts = result.status_counts()
+    if not counts:
+        out.print("No order lines on the Orders sheet yet: type some and run again.")
     t = Table(title=f"ordersheet {result.operation}: {sum(counts.values())} order lines",
               show_header=True, header_style="bold")
     t.add_column("Status")

@@ -188,6 +188,37 @@ def test_the_number_of_actions_does_not_grow_with_the_rows(tmp_path, script, kw)
     assert counts[0] == counts[1]
 
 
+def scattered_book(path: Path, n: int) -> Path:
+    """n order lines over n/2 SKUs whose Inventory rows alternate with SKUs nobody ordered,
+    so a dispatch lowers On Hand in scattered cells."""
+    skus = max(2, n // 2)
+    rows = [[f"SO-{i:05d}", 1, D1, "C1", f"S-{i % skus:04d}", 1, None, None, None, None, None,
+             None] for i in range(n)]
+    products = [[f"S-{k:04d}", f"Item {k}", 10, 1, "standard", "Yes"] for k in range(skus)]
+    products += [[f"X-{k:04d}", f"Idle {k}", 10, 1, "standard", "Yes"] for k in range(skus)]
+    stock = []
+    for k in range(skus):
+        stock += [[f"S-{k:04d}", "MAIN", 1000, "A"], [f"X-{k:04d}", "MAIN", 5, "B"]]
+    return order_book(path, orders=rows, Products=products, Inventory=stock)
+
+
+def test_scattered_on_hand_changes_do_not_grow_the_actions(tmp_path):
+    counts = []
+    for n in (20, 2000):
+        src = scattered_book(tmp_path / f"book{n}.xlsx", n)
+        book = live_book(src)
+        excel.process_orders(book, as_of=TODAY, dispatch=True)
+        counts.append([a["func"] for a in book.json()["actions"]])
+    assert counts[0] == counts[1]
+
+
+def test_scattered_on_hand_changes_agree_with_the_cli(tmp_path):
+    src = scattered_book(tmp_path / "book.xlsx", 40)
+    cli_run(src, tmp_path / "cli.xlsx", "run", dispatch=True)
+    lite_run(src, tmp_path / "lite.xlsx", excel.process_orders, dispatch=True, as_of=TODAY)
+    assert_same_workbook(tmp_path / "cli.xlsx", tmp_path / "lite.xlsx")
+
+
 def test_a_bigger_book_agrees_with_the_cli_too(tmp_path):
     src = big_book(tmp_path / "book.xlsx", 150)
     cli_run(src, tmp_path / "cli.xlsx", "run", dispatch=True)

@@ -133,6 +133,10 @@ def runs(cells: dict[Cell, Any]) -> list[tuple[Cell, list[list[Any]]]]:
     return [((r, c), [vals]) for r, c, vals in horizontal]
 
 
+RUN_LIMIT = 8
+"""More separate runs than this in one SetCells and the engine writes whole column spans."""
+
+
 def contiguous(cols: list[int]) -> list[list[int]]:
     """[3, 4, 5, 9, 10] -> [[3, 4, 5], [9, 10]]."""
     out: list[list[int]] = []
@@ -382,8 +386,41 @@ class XlwingsBook:
         sheet = self._find(op.sheet)
         if sheet is None:
             sheet = self._add_sheet(op.sheet, None)  # print sheets a book lacks
-        for (r, c), block in runs(op.cells):
+        blocks = runs(op.cells)
+        if len(blocks) > RUN_LIMIT:
+            blocks = self._column_blocks(op.sheet, op.cells)
+        for (r, c), block in blocks:
             sheet.range((r, c)).value = [[cell_out(v) for v in row] for row in block]
+
+    def _column_blocks(self, sheet_name: str, cells: dict[Cell, Any]
+                       ) -> list[tuple[Cell, list[list[Any]]]]:
+        """Scattered cells (On Hand of the SKUs a dispatch touched) as one block per column,
+        so the number of Excel actions does not grow with the rows. The cells in between
+        are written back with the values read at the start of the run; a column whose gaps
+        lie outside what was read keeps its one-run-per-write form."""
+        raw = self._raws.get(sheet_name)
+        by_col: dict[int, dict[int, Any]] = {}
+        for (r, c), v in cells.items():
+            by_col.setdefault(c, {})[r] = v
+        out: list[tuple[Cell, list[list[Any]]]] = []
+        for c, col in sorted(by_col.items()):
+            top, bottom = min(col), max(col)
+            known = raw is not None and raw.header_row < top and \
+                bottom <= raw.header_row + len(raw.rows) and \
+                raw.first_col <= c < raw.first_col + len(raw.header)
+            if not known:
+                out += runs({(r, c): v for r, v in col.items()})
+                continue
+            j = c - raw.first_col
+            values = []
+            for r in range(top, bottom + 1):
+                if r in col:
+                    values.append([col[r]])
+                else:
+                    row = raw.rows[r - raw.header_row - 1]
+                    values.append([row[j] if j < len(row) else None])
+            out.append(((top, c), values))
+        return out
 
     # ---- highlights and notes ---------------------------------------------------------
 

@@ -1,0 +1,85 @@
+"""The benchmark generator and harness still work (issue 9). No timing assertions: speed is
+measured by `python -m benchmarks.harness`, never asserted in a test."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from benchmarks import harness
+from benchmarks.generate import generate_book
+from ordersheet.book import schema as s
+
+
+@pytest.fixture(scope="module")
+def small_book(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bench") / "book-200.xlsx"
+    rows = generate_book(path, lines=200, skus=50, customers=20, error_rate=0.05, seed=7)
+    return path, rows
+
+
+def test_generated_book_has_the_contract_sheets_and_headers(small_book):
+    path, rows = small_book
+    wb = CalamineWorkbook.from_path(str(path))
+    for spec in (s.ORDERS, s.PRODUCTS, s.INVENTORY, s.CUSTOMERS, s.PRICE_RULES, s.TAX_RATES,
+                 s.FX_RATES, s.SHIPPING_RATES):
+        grid = wb.get_sheet_by_name(spec.name).to_python()
+        assert grid[0] == spec.headers
+        assert len(grid) - 1 == rows[spec.name] > 0
+    settings = wb.get_sheet_by_name("Settings").to_python()
+    assert settings[0] == ["Key", "Value"]
+    assert ["Base Currency", "USD"] in settings
+    orders = wb.get_sheet_by_name("Orders").to_python()[1:]
+    assert len(orders) == rows["Orders"] == 200
+    # Order Date is a real Excel date (not text) on every line that is not broken on purpose.
+    dates = [r[2] for r in orders]
+    assert sum(isinstance(d, dt.date) for d in dates) >= 190
+    assert all(d < dt.date(2026, 11, 20) for d in dates if isinstance(d, dt.date))
+
+
+def test_generation_is_deterministic(tmp_path):
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    generate_book(a, lines=50, skus=20, customers=5, seed=3)
+    generate_book(b, lines=50, skus=20, customers=5, seed=3)
+    read = lambda p: CalamineWorkbook.from_path(str(p)).get_sheet_by_name("Orders").to_python()
+    assert read(a) == read(b)
+
+
+def test_harness_measures_every_row_once(small_book, tmp_path, monkeypatch):
+    # The reference engine: this test is about the harness, not about any one engine.
+    monkeypatch.setenv("ORDERSHEET_ENGINE", "openpyxl")
+    path, _ = small_book
+    rows = harness.measure_size(200, quick=True, book=path, workdir=tmp_path)
+
+    assert [r.name for r in rows] == list(harness.ROW_NAMES)
+    assert [r for r in rows if r.error] == []
+    for r in rows:
+        assert r.lines == 200
+        assert r.seconds is not None and r.seconds > 0, r.name
+    cli = next(r for r in rows if r.name == harness.CLI)
+    assert cli.child_maxrss_mb and cli.child_maxrss_mb > 0
+
+    ratios = harness.ratios(rows)
+    assert set(ratios) == {"domain_vs_floor", "e2e_vs_openpyxl", "cli_vs_openpyxl",
+                           "cli_peak_mb"}
+    for key, value in ratios.items():
+        assert isinstance(value, float) and math.isfinite(value) and value > 0, key
+
+    out = tmp_path / "latest.json"
+    harness.write_json(out, {200: rows}, [], None, harness.meta_info())
+    assert '"domain run --dispatch"' in out.read_text()
+
+
+def test_growth_is_the_time_multiplier_per_doubling():
+    def rows(n, t):
+        return [harness.Row(n, name, "x", seconds=t) for name in harness.GROWTH_ROWS]
+
+    grow = harness.growth({10: rows(10, 1.0), 20: rows(20, 3.0), 80: rows(80, 12.0)})
+    by = {(g["from"], g["to"], g["name"]): g["per_doubling"] for g in grow}
+    assert by[(10, 20, harness.DOMAIN_RUN)] == pytest.approx(3.0)
+    assert by[(20, 80, harness.DOMAIN_RUN)] == pytest.approx(2.0)  # ×4 time over ×4 lines
+    assert harness.verdict("growth", 2.0) == "ok"
+    assert harness.verdict("growth", 3.0) == "MISSED"

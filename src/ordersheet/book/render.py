@@ -8,6 +8,7 @@ xlwings scripts write identical sheets. Each block is one operation: a 10-row an
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import itemgetter
 from typing import Any
 
 from ..domain.pipeline import RunResult
@@ -38,8 +39,9 @@ def _replace(spec: s.SheetSpec, rows: list[list[Any]], after: str | None) -> p.R
 
 
 def _records(spec: s.SheetSpec, records) -> list[list[Any]]:
-    fields = [c.field for c in spec.cols]
-    return [[getattr(r, f) for f in fields] for r in records]
+    # itemgetter on the field dict: this runs over every ledger and invoice row
+    get = itemgetter(*[c.field for c in spec.cols])
+    return [list(get(r.__dict__)) for r in records]
 
 
 class _Placer:
@@ -150,39 +152,29 @@ def _orders(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
     if "price" in result.steps:
         wanted = ["status", "price", "net", "tax", "total", "currency", "reserved",
                   "backordered", "shipped", "shipment", "invoice", "explain"]
-    tool = {c.field: c for c in s.ORDER_TOOL_COLUMNS}
-    for f in [c.field for c in s.ORDER_TOOL_COLUMNS if c.field in wanted]:
-        c = tool[f]
-        values: list[Any] = [None] * n
-        for row, o in result.outcomes.items():
-            i = row - first
-            if not 0 <= i < n:
-                continue
-            values[i] = _outcome_value(f, o)
-        cols.append((placer.col(c.header), c.header, values, c.fmt))
+    columns: dict[str, list[Any]] = {f: [None] * n for f in wanted}
+    for row, o in result.outcomes.items():
+        i = row - first
+        if not 0 <= i < n:
+            continue
+        for f, v in _outcome_values(o, wanted):
+            columns[f][i] = v
+    for c in s.ORDER_TOOL_COLUMNS:
+        if c.field in columns:
+            cols.append((placer.col(c.header), c.header, columns[c.field], c.fmt))
     plan.add(p.UpdateColumns(loaded.sheet_names["Orders"], layout.header_row, cols, layout.table))
 
 
-def _outcome_value(f: str, o) -> Any:
+def _outcome_values(o, wanted: list[str]):
+    """(field, value) of one line's outcome for the Orders tool columns in `wanted`."""
     pr = o.price
-    if f == "status":
-        return o.status
-    if f in ("price", "net", "tax", "total", "currency", "explain"):
-        if pr is None:
-            return None
-        return {"price": pr.unit_price, "net": pr.net, "tax": pr.tax, "total": pr.total,
-                "currency": pr.currency, "explain": pr.explain}[f]
-    if f == "reserved":
-        return o.reserved
-    if f == "backordered":
-        return o.backordered
-    if f == "shipped":
-        return o.shipped
-    if f == "shipment":
-        return o.shipments or None
-    if f == "invoice":
-        return o.invoices or None
-    return None
+    values = {"status": o.status, "reserved": o.reserved, "backordered": o.backordered,
+              "shipped": o.shipped, "shipment": o.shipments or None,
+              "invoice": o.invoices or None}
+    if pr is not None:
+        values.update(price=pr.unit_price, net=pr.net, tax=pr.tax, total=pr.total,
+                      currency=pr.currency, explain=pr.explain)
+    return ((f, values.get(f)) for f in wanted)
 
 
 def _inventory(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:

@@ -4,8 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import zipfile
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook

@@ -1,7 +1,6 @@
 """Documents from the command line: print sheets, PDFs, carrier CSV, selective dispatch."""
 
 import csv
-import datetime as dt
 
 from openpyxl import load_workbook
 from pypdf import PdfReader

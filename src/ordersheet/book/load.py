@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain import models as m
-from ..domain.issues import Issue, error, warning
+from ..domain.issues import Issue, warning
 from . import schema as s
 from .raw import RawSheet, a1, split_a1
 

@@ -6,7 +6,6 @@ CLI uses `book.xlsx` for in-place edits."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 

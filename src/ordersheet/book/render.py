@@ -64,8 +64,6 @@ class _Placer:
 def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
     plan = p.WritePlan()
     steps = set(result.steps)
-    names = loaded.sheet_names
-    after = names.get("Orders")
 
     # Issues first: the sheet people look at when something is wrong.
     plan.add(_replace(s.ISSUES, [[i.sheet, i.cell, i.severity.value, i.code, i.order_id, i.message]

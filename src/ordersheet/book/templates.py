@@ -21,7 +21,6 @@ import datetime as dt
 import io
 import sys
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
@@ -37,7 +36,7 @@ from openpyxl.writer.excel import ExcelWriter
 from ..domain import models as m
 from . import schema as s
 from .layouts import (INVOICE_LAYOUT, INVOICE_SHEET, PACKING_SLIP_LAYOUT,
-                      PACKING_SLIP_SHEET, PrintLayout, _DATE, _MONEY)
+                      PACKING_SLIP_SHEET, PrintLayout)
 from .plan import NUMBER_FORMATS
 
 # ---- constants ------------------------------------------------------------------------

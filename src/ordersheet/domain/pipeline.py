@@ -68,17 +68,17 @@ class RunResult:
         return dict(counts)
 
 
-def _sum_by(items: Iterable, key, qty) -> dict:
-    out: dict = defaultdict(int)
-    for it in items:
-        out[key(it)] += qty(it)
-    return out
-
-
 def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt.datetime,
         user: str = "", dispatch: bool = False, dispatch_ids: Sequence[str] | None = None,
         bad_rows: Iterable[int] = (), prior_issues: Sequence[Issue] = ()) -> RunResult:
     """Run `operation` (and every step it needs) on `book`."""
+    return _run(book, operation, today, now, user, dispatch, dispatch_ids, bad_rows,
+                prior_issues)
+
+
+def _run(book: OrderBook, operation: str, today: dt.date, now: dt.datetime, user: str,
+         dispatch: bool, dispatch_ids: Sequence[str] | None, bad_rows: Iterable[int],
+         prior_issues: Sequence[Issue]) -> RunResult:
     upto = OPERATIONS.get(operation, operation)
     steps = STEPS[: STEPS.index(upto) + 1]
     dispatch = dispatch or operation == "dispatch"
@@ -98,17 +98,23 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
     dispatched: tuple[str, ...] = ()
     reserve_ran = False
 
-    def servable() -> list[OrderLine]:
-        return [ln for ln in lines if v.is_valid(ln) and ln.order_id not in invalid_orders
-                and ln.order_id not in holds]
+    # The lines the later steps serve: valid, not in an invalid order, not held. Filtered
+    # again only when pricing or credit adds to those sets (no step changes the list).
+    servable: list[OrderLine] = []
 
     if "price" in steps:
-        prices, p_issues = pricing.price_lines(servable(), book)
+        servable = [ln for ln in lines if v.is_valid(ln) and ln.order_id not in invalid_orders]
+        prices, p_issues = pricing.price_lines(servable, book)
         issues += p_issues
-        invalid_orders |= {i.order_id for i in p_issues if i.is_error and i.order_id}
-        prices = {k: p for k, p in prices.items() if k[0] not in invalid_orders}
-        holds, c_issues = credit.check_credit(servable(), prices, book)
+        failed = {i.order_id for i in p_issues if i.is_error and i.order_id} - invalid_orders
+        if failed:
+            invalid_orders |= failed
+            prices = {k: p for k, p in prices.items() if k[0] not in invalid_orders}
+            servable = [ln for ln in servable if ln.order_id not in invalid_orders]
+        holds, c_issues = credit.check_credit(servable, prices, book)
         issues += c_issues
+        if holds:
+            servable = [ln for ln in servable if ln.order_id not in holds]
 
     state = book
     if "reserve" in steps:
@@ -121,14 +127,14 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
         issues += d.issues
         dispatched += d.dispatched
         shipped = _posted_quantities(state)
-        r = reservation.reserve(servable(), state, shipped, today, now)
+        r = reservation.reserve(servable, state, shipped, today, now)
         state = state.model_copy(update={"reservations": r.reservations})
         ledger += r.ledger
         issues += r.issues
         reserve_ran = True
 
     if "ship" in steps:
-        sp = shipping.plan_shipments(servable(), state.reservations, state, today)
+        sp = shipping.plan_shipments(servable, state.reservations, state, today)
         state = state.model_copy(update={"shipments": sp.shipments,
                                          "shipment_lines": sp.shipment_lines})
         issues += sp.issues
@@ -182,35 +188,60 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
 
 def _posted_quantities(state: OrderBook) -> dict[Key, int]:
     posted = {s.shipment_id for s in state.shipments if s.posted_on is not None}
-    return _sum_by((sl for sl in state.shipment_lines if sl.shipment_id in posted),
-                   lambda sl: (sl.order_id, sl.line), lambda sl: sl.quantity)
+    out: dict[Key, int] = {}
+    for sl in state.shipment_lines:
+        if sl.shipment_id in posted:
+            k = (sl.order_id, sl.line)
+            out[k] = out.get(k, 0) + sl.quantity
+    return out
 
 
 def _outcomes(lines, v, invalid_orders, holds, prices, state: OrderBook, reserve_ran: bool,
               priced: bool) -> tuple[dict[int, LineOutcome], dict[str, int]]:
     """Line status: the first that applies (CONTRACT §4 "Line status")."""
-    reserved = _sum_by(state.reservations, lambda r: (r.order_id, r.line), lambda r: r.quantity)
-    shipped = _posted_quantities(state)
-    invoiced = _sum_by((il for il in state.invoice_lines if il.line is not None),
-                       lambda il: (il.order_id, il.line), lambda il: il.quantity)
-    ship_ids: dict[Key, list[str]] = defaultdict(list)
+    # One pass over each sheet: units and IDs per (Order ID, Line).
+    reserved: dict[Key, int] = {}
+    for r in state.reservations:
+        k = (r.order_id, r.line)
+        reserved[k] = reserved.get(k, 0) + r.quantity
+    posted = {s.shipment_id for s in state.shipments if s.posted_on is not None}
+    shipped: dict[Key, int] = {}
+    ship_ids: dict[Key, list[str]] = {}
     for sl in state.shipment_lines:
-        if sl.shipment_id not in ship_ids[(sl.order_id, sl.line)]:
-            ship_ids[(sl.order_id, sl.line)].append(sl.shipment_id)
-    inv_ids: dict[Key, list[str]] = defaultdict(list)
+        k, sid = (sl.order_id, sl.line), sl.shipment_id
+        if sid in posted:
+            shipped[k] = shipped.get(k, 0) + sl.quantity
+        ids = ship_ids.get(k)
+        if ids is None:
+            ship_ids[k] = [sid]
+        elif sid not in ids:
+            ids.append(sid)
+    invoiced: dict[Key, int] = {}
+    inv_ids: dict[Key, list[str]] = {}
     for il in state.invoice_lines:
-        if il.line is not None and il.invoice_no not in inv_ids[(il.order_id, il.line)]:
-            inv_ids[(il.order_id, il.line)].append(il.invoice_no)
+        if il.line is None:
+            continue
+        k, no = (il.order_id, il.line), il.invoice_no
+        invoiced[k] = invoiced.get(k, 0) + il.quantity
+        ids = inv_ids.get(k)
+        if ids is None:
+            inv_ids[k] = [no]
+        elif no not in ids:
+            ids.append(no)
     out: dict[int, LineOutcome] = {}
     short: dict[str, int] = defaultdict(int)
+    cancelled, invalid = LineOutcome("Cancelled"), LineOutcome("Invalid")  # immutable: shared
+    invalid_rows = v.invalid_rows
     for ln in lines:
-        k = ln.key
         if ln.status_in == validation.CANCELLED:
-            out[ln.row] = LineOutcome("Cancelled")
+            out[ln.row] = cancelled
             continue
-        if not v.is_valid(ln) or ln.order_id in invalid_orders:
-            out[ln.row] = LineOutcome("Invalid")
+        # `v.is_valid(ln)` without the Cancelled test just done; `invalid_orders` holds
+        # validation's invalid orders and those pricing added.
+        if ln.row in invalid_rows or ln.order_id in invalid_orders:
+            out[ln.row] = invalid
             continue
+        k = (ln.order_id, ln.line)
         price = prices.get(k)
         if ln.order_id in holds:
             out[ln.row] = LineOutcome(holds[ln.order_id], price)
@@ -235,6 +266,6 @@ def _outcomes(lines, v, invalid_orders, holds, prices, state: OrderBook, reserve
             status = "Valid"
         if back:
             short[ln.sku] += back
-        out[ln.row] = LineOutcome(status, price, res, back, shp, ", ".join(ship_ids.get(k, [])),
-                                  ", ".join(inv_ids.get(k, [])))
+        out[ln.row] = LineOutcome(status, price, res, back, shp, ", ".join(ship_ids.get(k, ())),
+                                  ", ".join(inv_ids.get(k, ())))
     return out, dict(short)

@@ -153,6 +153,11 @@ class Pricer:
             for r in sorted(rules, key=lambda r: r.content()):
                 groups[r.min_qty].append(r)
             self.rules_by_qty[key] = sorted(groups.items(), key=lambda g: -g[0])
+        # Which SKUs and customers any rule names, so the many lines no rule can reach
+        # (usually most of them) skip the four-level look-up in `_candidates`.
+        self._rule_skus = {sku for sku, _ in self.rules_by_qty if sku is not None}
+        self._rule_customers = {cid for _, cid in self.rules_by_qty if cid is not None}
+        self._general_rules = (None, None) in self.rules_by_qty
         self._groups: dict[tuple, tuple[_Rule, ...]] = {}
         self._quotes: dict[tuple, _Quote] = {}
 
@@ -269,6 +274,9 @@ class Pricer:
     def _candidates(self, sku: str, customer_id: Optional[str], qty: int,
                     on: dt.date) -> tuple[_Rule, ...]:
         """The most specific level's rules that may win (usually exactly one)."""
+        if not (sku in self._rule_skus or customer_id in self._rule_customers
+                or self._general_rules):
+            return ()
         keys = (((sku, customer_id), (sku, None), (None, customer_id), (None, None))
                 if customer_id else ((sku, None), (None, None)))
         by_qty = self.rules_by_qty
@@ -397,6 +405,8 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook
     out: dict[Key, LinePrice] = {}
     quotes: dict[tuple, _Quote] = {}
     seen: set[tuple[str, str, str]] = set()  # one fx issue per (order, sheet, cell)
+    # (Customer ID, Tax Class) -> rate: a few thousand pairs for 100,000 lines.
+    rates: dict[tuple[str, str], Optional[Decimal]] = {}
     mode = p.mode
     for ln in lines:
         product, cust = p.products.get(ln.sku), p.customers.get(ln.customer_id)
@@ -421,7 +431,11 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook
                     issues.append(i)
             continue
         ccy, unit = q.currency, q.unit
-        rate = p.tax_rate(cust, product.tax_class)
+        rate_key = (ln.customer_id, product.tax_class)
+        if rate_key in rates:
+            rate = rates[rate_key]
+        else:
+            rate = rates[rate_key] = p.tax_rate(cust, product.tax_class)
         if rate is None:
             issues.append(error(
                 "missing_tax_rate", "Orders", ln.cell("sku"),
@@ -438,7 +452,7 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook
                 "price_mismatch", "Orders", ln.cell("unit_price"),
                 f"Unit Price {typed} differs from the computed price {_show(unit, ccy)} "
                 f"{ccy} ({q.explain}); the computed price is used", ln.order_id))
-        out[ln.key] = LinePrice(unit, net, rate, tax, net + tax, ccy, q.explain)
+        out[(ln.order_id, ln.line)] = LinePrice(unit, net, rate, tax, net + tax, ccy, q.explain)
     return out, issues
 
 

@@ -42,6 +42,13 @@ _NUMBER = re.compile(r"^\s*SHP-(\d+)\s*$", re.IGNORECASE)
 Key3 = tuple[str, int, str]
 """(order_id, line, warehouse): the unit a reservation and a shipment line share."""
 
+# Records made once per line (tens of thousands a run) go straight to the model's
+# validator: the same validation and the same record as `ShipmentLine(**fields)`, without
+# BaseModel.__init__'s Python frame, about a third of each record's cost.
+_ledger_entry = LedgerEntry.__pydantic_validator__.validate_python
+_shipment = Shipment.__pydantic_validator__.validate_python
+_shipment_line = ShipmentLine.__pydantic_validator__.validate_python
+
 
 # ---- small predicates ----------------------------------------------------------------
 
@@ -78,11 +85,6 @@ def format_shipment_id(n: int) -> str:
 # ---- carrier choice ------------------------------------------------------------------
 
 
-def _country_fits(rate: ShippingRate, country: str) -> bool:
-    rc = (rate.country or "").strip().upper()
-    return rc in ("*", "") or rc == country
-
-
 def choose_rate(rates: Sequence[ShippingRate], country: str, weight: Decimal,
                 planned_on: dt.date, requested_date: Optional[dt.date],
                 ship_method: Optional[str]) -> ShippingRate | None:
@@ -96,30 +98,63 @@ def choose_rate(rates: Sequence[ShippingRate], country: str, weight: Decimal,
     the cheapest overall; none arrives in time: the fastest (lowest Transit Days, then
     cheapest). Ties go to the country's own row over `*`, then to sheet order.
     """
-    c = (country or "").strip().upper()
-    usable = [r for r in rates if _country_fits(r, c)
-              and (r.max_weight is None or r.max_weight >= weight)]
+    return _RateIndex(rates).choose(country, weight, planned_on, requested_date, ship_method)
 
-    def own_country_first(r: ShippingRate) -> int:
-        return 0 if (r.country or "").strip().upper() == c else 1
 
-    def cheapest(r: ShippingRate):
-        return (r.cost, r.transit_days, own_country_first(r))
+class _RateIndex:
+    """The Shipping Rates sheet arranged once per country for `choose_rate`.
 
-    def fastest(r: ShippingRate):
-        return (r.transit_days, r.cost, own_country_first(r))
+    Planning asks for a rate once per shipment (tens of thousands of times) against the
+    same few dozen rows. Per destination country the usable rows are kept sorted by the
+    rule's own keys -- cheapest (Cost, Transit Days, own country first) and fastest
+    (Transit Days, Cost, own country first) -- with a stable sort, so sheet order still
+    breaks ties. The answer is then the first row in the right order that fits the
+    weight (and the date): the same row `min` over the filtered rows would pick.
+    """
 
-    method = (ship_method or "").strip().lower()
-    if method:
-        usable = [r for r in usable if (r.service or "").strip().lower() == method]
-        return min(usable, key=cheapest) if usable else None
-    if not usable:
+    def __init__(self, rates: Sequence[ShippingRate]):
+        self.rates = tuple(rates)
+        self._countries: dict[str, tuple[list, list, dict[str, list]]] = {}
+
+    def _of(self, c: str) -> tuple[list, list, dict[str, list]]:
+        """(cheapest first, fastest first, cheapest first per lower-case Service) of the
+        rows whose Country is `c`, `*` or blank."""
+        got = self._countries.get(c)
+        if got is None:
+            rows = []
+            for r in self.rates:
+                rc = (r.country or "").strip().upper()
+                if rc in ("*", "") or rc == c:
+                    rows.append((r, 0 if rc == c else 1))
+            cheapest = [r for r, _ in sorted(rows, key=lambda t: (t[0].cost, t[0].transit_days,
+                                                                  t[1]))]
+            fastest = [r for r, _ in sorted(rows, key=lambda t: (t[0].transit_days, t[0].cost,
+                                                                 t[1]))]
+            by_service: dict[str, list] = defaultdict(list)
+            for r in cheapest:
+                by_service[(r.service or "").strip().lower()].append(r)
+            got = self._countries[c] = (cheapest, fastest, dict(by_service))
+        return got
+
+    def choose(self, country: str, weight: Decimal, planned_on: dt.date,
+               requested_date: Optional[dt.date],
+               ship_method: Optional[str]) -> ShippingRate | None:
+        cheapest, fastest, by_service = self._of((country or "").strip().upper())
+        method = (ship_method or "").strip().lower()
+        rows = by_service.get(method, ()) if method else cheapest
+        if method or requested_date is None:
+            for r in rows:
+                if r.max_weight is None or r.max_weight >= weight:
+                    return r
+            return None
+        for r in rows:
+            if ((r.max_weight is None or r.max_weight >= weight)
+                    and planned_on + dt.timedelta(days=r.transit_days) <= requested_date):
+                return r
+        for r in fastest:  # none arrives in time: the fastest that carries the weight
+            if r.max_weight is None or r.max_weight >= weight:
+                return r
         return None
-    if requested_date is None:
-        return min(usable, key=cheapest)
-    on_time = [r for r in usable
-               if planned_on + dt.timedelta(days=r.transit_days) <= requested_date]
-    return min(on_time, key=cheapest) if on_time else min(usable, key=fastest)
 
 
 # ---- planning --------------------------------------------------------------------------
@@ -173,6 +208,7 @@ class _Planner:
         self.book = book
         self.today = today
         self.rates_present = RATES_SHEET in book.present
+        self.rate_index = _RateIndex(book.shipping_rates)
         self.weights = {p.sku: p.weight for p in book.products}
         self.customers: dict[str, Customer] = {c.customer_id: c for c in book.customers}
         self.ships: list[Shipment] = list(book.shipments)
@@ -201,8 +237,7 @@ class _Planner:
              fallback_method: str | None = None) -> ShippingRate | None:
         method = order.ship_method if order else fallback_method
         requested = order.requested if order else None
-        return choose_rate(self.book.shipping_rates, country, weight, self.today, requested,
-                           method)
+        return self.rate_index.choose(country, weight, self.today, requested, method)
 
 
 def plan_shipments(lines: Sequence[OrderLine], reservations: Sequence[Reservation],
@@ -311,12 +346,15 @@ def plan_shipments(lines: Sequence[OrderLine], reservations: Sequence[Reservatio
             if i is None:
                 sid = format_shipment_id(next_no)
                 next_no += 1
-                new_ships.append(Shipment(
-                    shipment_id=sid, order_id=oid, customer_id=order.customer_id,
-                    warehouse=wh, carrier=carrier, service=service, country=country,
-                    weight=weight, cost=cost, planned_on=today, status=READY))
-                new_lines += [ShipmentLine(shipment_id=sid, order_id=oid, line=ln_no, sku=sku,
-                                           warehouse=wh, quantity=q) for ln_no, sku, q in adds]
+                new_ships.append(_shipment({
+                    "shipment_id": sid, "order_id": oid, "customer_id": order.customer_id,
+                    "warehouse": wh, "carrier": carrier, "service": service,
+                    "country": country, "weight": weight, "cost": cost, "planned_on": today,
+                    "status": READY}))
+                new_lines += [_shipment_line({"shipment_id": sid, "order_id": oid,
+                                              "line": ln_no, "sku": sku, "warehouse": wh,
+                                              "quantity": q})
+                              for ln_no, sku, q in adds]
                 continue
             # A grown shipment is re-rated for its new weight as of today (it cannot leave
             # earlier); Planned On keeps the day it was first planned.
@@ -402,11 +440,12 @@ def dispatch(book: OrderBook, reservations: Sequence[Reservation],
     """
     ships = list(shipments)
     issues: list[Issue] = []
+    # Shipments this call sets to Shipped. They are all posted below, and posting writes
+    # the status again, so the record is copied once (not once to mark, once to post).
+    marked: set[int] = set()
 
     if select is None:
-        for i, s in enumerate(ships):
-            if is_ready(s):
-                ships[i] = s.model_copy(update={"status": SHIPPED})
+        marked.update(i for i, s in enumerate(ships) if is_ready(s))
     else:
         index: dict[str, int] = {}
         for i, s in enumerate(ships):
@@ -428,10 +467,10 @@ def dispatch(book: OrderBook, reservations: Sequence[Reservation],
                                       f"shipment {s.shipment_id} is cancelled and cannot be "
                                       "dispatched", s.order_id))
             else:
-                ships[i] = s.model_copy(update={"status": SHIPPED})
+                marked.add(i)
 
     to_post = [i for i, s in enumerate(ships)
-               if s.posted_on is None and _status(s) == "shipped"]
+               if s.posted_on is None and (i in marked or _status(s) == "shipped")]
     if not to_post:
         return DispatchResult(tuple(ships), tuple(reservations), tuple(book.inventory), (), (),
                               tuple(issues))
@@ -446,7 +485,8 @@ def dispatch(book: OrderBook, reservations: Sequence[Reservation],
         res_of[(r.order_id, r.line, r.warehouse)].append(n)
         reserved_total[(r.sku, r.warehouse)] += r.quantity
     for idx in res_of.values():
-        idx.sort(key=lambda n: (res[n].reserved_on, n))
+        if len(idx) > 1:  # usually one record per line and warehouse: nothing to order
+            idx.sort(key=lambda n: (res[n].reserved_on, n))
 
     stock = list(book.inventory)
     stock_at: dict[tuple[str, str], int] = {}
@@ -463,16 +503,17 @@ def dispatch(book: OrderBook, reservations: Sequence[Reservation],
     posted: list[str] = []
 
     def entry(sku: str, wh: str, fld: str, before: int, after: int, sl: ShipmentLine):
-        ledger.append(LedgerEntry(timestamp=now, operation="dispatch", sku=sku, warehouse=wh,
-                                  field=fld, change=after - before, before=before,
-                                  after=after, order_id=sl.order_id, line=sl.line))
+        ledger.append(_ledger_entry({
+            "timestamp": now, "operation": "dispatch", "sku": sku, "warehouse": wh,
+            "field": fld, "change": after - before, "before": before, "after": after,
+            "order_id": sl.order_id, "line": sl.line}))
 
     for i in to_post:
         s = ships[i]
         for sl in lines_of.get(s.shipment_id, ()):
             # Consume the reservation behind the line (less if it was cut meanwhile).
             want = sl.quantity
-            taken: dict[str, int] = defaultdict(int)
+            taken: dict[str, int] = {}
             for n in res_of.get((sl.order_id, sl.line, sl.warehouse), ()):
                 if want <= 0:
                     break
@@ -480,7 +521,8 @@ def dispatch(book: OrderBook, reservations: Sequence[Reservation],
                 if q > 0:
                     left[n] -= q
                     want -= q
-                    taken[res[n].sku] += q
+                    sku = res[n].sku
+                    taken[sku] = taken.get(sku, 0) + q
             for sku, q in taken.items():
                 before = reserved_total[(sku, sl.warehouse)]
                 reserved_total[(sku, sl.warehouse)] = before - q

@@ -6,6 +6,7 @@ error-severity issue is `Invalid` as a whole; every other order goes on.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -13,6 +14,8 @@ from .issues import Issue, error
 from .models import OrderBook, OrderLine
 
 CANCELLED = "Cancelled"
+
+_ROW_OF_CELL = re.compile(r"\d+$")
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,12 @@ def validate(book: OrderBook, bad_rows: frozenset[int] | set[int] = frozenset(),
     """Check every order line against master data. `bad_rows` are Excel rows whose cells
     failed coercion at the boundary (their issues are in `prior_issues`)."""
     bad_cells = {i.cell for i in prior_issues if i.sheet == "Orders" and i.cell}
+    # A cell address is column letters + row, so only the rows named in `bad_cells` need
+    # their Line address built and looked up.
+    bad_cell_rows = {int(m.group()) for c in bad_cells if (m := _ROW_OF_CELL.search(c))}
     bad_line_rows = {ln.row for ln in book.orders
-                     if "line" in ln.cols and ln.cell("line") in bad_cells}
+                     if ln.row in bad_cell_rows and "line" in ln.cols
+                     and ln.cell("line") in bad_cells}
     lines, numbered = number_lines(book.orders, bad_line_rows)
     issues: list[Issue] = []
     products = {p.sku: p for p in book.products}

@@ -89,3 +89,13 @@ def test_console_script_is_installed_and_runs():
     r = subprocess.run([sys.executable, "-m", "ordersheet.cli", "--help"], capture_output=True,
                        text=True, env={**os.environ, "COLUMNS": "100"})
     assert r.returncode == 0 and "validate" in r.stdout
+
+
+def test_audit_log_names_the_settings_user_else_the_os_account(tmp_path):
+    book = basic_book(tmp_path / "b.xlsx", Settings=[["User", "Dana"]])
+    assert run("validate", book, "--today", "2026-11-10").exit_code == 0
+    row = [c.value for c in load_workbook(book)["Audit Log"][2]]
+    assert row[1:3] == ["Dana", "validate"] and "Valid: 1" in row[3]
+    plain = basic_book(tmp_path / "p.xlsx")
+    assert run("validate", plain, "--today", "2026-11-10").exit_code == 0
+    assert load_workbook(plain)["Audit Log"]["B2"].value not in (None, "", "Dana")

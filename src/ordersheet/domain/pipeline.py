@@ -71,14 +71,8 @@ class RunResult:
 def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt.datetime,
         user: str = "", dispatch: bool = False, dispatch_ids: Sequence[str] | None = None,
         bad_rows: Iterable[int] = (), prior_issues: Sequence[Issue] = ()) -> RunResult:
-    """Run `operation` (and every step it needs) on `book`."""
-    return _run(book, operation, today, now, user, dispatch, dispatch_ids, bad_rows,
-                prior_issues)
-
-
-def _run(book: OrderBook, operation: str, today: dt.date, now: dt.datetime, user: str,
-         dispatch: bool, dispatch_ids: Sequence[str] | None, bad_rows: Iterable[int],
-         prior_issues: Sequence[Issue]) -> RunResult:
+    """Run `operation` (and every step it needs) on `book`. `user` is who ran it (the OS
+    account); the Settings sheet's User, when given, names them instead."""
     upto = OPERATIONS.get(operation, operation)
     steps = STEPS[: STEPS.index(upto) + 1]
     dispatch = dispatch or operation == "dispatch"
@@ -180,7 +174,7 @@ def _run(book: OrderBook, operation: str, today: dt.date, now: dt.datetime, user
         details += f"; dispatched: {len(dispatched)}"
     if new_invoices:
         details += f"; invoices: {new_invoices[0]}..{new_invoices[-1]}"
-    audit = AuditEntry(timestamp=now, user=user or book.settings.user or "ordersheet",
+    audit = AuditEntry(timestamp=now, user=book.settings.user or user or "ordersheet",
                        operation=operation, details=details)
     return RunResult(operation, steps, lines, v.numbered, outcomes, issues, state,
                      tuple(ledger), audit, new_shipments, new_invoices, dispatched, shortfalls)

@@ -17,7 +17,7 @@ from ordersheet.book import schema as s
 from ordersheet.book.openpyxl_engine import OpenpyxlBook
 from ordersheet.book.raw import CellError
 
-EXAMPLES = int(os.environ.get("ORDERSHEET_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("ORDERSHEET_FUZZ_EXAMPLES", "300"))
 TODAY = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 10, 0)
 

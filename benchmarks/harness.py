@@ -301,14 +301,19 @@ def measure_read(book: Path, lines: int, quick: bool = False) -> tuple[Row, Any]
 
 
 def measure_domain(loaded: Any, lines: int, quick: bool = False) -> tuple[list[Row], Any]:
-    """`pipeline.run` per operation on the already-loaded book (no I/O)."""
+    """`pipeline.run` per operation on the already-loaded book (no I/O), with the cycle
+    collector paused as `app.execute` runs it."""
+    from ordersheet import app
     from ordersheet.domain import pipeline
 
     def run(op: str, dispatch: bool) -> Callable[[], Any]:
-        return lambda: pipeline.run(loaded.book, operation=op, today=TODAY, now=NOW,
+        def go():
+            with app.cycle_collector_paused():
+                return pipeline.run(loaded.book, operation=op, today=TODAY, now=NOW,
                                     user="benchmark", dispatch=dispatch,
                                     bad_rows=loaded.bad_order_rows,
                                     prior_issues=loaded.issues)
+        return go
 
     rows = []
     previous = 0.0

@@ -348,11 +348,16 @@ def atomic_write(target: str | Path, write: Callable[[object], None],
         os.replace(tmp, target)
         _fsync_dir(folder)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _discard(tmp)
         raise
+
+
+def _discard(tmp: str) -> None:
+    """Remove a temp file left by a failed write (it may already be gone)."""
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
 
 
 def _keep_backup(target: Path) -> None:
@@ -372,10 +377,7 @@ def _keep_backup(target: Path) -> None:
             shutil.copy2(target, tmp)
         os.replace(tmp, bak)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _discard(tmp)
         raise
 
 

@@ -180,6 +180,15 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
                      tuple(ledger), audit, new_shipments, new_invoices, dispatched, shortfalls)
 
 
+def _add_once(ids_by_key: dict[Key, list[str]], k: Key, doc_id: str) -> None:
+    """Remember that line `k` is on document `doc_id`, each document once, in order."""
+    ids = ids_by_key.get(k)
+    if ids is None:
+        ids_by_key[k] = [doc_id]
+    elif doc_id not in ids:
+        ids.append(doc_id)
+
+
 def _posted_quantities(state: OrderBook) -> dict[Key, int]:
     posted = {s.shipment_id for s in state.shipments if s.posted_on is not None}
     out: dict[Key, int] = {}
@@ -205,11 +214,7 @@ def _outcomes(lines, v, invalid_orders, holds, prices, state: OrderBook, reserve
         k, sid = (sl.order_id, sl.line), sl.shipment_id
         if sid in posted:
             shipped[k] = shipped.get(k, 0) + sl.quantity
-        ids = ship_ids.get(k)
-        if ids is None:
-            ship_ids[k] = [sid]
-        elif sid not in ids:
-            ids.append(sid)
+        _add_once(ship_ids, k, sid)
     invoiced: dict[Key, int] = {}
     inv_ids: dict[Key, list[str]] = {}
     for il in state.invoice_lines:
@@ -217,11 +222,7 @@ def _outcomes(lines, v, invalid_orders, holds, prices, state: OrderBook, reserve
             continue
         k, no = (il.order_id, il.line), il.invoice_no
         invoiced[k] = invoiced.get(k, 0) + il.quantity
-        ids = inv_ids.get(k)
-        if ids is None:
-            inv_ids[k] = [no]
-        elif no not in ids:
-            ids.append(no)
+        _add_once(inv_ids, k, no)
     out: dict[int, LineOutcome] = {}
     short: dict[str, int] = defaultdict(int)
     cancelled, invalid = LineOutcome("Cancelled"), LineOutcome("Invalid")  # immutable: shared

@@ -98,7 +98,7 @@ def load(raws: dict[str, RawSheet]) -> Loaded:
                 r["status_in"] = r.pop("status", "") or ""
                 for extra in s.ORDER_TOOL_COLUMNS[1:]:
                     r.pop(extra.field, None)
-                recs.append(model.model_construct(**r))
+                recs.append(model(**r))
             data[FIELD_OF[spec.name]] = tuple(recs)
             continue
         good = []
@@ -108,7 +108,7 @@ def load(raws: dict[str, RawSheet]) -> Loaded:
                 r.pop(extra.field, None)
             if i in parsed.bad_rows:
                 continue  # the issue says why; master rows with bad cells are not used
-            good.append(model.model_construct(**r))
+            good.append(model(**r))
         data[FIELD_OF[spec.name]] = tuple(good)
     settings_raw = find_sheet(raws, s.SETTINGS_SHEET)
     settings, s_issues, where = s.parse_settings(settings_raw)

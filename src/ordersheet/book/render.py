@@ -8,7 +8,7 @@ xlwings scripts write identical sheets. Each block is one operation: a 10-row an
 from __future__ import annotations
 
 from collections import defaultdict
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from ..domain.pipeline import RunResult
@@ -39,9 +39,9 @@ def _replace(spec: s.SheetSpec, rows: list[list[Any]], after: str | None) -> p.R
 
 
 def _records(spec: s.SheetSpec, records) -> list[list[Any]]:
-    # itemgetter on the field dict: this runs over every ledger and invoice row
-    get = itemgetter(*[c.field for c in spec.cols])
-    return [list(get(r.__dict__)) for r in records]
+    # one attrgetter for all fields: this runs over every ledger and invoice row
+    get = attrgetter(*[c.field for c in spec.cols])
+    return [list(get(r)) for r in records]
 
 
 class _Placer:

@@ -33,8 +33,6 @@ NUMBER_DIGITS = 5
 # One invoice per shipment and one line per shipment line: records made that often go
 # straight to the model's validator, the same validation and the same record as
 # `InvoiceLine(**fields)` without BaseModel.__init__'s Python frame (a third of the cost).
-_invoice = Invoice.__pydantic_validator__.validate_python
-_invoice_line = InvoiceLine.__pydantic_validator__.validate_python
 
 
 @dataclass(frozen=True)
@@ -203,13 +201,13 @@ def _finish(no: str, shp: Shipment, customer: Customer, currency: str, drafts: l
     net = tax = shipping = ZERO  # summed in line order, as the sheet adds them up
     for d, t in zip(drafts, taxes):
         d["invoice_no"], d["tax"], d["total"] = no, t, d["net"] + t
-        lines.append(_invoice_line(d))
+        lines.append(InvoiceLine(**d))
         net += d["net"]
         tax += t
         if d["line"] is None:
             shipping += d["net"]
     total = net + tax
-    invoice = _invoice({
+    invoice = Invoice(**{
         "invoice_no": no, "invoice_date": today,
         "due_date": today + dt.timedelta(days=customer.payment_terms_days),
         "customer_id": customer.customer_id, "customer_name": customer.name,

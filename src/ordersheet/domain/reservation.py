@@ -33,8 +33,6 @@ _NORMAL = _PRIORITY_RANK["Normal"]
 # Records made once per line go straight to the model's validator: the same validation
 # and the same record as `Reservation(**fields)`, without BaseModel.__init__'s Python
 # frame (about a third of each record's cost; a run makes one per reserved line).
-_reservation = Reservation.__pydantic_validator__.validate_python
-_ledger_entry = LedgerEntry.__pydantic_validator__.validate_python
 
 # Release phases, in the order they run (and their ledger rows appear).
 _GONE, _LOWERED, _COUNTED = 0, 1, 2
@@ -181,7 +179,7 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
     def post(operation: str, sku: str, wh: str, change: int, order_id: str, line: int) -> None:
         before = totals[(sku, wh)]
         totals[(sku, wh)] = before + change
-        ledger.append(_ledger_entry({
+        ledger.append(LedgerEntry(**{
             "timestamp": now, "operation": operation, "sku": sku, "warehouse": wh,
             "field": "Reserved", "change": change, "before": before, "after": before + change,
             "order_id": order_id, "line": line}))
@@ -219,7 +217,7 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
         post("reserve", ln.sku, wh, units, ln.order_id, ln.line)
         at = todays.get((ln.order_id, ln.line, ln.sku, wh)) if todays else None
         if at is None:
-            kept.append(_reservation({"order_id": ln.order_id, "line": ln.line,
+            kept.append(Reservation(**{"order_id": ln.order_id, "line": ln.line,
                                       "sku": ln.sku, "warehouse": wh, "quantity": units,
                                       "reserved_on": today}))
         else:

@@ -45,9 +45,6 @@ Key3 = tuple[str, int, str]
 # Records made once per line (tens of thousands a run) go straight to the model's
 # validator: the same validation and the same record as `ShipmentLine(**fields)`, without
 # BaseModel.__init__'s Python frame, about a third of each record's cost.
-_ledger_entry = LedgerEntry.__pydantic_validator__.validate_python
-_shipment = Shipment.__pydantic_validator__.validate_python
-_shipment_line = ShipmentLine.__pydantic_validator__.validate_python
 
 
 # ---- small predicates ----------------------------------------------------------------
@@ -346,12 +343,12 @@ def plan_shipments(lines: Sequence[OrderLine], reservations: Sequence[Reservatio
             if i is None:
                 sid = format_shipment_id(next_no)
                 next_no += 1
-                new_ships.append(_shipment({
+                new_ships.append(Shipment(**{
                     "shipment_id": sid, "order_id": oid, "customer_id": order.customer_id,
                     "warehouse": wh, "carrier": carrier, "service": service,
                     "country": country, "weight": weight, "cost": cost, "planned_on": today,
                     "status": READY}))
-                new_lines += [_shipment_line({"shipment_id": sid, "order_id": oid,
+                new_lines += [ShipmentLine(**{"shipment_id": sid, "order_id": oid,
                                               "line": ln_no, "sku": sku, "warehouse": wh,
                                               "quantity": q})
                               for ln_no, sku, q in adds]
@@ -503,7 +500,7 @@ def dispatch(book: OrderBook, reservations: Sequence[Reservation],
     posted: list[str] = []
 
     def entry(sku: str, wh: str, fld: str, before: int, after: int, sl: ShipmentLine):
-        ledger.append(_ledger_entry({
+        ledger.append(LedgerEntry(**{
             "timestamp": now, "operation": "dispatch", "sku": sku, "warehouse": wh,
             "field": fld, "change": after - before, "before": before, "after": after,
             "order_id": sl.order_id, "line": sl.line}))

@@ -207,13 +207,13 @@ def _finish(no: str, shp: Shipment, customer: Customer, currency: str, drafts: l
         if d["line"] is None:
             shipping += d["net"]
     total = net + tax
-    invoice = Invoice(**{
-        "invoice_no": no, "invoice_date": today,
-        "due_date": today + dt.timedelta(days=customer.payment_terms_days),
-        "customer_id": customer.customer_id, "customer_name": customer.name,
-        "order_id": shp.order_id, "shipment_id": shp.shipment_id, "currency": currency,
-        "net": net, "tax": tax, "shipping": shipping, "total": total, "paid": ZERO,
-        "balance": total, "status": "Open"})
+    invoice = Invoice(
+        invoice_no=no, invoice_date=today,
+        due_date=today + dt.timedelta(days=customer.payment_terms_days),
+        customer_id=customer.customer_id, customer_name=customer.name,
+        order_id=shp.order_id, shipment_id=shp.shipment_id, currency=currency,
+        net=net, tax=tax, shipping=shipping, total=total, paid=ZERO,
+        balance=total, status="Open")
     return invoice, lines
 
 

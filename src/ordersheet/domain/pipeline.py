@@ -27,7 +27,7 @@ OPERATIONS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineOutcome:
     status: str
     price: LinePrice | None = None

@@ -179,10 +179,10 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
     def post(operation: str, sku: str, wh: str, change: int, order_id: str, line: int) -> None:
         before = totals[(sku, wh)]
         totals[(sku, wh)] = before + change
-        ledger.append(LedgerEntry(**{
-            "timestamp": now, "operation": operation, "sku": sku, "warehouse": wh,
-            "field": "Reserved", "change": change, "before": before, "after": before + change,
-            "order_id": order_id, "line": line}))
+        ledger.append(LedgerEntry(
+            timestamp=now, operation=operation, sku=sku, warehouse=wh,
+            field="Reserved", change=change, before=before, after=before + change,
+            order_id=order_id, line=line))
 
     for (_, oid, line_no, sku, wh), units in released.items():
         if units:
@@ -217,9 +217,8 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
         post("reserve", ln.sku, wh, units, ln.order_id, ln.line)
         at = todays.get((ln.order_id, ln.line, ln.sku, wh)) if todays else None
         if at is None:
-            kept.append(Reservation(**{"order_id": ln.order_id, "line": ln.line,
-                                      "sku": ln.sku, "warehouse": wh, "quantity": units,
-                                      "reserved_on": today}))
+            kept.append(Reservation(order_id=ln.order_id, line=ln.line, sku=ln.sku,
+                                    warehouse=wh, quantity=units, reserved_on=today))
         else:
             kept[at] = kept[at].model_copy(update={"quantity": kept[at].quantity + units})
 

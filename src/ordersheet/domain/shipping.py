@@ -343,14 +343,13 @@ def plan_shipments(lines: Sequence[OrderLine], reservations: Sequence[Reservatio
             if i is None:
                 sid = format_shipment_id(next_no)
                 next_no += 1
-                new_ships.append(Shipment(**{
-                    "shipment_id": sid, "order_id": oid, "customer_id": order.customer_id,
-                    "warehouse": wh, "carrier": carrier, "service": service,
-                    "country": country, "weight": weight, "cost": cost, "planned_on": today,
-                    "status": READY}))
-                new_lines += [ShipmentLine(**{"shipment_id": sid, "order_id": oid,
-                                              "line": ln_no, "sku": sku, "warehouse": wh,
-                                              "quantity": q})
+                new_ships.append(Shipment(
+                    shipment_id=sid, order_id=oid, customer_id=order.customer_id,
+                    warehouse=wh, carrier=carrier, service=service,
+                    country=country, weight=weight, cost=cost, planned_on=today,
+                    status=READY))
+                new_lines += [ShipmentLine(shipment_id=sid, order_id=oid, line=ln_no, sku=sku,
+                                           warehouse=wh, quantity=q)
                               for ln_no, sku, q in adds]
                 continue
             # A grown shipment is re-rated for its new weight as of today (it cannot leave
@@ -500,10 +499,10 @@ def dispatch(book: OrderBook, reservations: Sequence[Reservation],
     posted: list[str] = []
 
     def entry(sku: str, wh: str, fld: str, before: int, after: int, sl: ShipmentLine):
-        ledger.append(LedgerEntry(**{
-            "timestamp": now, "operation": "dispatch", "sku": sku, "warehouse": wh,
-            "field": fld, "change": after - before, "before": before, "after": after,
-            "order_id": sl.order_id, "line": sl.line}))
+        ledger.append(LedgerEntry(
+            timestamp=now, operation="dispatch", sku=sku, warehouse=wh,
+            field=fld, change=after - before, before=before, after=after,
+            order_id=sl.order_id, line=sl.line))
 
     for i in to_post:
         s = ships[i]

@@ -31,7 +31,7 @@ Key = tuple[str, int]
 ONE = Decimal(1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LinePrice:
     unit_price: Decimal
     """In the customer's currency, up to 6 decimals."""

@@ -15,7 +15,8 @@ from ordersheet.documents import (invoice_pdf, money_text, packing_slip_pdf, per
                                   safe_text)
 from ordersheet.domain import models as m
 from ordersheet.domain.invoicing import issue_invoices
-from ordersheet.domain.pricing import LinePrice
+from ordersheet.domain.models import LinePrice
+from ordersheet.domain.pricing import pricer_for
 
 from .domain.factories import DAY, book, customer, line, product
 
@@ -52,7 +53,7 @@ def make_invoice(n_lines: int = 3, ccy: str = "USD", name: str = "Acme Corp",
               for sl in slines}
     unit = D("1234.5") if ccy == "JPY" else D("19.99")
     prices = {k: LinePrice(unit, D(0), D("0.2"), D(0), D(0), ccy) for k in orders}
-    r = issue_invoices([ship], slines, orders, prices, bk, TODAY)
+    r = issue_invoices([ship], slines, orders, prices, bk, TODAY, rates=pricer_for(bk))
     (inv,) = r.invoices
     return inv, list(r.lines), cust
 

@@ -22,7 +22,7 @@ def run(lines, customers, products=(product("A", "100"),), **kw):
     b = book(products=products, customers=customers, **kw)
     prices, issues = pricing.price_lines(lines, b)
     assert not issues
-    return credit.check_credit(lines, prices, b)
+    return credit.check_credit(lines, prices, b, rates=pricing.pricer_for(b))
 
 
 def invoice(no: str, cid: str, balance: str, status: str = "Open",

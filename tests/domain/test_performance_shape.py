@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from ordersheet.domain import models as m
 from ordersheet.domain import money, pricing, shipping
 from ordersheet.domain.invoicing import issue_invoices
-from ordersheet.domain.pricing import LinePrice
+from ordersheet.domain.models import LinePrice
+from ordersheet.domain.pricing import pricer_for
 from ordersheet.domain.shipping import choose_rate, plan_shipments
 
 from .factories import DAY, NOW, D, book, customer, line, product, stock
@@ -132,7 +133,8 @@ def test_equal_shipping_costs_typed_differently_invoice_the_same_amount():
         orders.append(line(oid, 1, "A", 1))
         prices[(oid, 1)] = LinePrice(D("10"), D("10"), D("0"), D("0"), D("10"), "EUR")
 
-    r = issue_invoices(ships, slines, {ln.key: ln for ln in orders}, prices, bk, DAY)
+    r = issue_invoices(ships, slines, {ln.key: ln for ln in orders}, prices, bk, DAY,
+                       rates=pricer_for(bk))
 
     shipping_lines = [il for il in r.lines if il.sku == "SHIPPING"]
     fresh = [money.quantize(pricing.convert(s.cost, "USD", "EUR", bk), "EUR") for s in ships]

@@ -19,8 +19,7 @@ from typing import Sequence
 
 from . import money
 from .issues import Issue, warning
-from .models import OrderBook, OrderLine
-from .pricing import Key, LinePrice, convert
+from .models import Key, LinePrice, OrderBook, OrderLine, Rates
 
 ON_HOLD = "On Hold"
 CREDIT_HOLD = "Credit Hold"
@@ -37,10 +36,11 @@ def _sum_qty(rows) -> dict[Key, int]:
 
 
 def check_credit(lines: Sequence[OrderLine], prices: dict[Key, LinePrice],
-                 book: OrderBook) -> tuple[dict[str, str], list[Issue]]:
+                 book: OrderBook, *, rates: Rates) -> tuple[dict[str, str], list[Issue]]:
     """Return {order_id: "On Hold" | "Credit Hold"} for held orders, and the issues.
 
-    `lines` are the priced, valid lines of the run; `prices` their prices."""
+    `lines` are the priced, valid lines of the run; `prices` their prices; `rates` the
+    book's FX look-up (open invoices in another currency count at today's rate)."""
     base = (book.settings.base_currency or "USD").upper()
     mode = book.settings.rounding_mode
     customers = {}
@@ -105,7 +105,7 @@ def check_credit(lines: Sequence[OrderLine], prices: dict[Key, LinePrice],
             if (inv.currency or base).upper() != ccy:
                 # An invoice in another currency counts at today's rate; without a rate
                 # its balance still counts as written rather than not at all.
-                amount = convert(amount, inv.currency, ccy, book)
+                amount = rates.convert(amount, inv.currency, ccy)
                 amount = inv.balance if amount is None else amount
             exposure += amount
         invoices_open = exposure

@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Mapping, Sequence
 
-from . import money, pricing
+from . import money
 from .issues import Issue, warning
-from .models import (Customer, Invoice, InvoiceLine, OrderBook, OrderLine, Settings,
-                     Shipment, ShipmentLine)
-from .pricing import Key, LinePrice
+from .models import (Customer, Invoice, InvoiceLine, Key, LinePrice, OrderBook, OrderLine,
+                     Rates, Settings, Shipment, ShipmentLine)
 
 ZERO = Decimal(0)
 SHIPPING_SKU = "SHIPPING"
@@ -51,18 +50,19 @@ def invoice_number(prefix: str, n: int) -> str:
 
 def issue_invoices(shipments: Sequence[Shipment], shipment_lines: Sequence[ShipmentLine],
                    order_lines: Mapping[Key, OrderLine], prices: Mapping[Key, LinePrice],
-                   book: OrderBook, today: dt.date) -> InvoiceRun:
+                   book: OrderBook, today: dt.date, *, rates: Rates) -> InvoiceRun:
     """Invoice each shipment of `shipments` (posted, not yet invoiced), in Shipment ID order.
 
     Invoice Date is `today`; Due Date adds the customer's Payment Terms Days. Numbers start
     at Settings' Next Invoice Number; `next_number` is the first number left unused.
+    `rates` converts shipping costs into the invoice currency and gives the shipping tax.
     """
     settings = book.settings
     prefix = settings.invoice_prefix
     lines_by_shipment: dict[str, list[ShipmentLine]] = defaultdict(list)
     for sl in shipment_lines:
         lines_by_shipment[sl.shipment_id].append(sl)
-    drafter = _Drafter(order_lines, prices, book)
+    drafter = _Drafter(order_lines, prices, book, rates)
     # Numbers already on the Invoices sheet are never handed out again, even when a user
     # set Next Invoice Number back by mistake.
     taken = {inv.invoice_no for inv in book.invoices}
@@ -115,10 +115,10 @@ class _Drafter:
     each customer's shipping tax rate, each service's line description."""
 
     def __init__(self, order_lines: Mapping[Key, OrderLine], prices: Mapping[Key, LinePrice],
-                 book: OrderBook):
+                 book: OrderBook, rates: Rates):
         self.order_lines = order_lines
         self.prices = prices
-        self.book = book
+        self.rates = rates
         self.settings = book.settings
         self.customers = {c.customer_id: c for c in book.customers}
         self.descriptions = {p.sku: p.description for p in book.products}
@@ -174,7 +174,7 @@ class _Drafter:
         key = (cost, currency)
         if key not in self._cost:
             settings = self.settings
-            converted = pricing.convert(cost, settings.base_currency, currency, self.book)
+            converted = self.rates.convert(cost, settings.base_currency, currency)
             self._cost[key] = (None if converted is None else
                                money.quantize(converted, currency, settings.rounding_mode))
         return self._cost[key]
@@ -182,7 +182,7 @@ class _Drafter:
     def _shipping_rate(self, customer: Customer) -> Decimal | None:
         cid = customer.customer_id
         if cid not in self._rate:
-            self._rate[cid] = pricing.tax_rate_for(customer, SHIPPING_TAX_CLASS, self.book)
+            self._rate[cid] = self.rates.tax_rate(customer, SHIPPING_TAX_CLASS)
         return self._rate[cid]
 
     def _description(self, carrier: str, service: str) -> str:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Literal, Optional
 
 import dataclasses as dc
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -208,6 +208,38 @@ class Settings(BaseModel):
     user: str = ""
     cells: dict[str, str] = {}
     """setting field -> A1 address of its Value cell (for issues and write-back)."""
+
+
+# ---- what pricing hands to the later steps ------------------------------------------
+
+Key = tuple[str, int]
+"""(Order ID, Line): one order line."""
+
+
+@dc.dataclass(frozen=True, slots=True)
+class LinePrice:
+    """One priced order line, in the customer's currency."""
+
+    unit_price: Decimal
+    """Up to 6 decimals."""
+    net: Decimal
+    tax_rate: Decimal
+    """Fraction (0.2 = 20 %)."""
+    tax: Decimal
+    total: Decimal
+    currency: str
+    explain: str = ""
+
+
+class Rates(Protocol):
+    """The FX and tax look-ups of one book (built by `pricing`, passed in by `pipeline`,
+    so credit and invoicing need no rule module of their own kind)."""
+
+    def convert(self, amount: Decimal, src: str, dst: str) -> Optional[Decimal]:
+        """`amount` from `src` into `dst`, exact; blank = base; None without a rate."""
+
+    def tax_rate(self, customer: "Customer", tax_class: str) -> Optional[Decimal]:
+        """Rate for the customer's country and `tax_class`; None when missing."""
 
 
 # ---- records ordersheet keeps on its own sheets -------------------------------------

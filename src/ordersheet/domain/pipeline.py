@@ -15,8 +15,7 @@ from typing import Iterable, Sequence
 
 from . import credit, invoicing, pricing, reservation, shipping, validation
 from .issues import Issue, sort_issues
-from .models import AuditEntry, LedgerEntry, OrderBook, OrderLine
-from .pricing import Key, LinePrice
+from .models import AuditEntry, Key, LedgerEntry, LinePrice, OrderBook, OrderLine
 
 STEPS = ("validate", "price", "reserve", "ship", "invoice")
 """Each step runs the ones before it."""
@@ -105,7 +104,8 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
             invalid_orders |= failed
             prices = {k: p for k, p in prices.items() if k[0] not in invalid_orders}
             servable = [ln for ln in servable if ln.order_id not in invalid_orders]
-        holds, c_issues = credit.check_credit(servable, prices, book)
+        rates = pricing.pricer_for(book)  # the Pricer price_lines just built
+        holds, c_issues = credit.check_credit(servable, prices, book, rates=rates)
         issues += c_issues
         if holds:
             servable = [ln for ln in servable if ln.order_id not in holds]
@@ -150,7 +150,7 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
                       if s.posted_on is not None and s.shipment_id not in invoiced_ships]
         by_key = {ln.key: ln for ln in lines}
         inv = invoicing.issue_invoices(to_invoice, state.shipment_lines, by_key, prices,
-                                       state, today)
+                                       state, today, rates=rates)
         issues += inv.issues
         new_invoices = tuple(i.invoice_no for i in inv.invoices)
         state = state.model_copy(update={

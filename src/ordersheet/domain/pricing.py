@@ -23,25 +23,10 @@ from typing import Iterable, Optional
 
 from . import money
 from .issues import Issue, error, warning
-from .models import Customer, FxRate, OrderBook, OrderLine, PriceRule, Product, TaxRate
-
-Key = tuple[str, int]
-"""(Order ID, Line): identifies an order line for good."""
+from .models import (Customer, FxRate, Key, LinePrice, OrderBook, OrderLine, PriceRule,
+                     Product, TaxRate)
 
 ONE = Decimal(1)
-
-
-@dataclass(frozen=True, slots=True)
-class LinePrice:
-    unit_price: Decimal
-    """In the customer's currency, up to 6 decimals."""
-    net: Decimal
-    tax_rate: Decimal
-    """Fraction (0.2 = 20 %)."""
-    tax: Decimal
-    total: Decimal
-    currency: str
-    explain: str = ""
 
 
 @dataclass(frozen=True)

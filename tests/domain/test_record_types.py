@@ -112,3 +112,31 @@ def test_records_are_immutable_and_copies_change_only_what_is_asked():
                       reserved_on=TODAY, colour="red")  # unknown field: refused
     book = m.OrderBook(orders=[], reservations=[r])  # lists become tuples
     assert book.reservations == (r,) and isinstance(book.orders, tuple)
+
+
+def _record_classes():
+    return [c for c in vars(m).values() if isinstance(c, type) and dc.is_dataclass(c)
+            and issubclass(c, m.Record) and c not in (m.Record, m.SheetRow)]
+
+
+def test_the_fast_init_has_the_dataclass_signature_and_defaults():
+    import inspect
+
+    classes = _record_classes()
+    assert m.OrderLine in classes and m.OrderBook in classes and len(classes) >= 17
+    for cls in classes:
+        params = inspect.signature(cls).parameters
+        fields = dc.fields(cls)
+        assert list(params) == [f.name for f in fields], cls
+        for f in fields:
+            p = params[f.name]
+            assert p.kind is inspect.Parameter.KEYWORD_ONLY
+            if f.default is not dc.MISSING:
+                assert p.default is f.default, (cls, f.name)
+            elif f.default_factory is dc.MISSING:
+                assert p.default is inspect.Parameter.empty, (cls, f.name)
+    with pytest.raises(TypeError, match="reserved_on"):
+        m.Reservation(order_id="O1", line=1, sku="A", warehouse="MAIN", quantity=2)
+    # default_factory and __post_init__ still run
+    assert isinstance(m.OrderBook().settings, m.Settings)
+    assert m.OrderBook(present=["Orders"]).present == frozenset({"Orders"})

@@ -4,7 +4,9 @@ operation so that openpyxl (and the reference engine) read back the same cells."
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
+import weakref
 import zipfile
 from decimal import Decimal as D
 from pathlib import Path
@@ -80,6 +82,34 @@ def test_numbers_as_text_error_cells_and_cached_formulas(tmp_path, reader):
     assert raws["Settings"].rows == [["Next Invoice Number", 41], ["Doubled", 82]]
 
 
+@pytest.mark.parametrize("reader", READERS)
+def test_single_quoted_attributes_are_scanned_too(tmp_path, reader):
+    """The sheet scan skips its single-quote searches only where a part has no quote."""
+    path = fb.orders_book(tmp_path / "b.xlsx")
+    requote = lambda xml: re.sub(rb'(\s[\w:]+)="([^"]*)"', rb"\1='\2'", xml)  # noqa: E731
+    fb.patch_zip(path, {"xl/worksheets/sheet2.xml": requote})
+    assert b"t='e'" in part(path, "xl/worksheets/sheet2.xml")
+    inv = XlsxBook(path, reader=reader).read()["Inventory"]
+    assert (inv.header_row, inv.first_col) == (3, 2)
+    assert inv.rows[2] == [CellError("#N/A"), "MAIN", 0]
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_sheet_lives_only_as_long_as_its_reader_keeps_it(tmp_path, reader):
+    book = XlsxBook(fb.orders_book(tmp_path / "b.xlsx", table=False, origin=(3, 2)),
+                    reader=reader)
+    orders = book.read(["Orders"])["Orders"]
+    assert book.read(["Orders"])["Orders"] is orders  # read once while it is in use
+    gone = weakref.ref(orders)
+    del orders
+    gc.collect()
+    assert gone() is None  # the engine does not hold the grid for the rest of the run
+    book._read_calamine = book._read_xml = None  # the header row is still known ...
+    assert book._header_row("Orders") == 4
+    del book._read_calamine, book._read_xml
+    assert book.read(["Orders"])["Orders"].rows[0][0] == "SO-1"  # ... and the rows re-read
+
+
 def test_both_readers_and_the_reference_engine_agree(tmp_path):
     path = fb.preservation_book(tmp_path)
 
@@ -145,6 +175,55 @@ def test_block_from_grid_equals_the_obvious_definition(grid, r0, c0):
     expect = _obvious_block("S", [list(r) for r in grid], r0, c0)
     got = block_from_grid("S", [list(r) for r in grid], r0, c0)
     assert got == expect
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(grid_values, min_size=0, max_size=5), max_size=6),
+       st.integers(1, 4), st.integers(1, 4), st.integers(0, 9), st.integers(-2, 5),
+       st.integers(0, 9), st.integers(-2, 6))
+def test_a_table_window_of_a_grid_is_its_cells_and_none_outside(grid, r0, c0, r1, rows, c1,
+                                                               cols):
+    def cell(r, c):
+        i, j = r - r0, c - c0
+        return grid[i][j] if 0 <= i < len(grid) and 0 <= j < len(grid[i]) else None
+
+    r2, c2 = r1 + rows - 1, c1 + cols - 1
+    got = xlsx._window(grid, r0, c0, r1, r2, c1, c2)
+    assert got == [[cell(r, c) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(grid_values, min_size=0, max_size=5), max_size=6),
+       st.integers(1, 3), st.integers(1, 3), st.integers(1, 5), st.integers(0, 7),
+       st.integers(1, 5), st.integers(0, 7), st.integers(0, 1), st.integers(0, 1),
+       st.lists(st.sampled_from(["A", "B", "x"]), max_size=8))
+def test_a_table_block_is_the_block_of_its_cells(grid, r0, c0, tr1, rows, tc1, cols,
+                                                 header_rows, totals, names):
+    """A table's range may reach past the filled cells (a bigger ref, empty header cells
+    named by the table): the block is the one its cells, one by one, would give."""
+    def cell(r, c):
+        i, j = r - r0, c - c0
+        return grid[i][j] if 0 <= i < len(grid) and 0 <= j < len(grid[i]) else None
+
+    tr2, tc2 = tr1 + rows, tc1 + cols
+    ref = f"{xlsx.col_letter(tc1)}{tr1}:{xlsx.col_letter(tc2)}{tr2}"
+    table = xlsx._Table("t.xml", "rId1", 1, "t", "tblT", ref, header_rows, totals, names)
+    book = XlsxBook.__new__(XlsxBook)
+    book._cache, book._header_rows = xlsx._SheetCache(), {}
+    sheet = xlsx._Sheet("S", 1, "rId1", None, "s.xml", "worksheet", tables=[table])
+    last = max((c0 + len(r) - 1 for r in grid), default=0)
+    got = book._store(sheet, [list(r) for r in grid], r0, c0, last, xlsx._Scan())
+
+    body = [[cell(r, c) for c in range(tc1, tc2 + 1)]
+            for r in range(tr1 + header_rows, tr2 - totals + 1)]
+    if header_rows:
+        header = [cell(tr1, c) for c in range(tc1, tc2 + 1)]
+        header = [names[j] if v is None and j < len(names) else v for j, v in enumerate(header)]
+        want = block_from_grid("S", [header] + body, tr1, tc1, "tblT")
+    else:
+        want = block_from_grid("S", [list(names)] + body, tr1 - 1, tc1, "tblT")
+    want.last_col = max(want.last_col, last)
+    assert got == want
 
 
 def _obvious_block(name, grid, origin_row=1, origin_col=1):

@@ -8,7 +8,8 @@ xlwings scripts write identical sheets. Each block is one operation: a 10-row an
 from __future__ import annotations
 
 from collections import defaultdict
-from operator import attrgetter, itemgetter
+from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 from ..domain.pipeline import RunResult
@@ -38,10 +39,51 @@ def _replace(spec: s.SheetSpec, rows: list[list[Any]], after: str | None) -> p.R
                           _table_name(spec.name), widths)
 
 
-def _records(spec: s.SheetSpec, records) -> list[list[Any]]:
-    # one attrgetter for all fields: this runs over every ledger and invoice row
-    get = attrgetter(*[c.field for c in spec.cols])
-    return [list(get(r)) for r in records]
+class RecordRows(Sequence):
+    """A plan's rows read off the records when asked for: row i is record i's fields in
+    column order (a list). Every engine sees a sequence of rows; the .xlsx writer takes
+    whole columns of a chunk of rows at once (`columns`), so the 280,000 ledger rows of a
+    100,000-line run are never copied into row lists at all."""
+
+    __slots__ = ("records", "fields", "width", "_get")
+
+    def __init__(self, records, fields: list[str]):
+        self.records = list(records)
+        self.fields = list(fields)
+        self.width = len(self.fields)
+        self._get = attrgetter(*self.fields)
+
+    def _row(self, record) -> list[Any]:
+        got = self._get(record)
+        return list(got) if self.width > 1 else [got]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._row(r) for r in self.records[i]]
+        return self._row(self.records[i])
+
+    def __iter__(self):
+        return map(self._row, self.records)
+
+    def columns(self, lo: int, hi: int) -> list[list[Any]]:
+        """Columns of rows lo..hi-1, each a list of values."""
+        chunk = self.records[lo:hi]
+        return [list(map(attrgetter(f), chunk)) for f in self.fields]
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (list, tuple, RecordRows)):
+            return len(self) == len(other) and all(a == list(b) for a, b in zip(self, other))
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"RecordRows({len(self)} rows: {', '.join(self.fields)})"
+
+
+def _records(spec: s.SheetSpec, records) -> RecordRows:
+    return RecordRows(records, [c.field for c in spec.cols])
 
 
 class _Placer:
@@ -150,29 +192,53 @@ def _orders(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
     if "price" in result.steps:
         wanted = ["status", "price", "net", "tax", "total", "currency", "reserved",
                   "backordered", "shipped", "shipment", "invoice", "explain"]
-    columns: dict[str, list[Any]] = {f: [None] * n for f in wanted}
-    for row, o in result.outcomes.items():
-        i = row - first
-        if not 0 <= i < n:
-            continue
-        for f, v in _outcome_values(o, wanted):
-            columns[f][i] = v
+    columns = _outcome_columns(result.outcomes, first, n, wanted)
     for c in s.ORDER_TOOL_COLUMNS:
         if c.field in columns:
             cols.append((placer.col(c.header), c.header, columns[c.field], c.fmt))
     plan.add(p.UpdateColumns(loaded.sheet_names["Orders"], layout.header_row, cols, layout.table))
 
 
-def _outcome_values(o, wanted: list[str]):
-    """(field, value) of one line's outcome for the Orders tool columns in `wanted`."""
-    pr = o.price
-    values = {"status": o.status, "reserved": o.reserved, "backordered": o.backordered,
-              "shipped": o.shipped, "shipment": o.shipments or None,
-              "invoice": o.invoices or None}
-    if pr is not None:
-        values.update(price=pr.unit_price, net=pr.net, tax=pr.tax, total=pr.total,
-                      currency=pr.currency, explain=pr.explain)
-    return ((f, values.get(f)) for f in wanted)
+_OUTCOME = {"status": "status", "reserved": "reserved", "backordered": "backordered",
+            "shipped": "shipped", "shipment": "shipments", "invoice": "invoices"}
+"""Orders tool column -> LineOutcome attribute (shipment and invoice: blank when none)"""
+_PRICE = {"price": "unit_price", "net": "net", "tax": "tax", "total": "total",
+          "currency": "currency", "explain": "explain"}
+"""Orders tool column -> LinePrice attribute (blank for a line without a price)"""
+
+
+class _Blank:
+    """Stands for a missing outcome or price: every attribute is blank, so each column is
+    one `map` over the lines."""
+
+    def __getattr__(self, name: str) -> None:
+        return None
+
+
+_BLANK = _Blank()
+
+
+def _outcome_columns(outcomes, first: int, n: int, wanted: list[str]) -> dict[str, list[Any]]:
+    """The Orders tool columns in `wanted`, one list per column (row `first` + i at i):
+    one C-level `map` per column, not a dict per line."""
+    outs: list[Any] = [_BLANK] * n
+    for row, o in outcomes.items():
+        i = row - first
+        if 0 <= i < n:
+            outs[i] = o
+    prices = [_BLANK if pr is None else pr for pr in map(attrgetter("price"), outs)]
+    columns: dict[str, list[Any]] = {}
+    for f in wanted:
+        if f in _PRICE:
+            columns[f] = list(map(attrgetter(_PRICE[f]), prices))
+        elif f in _OUTCOME:
+            col = list(map(attrgetter(_OUTCOME[f]), outs))
+            if f in ("shipment", "invoice"):
+                col = [v or None for v in col]
+            columns[f] = col
+        else:
+            columns[f] = [None] * n
+    return columns
 
 
 def _inventory(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:

@@ -14,22 +14,34 @@ copied as raw bytes, touched rows are merged cell by cell, so user cells, formul
 and extensions (x14 data validations, sparklines, conditional formats in `extLst`) survive.
 Strings are written as inline strings: text, never formulas. The file is replaced
 atomically, keeping one `.bak` generation.
+
+A 100,000-line run writes about nine million cells, so the write is built for that: no
+sheet is ever held whole. A sheet is read in pieces (`_SheetStream`), its new cells are
+rendered a chunk of rows at a time, column by column (`_render_column`), rows are joined
+by slice assignment (`_join`), and the XML goes straight into the new zip, compressed in a
+second thread while the next rows are rendered (`_PartStream`, `_Compressor`). The rows
+of Orders that only get tool cells appended are checked in bulk (`_SheetWriter._bulk`);
+every shortcut writes exactly what merging cell by cell writes (tests/book/
+test_xlsx_writer.py holds them against it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import math
 import posixpath
 import re
 import struct
+import weakref
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from itertools import repeat
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from . import plan as p
 from . import safety
@@ -119,9 +131,15 @@ def _attrs(tag: bytes) -> dict[str, str]:
             for m in _ATTR.finditer(tag)}
 
 
+_ATTR_PATTERNS: dict[str, re.Pattern] = {}
+
+
 def _set_attr(tag: bytes, name: str, value: str | None) -> bytes:
     """Set (or with None remove) an attribute in a start tag, keeping everything else."""
-    pat = re.compile(rb"""\s""" + re.escape(name.encode()) + rb"""\s*=\s*(?:"[^"]*"|'[^']*')""")
+    pat = _ATTR_PATTERNS.get(name)
+    if pat is None:
+        pat = _ATTR_PATTERNS[name] = re.compile(
+            rb"""\s""" + re.escape(name.encode()) + rb"""\s*=\s*(?:"[^"]*"|'[^']*')""")
     if value is None:
         return pat.sub(b"", tag, count=1)
     new = b" " + name.encode() + b'="' + _esc_attr(value).encode() + b'"'
@@ -459,52 +477,177 @@ def _cell_fast(L: str, r: int, sa: str, v: Any, date1904: bool) -> str:
 
 
 _DATE = dt.date
+_DATETIME = dt.datetime
+_NONE = type(None)
+
+Column = "list[str] | tuple[str, str, Sequence[str], str]"
+"""A column of a chunk of rows, rendered (`_render_column`): each row's cell XML ('' for
+no cell), or, when every row has a plain value, (head, mid, texts, tail) with the cell of
+row r being head + r + mid + text + tail, so that whole rows are joined at once."""
 
 
-_SEP = "\ue000"
-"""joins a column's texts for one-pass checks; a value holding it only costs the slow path"""
-_EDGE_SPACE = re.compile(f"(?:^|{_SEP})[ \t\r\n]|[ \t\r\n](?:{_SEP}|$)")
-_FIRST_SERIAL_DATE = dt.date(1900, 3, 1)
-
-
-def _render_column(L: str, first_row: int, values: list[Any], sa_of: Callable[[type], str],
-                   date1904: bool) -> list[str]:
-    """Cell XML for a whole column (rows first_row, first_row + 1, ...; '' for no cell).
-    A column of one plain type is rendered by one comprehension, without a call per
-    cell; anything else goes cell by cell through `_cell_fast`."""
+def _render_column(L: str, rs: list[str], values: Sequence[Any], sa_of: Callable[[type], str],
+                   date1904: bool, keep_empty: bool = False) -> Column:
+    """Cell XML of one column for the rows numbered `rs` (row numbers as text); None and
+    '' give no cell, or with `keep_empty` a styled empty cell when the value's style is not
+    the default (as `_cell_xml` writes a single cell). A column of one plain type has its
+    value texts made in one pass (`_PLAIN_COLUMN`); anything else goes cell by cell
+    through `_cell_fast`. The writer renders millions of cells a chunk of rows at a time:
+    this and `_join` are the hot loop of a save."""
     kinds = set(map(type, values))
-    nothing = type(None)
-    plain = kinds - {nothing}
-    if len(plain) == 1:
-        cls = plain.pop()
-        sa = sa_of(cls)
-        r = range(first_row, first_row + len(values))
-        if cls is str:
-            text = _SEP.join(v for v in values if v is not None)
-            if _NEEDS_ESC.search(text) is None and _EDGE_SPACE.search(text) is None and \
-                    _SEP + _SEP not in text and text and text[0] != _SEP and \
-                    text[-1] != _SEP and max(map(len, (v for v in values if v is not None)),
-                                             default=0) <= MAX_TEXT:
-                return [f'<c r="{L}{i}"{sa} t="inlineStr"><is><t>{v}</t></is></c>'
-                        if v is not None else "" for i, v in zip(r, values)]
-        elif cls is int:
-            return [f'<c r="{L}{i}"{sa}><v>{v}</v></c>' if v is not None else ""
-                    for i, v in zip(r, values)]
-        elif cls is Decimal:
-            if all(v.is_finite() for v in values if v is not None):
-                return [f'<c r="{L}{i}"{sa}><v>{v}</v></c>' if v is not None else ""
-                        for i, v in zip(r, values)]
-        elif cls is _DATE and not date1904:
-            if min(v for v in values if v is not None) >= _FIRST_SERIAL_DATE:
-                return [f'<c r="{L}{i}"{sa}><v>{v.toordinal() - 693594}</v></c>'
-                        if v is not None else "" for i, v in zip(r, values)]
-    out = []
-    for i, v in enumerate(values, first_row):
-        if v is None or (v.__class__ is str and not v):
-            out.append("")
-        else:
-            out.append(_cell_fast(L, i, sa_of(v.__class__), v, date1904))
+    has_none = _NONE in kinds
+    kinds.discard(_NONE)
+    out = None
+    if len(kinds) == 1:
+        cls = kinds.pop()
+        plain = _PLAIN_COLUMN.get(cls)
+        got = plain(values, has_none, sa_of(cls), date1904) if plain is not None else None
+        if got is not None:
+            mid, texts, tail = got
+            head = f'<c r="{L}'
+            if not has_none and (cls is not str or "" not in values):
+                return head, mid, texts, tail
+            out = [f"{head}{r}{mid}{t}{tail}" if t else "" for r, t in zip(rs, texts)]
+    elif not kinds:
+        out = [""] * len(values)
+    if out is None:
+        out = [_cell_fast(L, r, sa_of(v.__class__), v, date1904)
+               if v is not None and (v.__class__ is not str or v) else ""
+               for r, v in zip(rs, values)]
+    if keep_empty and "" in out:
+        out = [t or _empty_cell(L, r, sa_of(v.__class__)) for r, t, v in zip(rs, out, values)]
     return out
+
+
+def _empty_cell(L: str, r: str, sa: str) -> str:
+    return f'<c r="{L}{r}"{sa}/>' if sa else ""
+
+
+def _cell_at(col: Column, i: int, r: str) -> str:
+    """The cell XML of row index i (row number r) of a rendered column."""
+    if isinstance(col, tuple):
+        head, mid, texts, tail = col
+        return f"{head}{r}{mid}{texts[i]}{tail}"
+    return col[i]
+
+
+_NOT_PLAIN = bytes(range(32)) + b"&<>\x7f"
+"""bytes a text needs escaped (or written as _xHHHH_) in XML, tab and line breaks included
+(those count as edge whitespace too): such texts go cell by cell through `_cell_fast`"""
+
+
+def _plain_texts(values: Sequence[Any], has_none: bool = True) -> bool:
+    """Whether every non-empty text of a column can go into XML as it is: nothing to
+    escape, no edge whitespace to preserve, within Excel's length limit. A few C-speed
+    passes over the texts joined by '<' (which no plain text holds), not a regex per
+    value."""
+    present = list(filter(None, values)) if has_none else values
+    if not present:
+        return True
+    try:
+        joined = "<".join(present).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    if len(joined) - len(joined.translate(None, _NOT_PLAIN)) != len(present) - 1:
+        return False
+    if not joined.isascii() and (b"\xef\xbf\xbe" in joined or b"\xef\xbf\xbf" in joined):
+        return False  # U+FFFE, U+FFFF
+    if b" " in joined and any(map(str.__ne__, map(str.strip, present), present)):
+        return False  # a text starting or ending with a space
+    return len(joined) <= MAX_TEXT or max(map(len, present)) <= MAX_TEXT
+
+
+_VALUE_MID, _VALUE_TAIL = "><v>", "</v></c>"
+_TEXT_MID, _TEXT_TAIL = ' t="inlineStr"><is><t>', "</t></is></c>"
+
+
+def _plain_str(values, has_none: bool, sa: str, _d1904: bool):
+    if not _plain_texts(values, has_none):
+        return None
+    return f'"{sa}{_TEXT_MID}', values, _TEXT_TAIL
+
+
+_SMALL_INTS: list[str] = []
+"""'0' ... '9999', made once: quantities, line numbers and stock figures are mostly
+small, and a list lookup is several times cheaper than int to text"""
+
+
+def _plain_int(values, has_none: bool, sa: str, _d1904: bool):
+    present = [v for v in values if v is not None] if has_none else values
+    if present and min(present) >= 0 and max(present) < 10_000:
+        if not _SMALL_INTS:
+            _SMALL_INTS.extend(map(str, range(10_000)))
+        small = _SMALL_INTS
+        texts = [small[v] if v is not None else None for v in values] if has_none else \
+            list(map(small.__getitem__, values))
+    else:
+        texts = [str(v) if v is not None else None for v in values] if has_none else \
+            list(map(str, values))
+    return f'"{sa}{_VALUE_MID}', texts, _VALUE_TAIL
+
+
+def _plain_float(values, has_none: bool, sa: str, _d1904: bool):
+    texts = [repr(v) if v is not None else None for v in values] if has_none else \
+        list(map(repr, values))
+    if "n" in "".join(filter(None, texts)):  # nan, inf: not numbers in a cell
+        return None
+    return f'"{sa}{_VALUE_MID}', texts, _VALUE_TAIL
+
+
+def _plain_decimal(values, has_none: bool, sa: str, _d1904: bool):
+    texts = [str(v) if v is not None else None for v in values] if has_none else \
+        list(map(str, values))
+    joined = "".join(filter(None, texts))
+    if "E" in joined or "N" in joined or "n" in joined or "I" in joined:
+        return None  # exponent, NaN or Infinity: `_cell_fast` writes those cell by cell
+    return f'"{sa}{_VALUE_MID}', texts, _VALUE_TAIL
+
+
+def _plain_date(values, _has_none: bool, sa: str, date1904: bool):
+    """Dates and datetimes repeat a lot (a run stamps thousands of rows with one date):
+    each distinct value is converted once."""
+    serials = {v: _serial(v, date1904) for v in set(values) if v is not None}
+    if None in serials.values():
+        return None  # before Excel's first date: written as text, cell by cell
+    texts: dict[Any, str | None] = {v: repr(s) for v, s in serials.items()}
+    texts[None] = None
+    return f'"{sa}{_VALUE_MID}', list(map(texts.__getitem__, values)), _VALUE_TAIL
+
+
+_PLAIN_COLUMN: dict[type, Callable[..., tuple[str, Sequence[str], str] | None]] = {
+    str: _plain_str, int: _plain_int, float: _plain_float, Decimal: _plain_decimal,
+    _DATE: _plain_date, _DATETIME: _plain_date}
+
+
+def _join(rs: list[str], columns: list[Column], tagged: bool) -> str:
+    """The cells of every row, each row wrapped in its <row> element (`tagged`) or ended
+    by NUL, as one text built without a Python step per cell: one list holds every piece
+    of every row (a per-row template repeated, row numbers and value texts put in by
+    slice assignment) and is joined once."""
+    items: list[Any] = ['<row r="', rs, '">'] if tagged else []
+    for col in columns:
+        if isinstance(col, tuple):
+            head, mid, texts, tail = col
+            items += [head, rs, mid, texts, tail]
+        else:
+            items.append(col)
+    items.append("</row>" if tagged else "\x00")
+    template: list[Any] = []
+    fills: list[tuple[int, Sequence[str]]] = []
+    for it in items:
+        if isinstance(it, str):
+            if template and isinstance(template[-1], str):
+                template[-1] += it
+            else:
+                template.append(it)
+        else:
+            fills.append((len(template), it))
+            template.append(None)
+    m = len(template)
+    parts = template * len(rs)
+    for k, seq in fills:
+        parts[k::m] = seq
+    return "".join(parts)
 
 
 class _Styler:
@@ -851,7 +994,8 @@ def _scan_sheet(pkg: _Package, sheet: _Sheet, limits: safety.Limits) -> _Scan:
                     f"({_area(m.group(1).decode()):,} cells, limit {limits.max_cells:,}): "
                     "refused; delete the stray rows and columns in Excel and save again")
             first = False
-        single = b" r='" in buf
+        quotes = b"'" in buf  # single-quoted attributes are rare: skip their searches
+        single = quotes and b" r='" in buf
         for i, pat in enumerate(_MULTI_COL):
             if i == 0 or single:
                 multi.update(pat.findall(buf))
@@ -862,7 +1006,7 @@ def _scan_sheet(pkg: _Package, sheet: _Sheet, limits: safety.Limits) -> _Scan:
                     max_big = max(max_big, max(map(int, found)))
         if max_big * 26 > limits.max_cells:
             raise _too_big(sheet.name, limits)
-        if b't="e"' in buf or b"t='e'" in buf:
+        if b't="e"' in buf or (quotes and b"t='e'" in buf):
             for m in _ERROR_CELL.finditer(buf):
                 ref = _REF_ATTR.search(b" " + m.group(1))
                 v = _ERROR_V.search(m.group(2))
@@ -1139,6 +1283,27 @@ class _XmlReader:
         return x
 
 
+def _window(grid: list[list[Any]], r0: int, c0: int, first_row: int, last_row: int,
+            first_col: int, last_col: int) -> list[list[Any]]:
+    """Rows first_row..last_row by columns first_col..last_col (Excel, inclusive) of a grid
+    whose top-left cell is (r0, c0), None outside it. A grid row that is exactly the
+    window's width is shared, not copied."""
+    width = max(last_col - first_col + 1, 0)
+    lo = first_col - c0
+    left = [None] * min(-lo, width) if lo < 0 else []
+    out = []
+    for i in range(first_row - r0, last_row - r0 + 1):
+        row = grid[i] if 0 <= i < len(grid) else []
+        if lo == 0 and len(row) == width:
+            out.append(row)
+            continue
+        piece = left + row[max(lo, 0):max(lo + width, 0)]
+        if len(piece) < width:
+            piece += [None] * (width - len(piece))
+        out.append(piece)
+    return out
+
+
 def _grid_from_sparse(rows: dict[int, list[tuple[int, Any]]], name: str,
                       limits: safety.Limits) -> tuple[list[list[Any]], int, int, int]:
     """Dense grid of the used range: (grid, first_row, first_col, last_col)."""
@@ -1162,6 +1327,24 @@ def _grid_from_sparse(rows: dict[int, list[tuple[int, Any]]], name: str,
 # ---- the book ----------------------------------------------------------------------------
 
 
+class _SheetCache(weakref.WeakValueDictionary):
+    """The sheets `read` returned, for as long as the caller keeps them: the port must not
+    hold a 100,000-row grid for the whole run once the book is loaded. Each sheet's header
+    row outlives it (appending under a block needs only that)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.header_row: dict[str, int] = {}
+
+    def __setitem__(self, name: str, raw: RawSheet) -> None:
+        super().__setitem__(name, raw)
+        self.header_row[name] = raw.header_row
+
+    def clear(self) -> None:
+        super().clear()
+        self.header_row.clear()
+
+
 class XlsxBook:
     """An .xlsx order book on disk (the CLI's engine). See the module docstring."""
 
@@ -1178,7 +1361,7 @@ class XlsxBook:
         self.reader = "calamine" if reader != "xml" and _calamine is not None else "xml"
         self._ops: list[p.Op] = []
         self._activate: str | None = None
-        self._cache: dict[str, RawSheet] = {}
+        self._cache = _SheetCache()
         self._header_rows: dict[str, dict[int, dict[int, Any]]] = {}
         self._open()
 
@@ -1320,19 +1503,24 @@ class XlsxBook:
         value; error cells are `CellError`. `extra` carries hidden rows and merged ranges."""
         wanted = [s for s in self.sheets if s.kind == "worksheet" and s.path
                   and (names is None or s.name in names)]
-        out: dict[str, RawSheet] = {}
-        todo = [s for s in wanted if s.name not in self._cache]
+        held: dict[str, RawSheet] = {}
+        todo = []
+        for s in wanted:
+            raw = self._cache.get(s.name)
+            if raw is None:
+                todo.append(s)
+            else:
+                held[s.name] = raw
         if todo:
             if self.reader == "calamine":
-                self._read_calamine(todo)
+                held.update(self._read_calamine(todo))
             else:
-                self._read_xml(todo)
-        for s in wanted:
-            out[s.name] = self._cache[s.name]
-        return out
+                held.update(self._read_xml(todo))
+        return {s.name: held[s.name] for s in wanted}
 
-    def _read_calamine(self, sheets: list[_Sheet]) -> None:
+    def _read_calamine(self, sheets: list[_Sheet]) -> dict[str, RawSheet]:
         scans = {s.name: _scan_sheet(self.pkg, s, self.limits) for s in sheets}
+        out: dict[str, RawSheet] = {}
         try:
             wb = _calamine.CalamineWorkbook.from_path(str(self.path))
         except Exception as e:  # calamine's own refusal is still a refusal, not a crash
@@ -1345,6 +1533,7 @@ class XlsxBook:
                     start = cs.start
                 except Exception as e:
                     raise WorkbookError(f"sheet {s.name!r} cannot be read ({e})") from None
+                del cs  # calamine's own copy of the cells
                 _clean_grid(grid)
                 r0, c0 = (start[0] + 1, start[1] + 1) if start and grid else (1, 1)
                 scan = scans[s.name]
@@ -1358,21 +1547,27 @@ class XlsxBook:
                             row.extend([None] * (j + 1 - len(row)))
                         row[j] = CellError(text)
                 last = max((c0 + len(r) - 1 for r in grid), default=0)
-                self._store(s, grid, r0, c0, last, scan)
+                out[s.name] = self._store(s, grid, r0, c0, last, scan)
+                del grid
         finally:
             wb.close()
+        return out
 
-    def _read_xml(self, sheets: list[_Sheet]) -> None:
+    def _read_xml(self, sheets: list[_Sheet]) -> dict[str, RawSheet]:
         reader = _XmlReader(self.pkg, self._styles(), self.sst_path, self.date1904,
                             self.limits)
+        out: dict[str, RawSheet] = {}
         for s in sheets:
             rows, scan = reader.read_sheet(s)
             grid, r0, c0, c1 = _grid_from_sparse(rows, s.name, self.limits)
+            del rows
             scan.hidden_rows = sorted(set(scan.hidden_rows))
-            self._store(s, grid, r0, c0, c1, scan)
+            out[s.name] = self._store(s, grid, r0, c0, c1, scan)
+            del grid
+        return out
 
     def _store(self, s: _Sheet, grid: list[list[Any]], r0: int, c0: int, last_col: int,
-               scan: _Scan) -> None:
+               scan: _Scan) -> RawSheet:
         def cell(r: int, c: int) -> Any:
             i, j = r - r0, c - c0
             if 0 <= i < len(grid) and 0 <= j < len(grid[i]):
@@ -1389,8 +1584,11 @@ class XlsxBook:
         if table is not None:
             first_data = tr1 + (1 if table.header_rows else 0)
             last_data = tr2 - table.totals_rows
-            body = [[cell(r, c) for c in range(tc1, tc2 + 1)]
-                    for r in range(first_data, last_data + 1)]
+            # Cells outside the grid are empty: rows below it would be dropped as trailing
+            # and columns right of it cut by the header, so neither is made.
+            right = c0 + max(map(len, grid), default=0) - 1
+            body = _window(grid, r0, c0, first_data, min(last_data, r0 + len(grid) - 1),
+                           tc1, min(tc2, right))
             if table.header_rows:
                 header = [cell(tr1, c) for c in range(tc1, tc2 + 1)]
                 for j, name in enumerate(table.columns[:len(header)]):
@@ -1410,6 +1608,7 @@ class XlsxBook:
         if scan.merged:
             raw.extra["merged"] = scan.merged
         self._cache[s.name] = raw
+        return raw
 
     def _styles(self) -> _Styles:
         return _Styles(self.styles_xml)
@@ -1442,9 +1641,17 @@ class XlsxBook:
         if (st.st_size, st.st_mtime_ns, getattr(st, "st_ino", 0)) != self.pkg.identity:
             raise WorkbookError(f"{self.path.name} changed on disk after ordersheet read it: "
                                 "run again")
-        build = _Build(self)
-        build.run(self._ops, self._activate)
-        safety.atomic_write(target, build.write, backup=in_place)
+        build = _Build(self, self._ops, self._activate)
+        # Writing makes no reference cycles, but allocates enough to set off the cycle
+        # collector, which would rescan a big run's records (hundreds of thousands,
+        # alive until the command ends) again and again to free nothing.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            safety.atomic_write(target, build.write, backup=in_place)
+        finally:
+            if collecting:
+                gc.enable()
         self._ops = []
         self._activate = None
         if in_place:
@@ -1462,7 +1669,7 @@ class XlsxBook:
                 pass
         if sheet is None or sheet.kind != "worksheet":
             return 1
-        return self.read([name])[name].header_row
+        return self._cache.header_row.get(name) or self.read([name])[name].header_row
 
     def _header_cells(self, name: str, row: int) -> dict[int, Any]:
         if name not in self._header_rows:
@@ -1550,7 +1757,7 @@ class _Src:
             cs = [c for c, _, _ in self.cols]
             return self.first, min(cs), self.first + self.n - 1, max(cs)
         if self.kind == "block":
-            width = max((len(r) for r in self.rows), default=0)
+            width = _rows_width(self.rows)
             if not self.n or not width:
                 return None
             return self.first, 1, self.first + self.n - 1, width
@@ -1581,11 +1788,14 @@ class _Edit:
         rows.update(self.clears)
         return sorted(r for r in rows if 1 <= r <= MAX_ROW)
 
-    def row_values(self, r: int) -> dict[int, tuple]:
-        """col -> (value, fmt, only_if_empty, where) for row r; `where` is (source index,
-        column index, row index) for values of an UpdateColumns column."""
+    def row_values(self, r: int, skip: int = -1) -> dict[int, tuple]:
+        """col -> (value, fmt, only_if_empty, where) for row r (leaving out source `skip`);
+        `where` is (source index, column index, row index) for values of an UpdateColumns
+        column."""
         d: dict[int, tuple] = {}
         for si, s in enumerate(self.sources):
+            if si == skip:
+                continue
             k = s.kind
             if k == "cols":
                 i = r - s.first
@@ -1624,8 +1834,8 @@ class _Edit:
 
 
 class _Deflater:
-    """A new part's compressed bytes, built incrementally (pieces are batched: one zlib
-    call per ~1 MB, not per row)."""
+    """A small new part's compressed bytes (styles, rels, notes...), kept until the zip is
+    written. Worksheets do not go through here: they stream into the zip (`_PartStream`)."""
 
     def __init__(self, level: int):
         self._z = zlib.compressobj(level, zlib.DEFLATED, -15)
@@ -1672,6 +1882,50 @@ _ROW_PREFIXED = re.compile(rb"<(/?)(c|v|is|t|f)(?=[\s/>])")
 
 _ROW_R = re.compile(rb'\sr="(\d+)"')
 _SPANS = re.compile(rb"""\sspans=(?:"[^"]*"|'[^']*')""")
+_LAST_REF = re.compile(rb'<c r="([A-Z]{1,3})\d')
+
+
+_ROW_SPANS = re.compile(rb"""(<row\s[^>]*?)\sspans=(?:"[^"]*"|'[^']*')""")
+"""`spans` in a row's start tag (one per tag: a second would fail the check after)"""
+
+
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="\w+")?(?:/>|>)')
+"""a cell's column and style, in the usual attribute order"""
+
+
+def _columns_from(c: int) -> bytes:
+    """A regex matching the letters of every column from c on (to XFD)."""
+    L = col_letter(c)
+    k = len(L)
+    alts = [L[:i] + f"[{chr(ord(L[i]) + 1)}-Z]" + "[A-Z]" * (k - i - 1)
+            for i in range(k) if L[i] < "Z"]
+    alts.append(L)
+    if k < 3:
+        alts.append(f"[A-Z]{{{k + 1},3}}")
+    return ("(?:" + "|".join(alts) + ")").encode()
+
+
+def _columns_before(c: int) -> bytes:
+    """A regex matching the letters of every column left of column c (none for c = 1)."""
+    L = col_letter(c)
+    k = len(L)
+    alts = [f"[A-Z]{{1,{k - 1}}}"] if k > 1 else []
+    alts += [L[:i] + f"[A-{chr(ord(L[i]) - 1)}]" + "[A-Z]" * (k - i - 1)
+             for i in range(k) if L[i] > "A"]
+    return ("(?:" + "|".join(alts) + ")").encode() if alts else b"(?!)"
+
+
+def _no_spans(attrs: bytes) -> bytes:
+    """A row's attributes without `spans` (a hint of the columns it holds, which new
+    cells would falsify); the usual form without a regex."""
+    s = attrs.find(b' spans="')
+    if s >= 0:
+        q = attrs.find(b'"', s + 8)
+        if q >= 0:
+            out = attrs[:s] + attrs[q + 1:]
+            if b"spans" not in out:
+                return out
+    return _SPANS.sub(b"", attrs)
 
 
 def _row_number(attrs: bytes) -> str:
@@ -1681,28 +1935,213 @@ def _row_number(attrs: bytes) -> str:
     return _attrs(attrs).get("r", "")
 
 
-class _SheetWriter:
-    """One streaming pass over a worksheet part: untouched rows are copied as bytes,
-    touched rows are merged cell by cell."""
+def _rows_width(rows: Sequence[Sequence[Any]]) -> int:
+    width = getattr(rows, "width", None)
+    if width is not None:
+        return width
+    return max(map(len, rows), default=0)
 
-    def __init__(self, name: str, data: bytes, edit: _Edit, styler: _Styler, date1904: bool):
+
+def _row_columns(rows: Sequence[Sequence[Any]], lo: int, hi: int,
+                 width: int) -> list[Sequence[Any]]:
+    """Columns 1..width of rows lo..hi-1 (short rows padded with None). A plan's rows may
+    come as a record view with a `columns` method, which reads them straight off the
+    records."""
+    columns = getattr(rows, "columns", None)
+    if columns is not None:
+        got = list(columns(lo, hi))
+    else:
+        chunk = rows[lo:hi]
+        if any(len(r) != width for r in chunk):
+            chunk = [r if len(r) == width else list(r)[:width] + [None] * (width - len(r))
+                     for r in chunk]
+        got = list(zip(*chunk))
+    n = hi - lo
+    while len(got) < width:
+        got.append([None] * n)
+    return got
+
+
+def _join_rows(rs: list[str], columns: list[Column]) -> str:
+    """'<row r="N">cells</row>' for each row holding a cell, as one text."""
+    if not columns:
+        return ""
+    if all(isinstance(col, list) and "" in col for col in columns):
+        # some row may have no cell: it gets no element
+        return "".join(f'<row r="{r}">{t}</row>'
+                       for r, t in zip(rs, map("".join, zip(*columns))) if t)
+    return _join(rs, columns, tagged=True)
+
+
+def _join_cells(rs: list[str], columns: list[Column]) -> list[bytes]:
+    """Each row's cells joined, as UTF-8: one join, one encode and one split per chunk of
+    rows. (No cell text holds NUL: `_esc` writes control characters as _xHHHH_.)"""
+    if not columns:
+        return [b""] * len(rs)
+    return _join(rs, columns, tagged=False).encode("utf-8").split(b"\x00")[:len(rs)]
+
+
+class _Untrusted(Exception):
+    """A part our byte-level splicing cannot take as it is streamed: it goes the
+    whole-part way instead (`_trusted`, which normalises or refuses it)."""
+
+
+_ROOT = re.compile(rb"<([\w.\-]+:)?worksheet[\s/>]")
+_ENCODING_UTF8 = re.compile(rb"<\?xml[^>]*encoding=[\"'](?:utf-8|UTF-8)[\"']")
+
+
+class _SheetStream:
+    """A worksheet part read in pieces, so a 100,000-row sheet is never held whole:
+    `head` (everything before <sheetData>), then `rows()` (runs of whole rows with the
+    text between them, in order), then `tail` (everything after </sheetData>). On the way
+    it checks what `_trusted` checks, and raises `_Untrusted` where that would normalise
+    the part."""
+
+    def __init__(self, chunks: Iterable[bytes], what: str, trusted: bool = False):
+        self.what = what
+        self._it = iter(chunks)
+        self._trusted = trusted
+        self._edge = b""
+        self.tail = b""
+        buf = b""
+        checked = trusted
+        P: bytes | None = None
+        m = None
+        while True:
+            nxt = self._next()
+            if nxt is not None:
+                buf += nxt
+            if not checked and (len(buf) >= 4096 or nxt is None):
+                self._check_prolog(buf)
+                checked = True
+            if checked:
+                if P is None:
+                    root = _ROOT.search(buf, 0, 65536)
+                    if root is not None:
+                        P = root.group(1) or b""
+                    elif len(buf) >= 65536 or nxt is None:
+                        raise WorkbookError("part has no <worksheet> element")
+                if P is not None:
+                    m = re.search(rb"<" + re.escape(P) + rb"sheetData(?=[\s/>])[^>]*?(/?)>", buf)
+                    if m is not None:
+                        break
+            if nxt is None:
+                break
+        if m is None or P is None:
+            raise WorkbookError("worksheet has no <sheetData>")
+        self.P = P
+        self.head = buf[:m.start()]
+        self.sd_tag = m.group(0)
+        self.empty = bool(m.group(1))
+        self.close = b"</" + P + b"sheetData>"
+        self.row_end = b"</" + P + b"row>"
+        self._rest = buf[m.end():]
+
+    def _check_prolog(self, buf: bytes) -> None:
+        head = buf[:200]
+        enc_ok = not head.startswith((b"\xff\xfe", b"\xfe\xff")) and (
+            not head.startswith(b"<?xml") or _ENCODING_UTF8.match(head) is not None
+            or b"encoding" not in head.split(b"?>")[0])
+        prolog = buf[:4096]
+        if not enc_ok or b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
+            raise _Untrusted
+
+    def _next(self) -> bytes | None:
+        for chunk in self._it:
+            if not chunk:
+                continue
+            if not self._trusted:
+                self._scan(chunk)
+            return chunk
+        if not self._trusted and _UNUSUAL.search(self._edge) is not None:
+            raise _Untrusted  # at the very end of the part
+        self._trusted = True  # checked to the end
+        return None
+
+    def _scan(self, chunk: bytes) -> None:
+        """`_UNUSUAL` over the pieces as over the whole part: a match is decided once six
+        bytes follow it (`<?xml ` is usual), so one too near a piece's end waits for the
+        next piece, which is searched together with the last bytes of this one."""
+        edge = self._edge
+        if edge:
+            window = edge + chunk[:16]
+            for m in _UNUSUAL.finditer(window):
+                if m.start() >= len(edge):
+                    break  # starts in this piece: searched below
+                if m.start() + 6 <= len(window):
+                    raise _Untrusted
+        starts = [k for k in (chunk.find(b"<!"), chunk.find(b"<?")) if k >= 0]
+        if starts:
+            m = _UNUSUAL.search(chunk, min(starts))
+            if m is not None and m.start() + 6 <= len(chunk):
+                raise _Untrusted
+        self._edge = (edge + chunk)[-16:] if len(chunk) < 16 else chunk[-16:]
+
+    def _drain(self) -> bytes:
+        parts = []
+        while (nxt := self._next()) is not None:
+            parts.append(nxt)
+        return b"".join(parts)
+
+    def rows(self) -> Iterator[bytes]:
+        buf, self._rest = self._rest, b""
+        if self.empty:
+            self.tail = buf + self._drain()
+            return
+        close, row_end = self.close, self.row_end
+        while True:
+            e = buf.find(close)
+            if e >= 0:
+                if e:
+                    yield buf[:e]
+                self.tail = buf[e + len(close):] + self._drain()
+                return
+            k = buf.rfind(row_end)
+            if k >= 0:
+                k += len(row_end)
+                yield buf[:k]
+                buf = buf[k:]
+            nxt = self._next()
+            if nxt is None:
+                raise WorkbookError("worksheet <sheetData> is not closed")
+            buf += nxt
+
+
+class _SheetWriter:
+    """One streaming pass over a worksheet part: untouched rows are copied as bytes; a
+    touched row that only gets new cells right of its own (the tool columns on Orders,
+    rows appended to a log) takes its new cells pre-rendered a chunk of rows at a time;
+    any other touched row is merged cell by cell."""
+
+    CHUNK = 4096
+
+    def __init__(self, name: str, head: bytes, P: bytes, edit: _Edit, styler: _Styler,
+                 date1904: bool):
         self.name = name
-        self.data = data
+        self.head = head
         self.edit = edit
         self.styler = styler
         self.date1904 = date1904
-        self.P = _prefix_of(data, "worksheet")
+        self.P = P
         self.lex = _Lexer(self.P)
         self.formula_removed = False
         self._letters: dict[int, str] = {}
         self._cols: dict[bytes, int] = {}
         self._col_styles = self._read_col_styles()
         self._col_style: dict[int, int] = {}
-        self._chunks: dict[tuple[int, int], tuple[int, list[str]]] = {}
-        self._frags: tuple[int, list[bytes]] | None = None
-        self._simple = self._simple_source()
-        E = re.escape(self.P)
+        self._chunks: dict[int, list] = {}
+        E = re.escape(P)
         self._cell_at = re.compile(rb"<" + E + rb"c(?=[\s/>])")
+        self._row_open = b"<" + P + b"row"
+        self._row_end = b"</" + P + b"row>"
+        self._row_head = re.compile(rb"([ \t\r\n]*)<" + E + rb'row( r="(\d+)"[^>]*)>')
+        self._row_nums = re.compile(rb"<" + E + rb'row r="(\d+)"')
+        self.touched = edit.touched_rows()
+        self.ti = 0
+        self.last_r = 0
+        self._special, self._fast_srcs = self._fast_sources()
+        self._bad_cell: re.Pattern | None = None
+        self._from_col: re.Pattern | None = None
 
     # -- helpers --
     def letters(self, c: int) -> str:
@@ -1718,10 +2157,8 @@ class _SheetWriter:
         return c
 
     def _read_col_styles(self) -> list[tuple[int, int, int]]:
-        a, _, _, _ = _sheetdata_span(self.data, self.P)
-        head = self.data[:a]
         out = []
-        for m in _start_re(self.P, "col").finditer(head):
+        for m in _start_re(self.P, "col").finditer(self.head):
             at = _attrs(m.group(0))
             try:
                 if at.get("style"):
@@ -1747,124 +2184,436 @@ class _SheetWriter:
         out = _cell_fast(self.letters(c), r, sa, value, self.date1904).encode("utf-8")
         return out if not self.P else _ROW_PREFIXED.sub(rb"<\1" + self.P + rb"\2", out)
 
-    # -- the pass --
-    def run(self, out: Callable[[bytes], None], head_edit: Callable[[bytes], bytes],
-            tail_edit: Callable[[bytes], bytes]) -> None:
-        data = self.data
-        s0, a, b, e0 = _sheetdata_span(data, self.P)
-        out(head_edit(data[:s0]))
-        P = self.P
-        out(b"<" + P + b"sheetData>")
-        touched = self.edit.touched_rows()
-        ti = 0
-        pos = a
-        row_start, row_end = self.lex.row_start, self.lex.row_end
-        last_r = 0
-        if touched and a < b:
-            # appending below everything (logs): copy the existing rows as one block
-            nums = re.compile(rb"<" + re.escape(P) + rb'row r="(\d+)"').findall(data, a, b)
-            if nums and len(nums) == data.count(b"<" + P + b"row", a, b) and \
-                    max(map(int, nums)) < touched[0]:
-                out(data[a:b])
-                pos = b
-        if pos < b:
-            for m in row_start.finditer(data, a, b):
-                ra = _row_number(m.group(1))
-                r = int(ra) if ra.isdigit() else last_r + 1
-                if r <= last_r or r > MAX_ROW:
-                    raise WorkbookError(f"sheet {self.name!r}: its rows are out of order "
-                                        "(damaged sheet); open and save it in Excel first")
-                last_r = r
-                while ti < len(touched) and touched[ti] < r:
-                    if pos < m.start():
-                        out(data[pos:m.start()])
-                        pos = m.start()
-                    out(self.merge_row(touched[ti], None, None))
-                    ti += 1
-                if ti < len(touched) and touched[ti] == r:
-                    if m.group(2):
-                        inner, end = b"", m.end()
-                    else:
-                        k = data.find(row_end, m.end(), b)
-                        if k < 0:
-                            raise WorkbookError(f"sheet {self.name!r}: a row is not closed")
-                        inner, end = data[m.end():k], k + len(row_end)
-                    if pos < m.start():
-                        out(data[pos:m.start()])
-                    out(self.merge_row(r, m.group(1), inner, ra.isdigit()))
-                    pos = end
-                    ti += 1
-                elif not ra.isdigit():
-                    # a row without its number: number it, since rows inserted before it
-                    # would otherwise shift it
-                    if pos < m.start():
-                        out(data[pos:m.start()])
-                    out(_set_attr(m.group(0), "r", str(r)))
-                    pos = m.end()
-            if pos < b:
-                out(data[pos:b])
-        while ti < len(touched):
-            out(self.merge_row(touched[ti], None, None))
-            ti += 1
-        out(b"</" + P + b"sheetData>")
-        out(tail_edit(data[e0:]))
+    # -- which rows take pre-rendered cells --
+    def _fast_sources(self) -> tuple[set[int], list[tuple[int, int, int, int]]]:
+        """(rows that must be merged cell by cell, and the value sources whose other rows
+        can take pre-rendered cells: (first row, end row, source index, first column)).
+        Marked rows, single cells, header cells and rows two sources write are merged;
+        `_soft` keeps, for marked rows and rows with single cells, their rightmost such
+        column (such a row still takes the pre-rendered cells right of its own)."""
+        e = self.edit
+        special: set[int] = set(e.marks) | set(e.clears)
+        soft: dict[int, int] = {}
+        for rows in (e.marks, e.clears):
+            for r, cols in rows.items():
+                if cols:
+                    soft[r] = max(soft.get(r, 0), max(cols))
+        hard: set[int] = set()
+        spans: list[tuple[int, int, int, int, bool]] = []
+        for si, s in enumerate(e.sources):
+            if s.kind == "header":
+                special.update(s.cells)
+                hard.update(s.cells)
+            elif s.kind == "cells":
+                special.update(s.cells)
+                for r, cols in s.cells.items():
+                    if cols:
+                        soft[r] = max(soft.get(r, 0), max(cols))
+            elif s.kind == "cols" and s.n:
+                cols = [c for c, _, _ in s.cols]
+                ok = bool(cols) and cols == sorted(set(cols))
+                spans.append((s.first, s.first + s.n, si, cols[0] if cols else 1, ok))
+            elif s.kind == "block" and s.n:
+                ok = getattr(s.rows, "width", None) is not None or \
+                    len(set(map(len, s.rows))) <= 1
+                spans.append((s.first, s.first + s.n, si, 1, ok))
+        for i, a in enumerate(spans):
+            if not a[4]:
+                special.update(range(a[0], a[1]))
+                hard.update(range(a[0], a[1]))
+            for b in spans[i + 1:]:
+                special.update(range(max(a[0], b[0]), min(a[1], b[1])))
+                hard.update(range(max(a[0], b[0]), min(a[1], b[1])))
+        for r in hard:
+            soft.pop(r, None)
+        self._soft = soft
+        if self.P:  # prefixed parts: every touched row is merged
+            return special, []
+        return special, [a[:4] for a in spans if a[4]]
 
-    def _simple_source(self) -> tuple[int, _Src, int, set[int]] | None:
-        """The one UpdateColumns source of this edit, when nothing else writes values
-        (header cells aside): its rows can take pre-joined fragments."""
-        value_srcs = [(i, s) for i, s in enumerate(self.edit.sources) if s.kind != "header"]
-        if len(value_srcs) != 1 or value_srcs[0][1].kind != "cols" or self.P:
-            return None
-        si, src = value_srcs[0]
-        if not src.cols:
-            return None
-        cols = [c for c, _, _ in src.cols]
-        if cols != sorted(set(cols)):
-            return None
-        header_rows = {r for s in self.edit.sources if s.kind == "header" for r in s.cells}
-        return si, src, cols[0], header_rows
+    def _cover(self, r: int) -> tuple[int, int] | None:
+        for first, end, si, first_col in self._fast_srcs:
+            if first <= r < end:
+                return si, first_col
+        return None
 
-    def _fragment(self, si: int, src: _Src, i: int) -> bytes:
-        """The new cells of row `i` of an UpdateColumns source, rendered and joined a chunk
-        of rows at a time."""
-        chunk = i // self.CHUNK
-        got = self._frags
-        if got is None or got[0] != chunk:
-            lo = chunk * self.CHUNK
-            n = min(self.CHUNK, src.n - lo)
-            styler = self.styler
-            columns = []
+    def _fast(self, r: int) -> tuple[int, int] | None:
+        if r in self._special:
+            return None
+        for first, end, si, first_col in self._fast_srcs:
+            if first <= r < end:
+                return si, first_col
+        return None
+
+    def _chunk(self, si: int, k: int) -> list:
+        """[chunk number, rendered columns, joined rows or None] of rows k*CHUNK... of
+        source `si`: its cells rendered column by column, as `_render_column` does."""
+        got = self._chunks.get(si)
+        if got is not None and got[0] == k:
+            return got
+        src = self.edit.sources[si]
+        lo = k * self.CHUNK
+        n = min(self.CHUNK, src.n - lo)
+        rs = list(map(str, range(src.first + lo, src.first + lo + n)))
+        styler, d1904 = self.styler, self.date1904
+        columns = []
+        if src.kind == "cols":
             for c, values, fmt in src.cols:
-                part = list(values[lo:lo + n])
+                part = values[lo:lo + n]
                 if len(part) < n:
-                    part += [None] * (n - len(part))
+                    part = list(part) + [None] * (n - len(part))
                 base = self.col_style(c)
-                columns.append(_render_column(self.letters(c), src.first + lo, part,
-                                              lambda cls, b=base, f=fmt: styler.sa(b, f, cls,
-                                                                                   None),
-                                              self.date1904))
-            got = self._frags = (chunk, ["".join(t).encode("utf-8") for t in zip(*columns)])
-        return got[1][i - chunk * self.CHUNK]
+                columns.append(_render_column(
+                    self.letters(c), rs, part,
+                    lambda cls, b=base, f=fmt: styler.sa(b, f, cls, None), d1904))
+        else:  # rows appended to a log: cell styles as `merge_row` gives them
+            width = _rows_width(src.rows)
+            values = _row_columns(src.rows, lo, lo + n, width)
+            for j in range(width):
+                fmt = src.fmts[j] if j < len(src.fmts) else None
+                base = self.col_style(j + 1)
+                columns.append(_render_column(
+                    self.letters(j + 1), rs, values[j],
+                    lambda cls, b=base, f=fmt: styler.sa(b, f, cls, None), d1904,
+                    keep_empty=True))
+        got = self._chunks[si] = [k, columns, None, rs]
+        return got
+
+    def _frag_chunk(self, si: int, k: int) -> list[bytes]:
+        """Each row's new cells from source `si`, joined, for chunk k."""
+        got = self._chunk(si, k)
+        if got[2] is None:
+            got[2] = _join_cells(got[3], got[1])
+        return got[2]
+
+    def _frag(self, si: int, r: int) -> bytes:
+        """The new cells of row r from source `si`, joined."""
+        i = r - self.edit.sources[si].first
+        return self._frag_chunk(si, i // self.CHUNK)[i % self.CHUNK]
+
+    def _column_text(self, where: tuple[int, int, int], c: int) -> str:
+        """The new cell of an UpdateColumns value, from its chunk of rendered columns."""
+        si, ci, i = where
+        got = self._chunk(si, i // self.CHUNK)
+        j = i % self.CHUNK
+        return _cell_at(got[1][ci], j, got[3][j])
+
+    def _cells_left_of(self, inner: bytes, first_col: int) -> bool:
+        """Whether a row's cells all lie left of `first_col`, with nothing after them (the
+        row then keeps its bytes and gets its new cells appended)."""
+        k = inner.rfind(b"<c")
+        if k < 0 or inner[k:k + 6] != b'<c r="':
+            return False
+        m = _LAST_REF.match(inner, k)
+        if m is None or self.col_of(m.group(1)) >= first_col:
+            return False
+        return inner.endswith(b"</c>") or inner.endswith(b"/>")
+
+    def _touched_row(self, r: int, attrs: bytes, inner: bytes, numbered: bool = True) -> bytes:
+        """A touched row of the sheet, by the cheapest way that writes what `merge_row`
+        writes: new cells appended after the row's own, or swapped for the old tool cells,
+        or the marked cells merged and the new ones appended; else `merge_row`."""
+        if not numbered or b"customFormat" in attrs:
+            return self.merge_row(r, attrs, inner, numbered)
+        fast = self._fast(r)
+        if fast is not None:
+            if not inner or self._cells_left_of(inner, fast[1]):
+                new = inner + self._frag(fast[0], r)
+            else:
+                new = self._swap_tail(inner, fast[0], fast[1], r)
+            if new is not None:
+                tag = b"<row" + (_no_spans(attrs) if b"spans" in attrs else attrs) + b">"
+                return tag + new + b"</row>"
+        left = self._soft.get(r)
+        if left is not None:
+            # marks or single cells left of the tool columns: merge those, then append
+            cover = self._cover(r)
+            if cover is not None and left < cover[1] and (
+                    not inner or self._cells_left_of(inner, cover[1])):
+                return self.merge_row(r, attrs, inner, numbered, skip=cover[0],
+                                      extra=self._frag(cover[0], r))
+        return self.merge_row(r, attrs, inner, numbered)
+
+    def _swap_tail(self, inner: bytes, si: int, first_col: int, r: int) -> bytes | None:
+        """A row that already has the source's cells (a second run over Orders): its cells
+        from `first_col` on replaced by the new ones, when that is exactly what merging
+        them one by one gives: each old cell a plain value cell (no formula) in a column
+        the new cells have, with the style the new cell gets. None otherwise."""
+        if self._from_col is None:
+            self._from_col = re.compile(rb'<c r="' + _columns_from(first_col) + rb"\d")
+        m = self._from_col.search(inner)
+        if m is None:
+            return None
+        tail = inner[m.start():]
+        if b"<f" in tail or not tail.endswith((b"</c>", b"/>")):
+            return None
+        old = _PLAIN_CELL.findall(tail)
+        n = tail.count(b"<c")
+        if len(old) != n or tail.count(b"</c><c") + tail.count(b"/><c") != n - 1:
+            return None
+        head = inner[:m.start()]
+        if not inner.startswith(b'<c r="%s%d"' % (self.letters(first_col).encode(), r),
+                                m.start()):
+            # merging reads every cell then, dropping any text between them
+            k = head.count(b"<c")
+            if k and (head.count(b"</c><c") + head.count(b"/><c") != k - 1 or
+                      not head.endswith((b"</c>", b"/>")) or not head.startswith(b"<c")):
+                return None
+        frag = self._frag(si, r)
+        pairs = _PLAIN_CELL.findall(frag)
+        if pairs != old:  # not the same cells: each old one must have its new one
+            new = dict(pairs)
+            if any(new.get(letters) != s for letters, s in old):
+                return None
+        return head + frag
+
+    def _insert(self, r: int) -> bytes:
+        """A touched row the sheet does not have yet."""
+        fast = self._fast(r)
+        if fast is not None:
+            frag = self._frag(fast[0], r)
+            if frag:
+                return b'<row r="%d">' % r + frag + b"</row>"
+            if self.edit.sources[fast[0]].kind == "cols":
+                return b""
+        return self.merge_row(r, None, None)
+
+    # -- the pass --
+    def run(self, stream: _SheetStream, out: Callable[[bytes], None],
+            head_edit: Callable[[bytes], bytes], tail_edit: Callable[[bytes], bytes]) -> None:
+        P = self.P
+        out(head_edit(stream.head))
+        out(b"<" + P + b"sheetData>")
+        for region in stream.rows():
+            self._region(region, out)
+        touched = self.touched
+        while self.ti < len(touched):
+            piece = self._insert(touched[self.ti])
+            self.ti += 1
+            if piece:
+                out(piece)
+        out(b"</" + P + b"sheetData>")
+        out(tail_edit(stream.tail))
+
+    def _out_of_order(self) -> WorkbookError:
+        return WorkbookError(f"sheet {self.name!r}: its rows are out of order (damaged "
+                             "sheet); open and save it in Excel first")
+
+    def _region(self, data: bytes, out: Callable[[bytes], None]) -> None:
+        """Whole rows: split at each row end, one regex match per row; a row the split
+        cannot take goes through `_generic`."""
+        touched, nt = self.touched, len(self.touched)
+        ti, last_r = self.ti, self.last_r
+        if ti < nt:
+            nums = self._row_nums.findall(data)
+            if nums and len(nums) == data.count(self._row_open):
+                top = max(map(int, nums))
+                if top < touched[ti]:  # appending below these rows (logs): copy them
+                    out(data)
+                    self.last_r = max(last_r, top)
+                    return
+                done = self._bulk(data, nums)
+                if done is not None:
+                    out(done)
+                    return
+        row_end, row_open = self._row_end, self._row_open
+        pieces = data.split(row_end)
+        rest = pieces.pop()
+        parts: list[bytes] = []
+        emit = parts.append
+        match = self._row_head.match
+        # the common case inline: one source of new cells right of every row's own
+        if len(self._fast_srcs) == 1:
+            ff, fe, fsi, fc = self._fast_srcs[0]
+        else:
+            ff = fe = fsi = fc = 0
+        special, col_of, last_ref = self._special, self.col_of, _LAST_REF.match
+        step = self.CHUNK
+        frags: list[bytes] = []
+        f_lo = f_hi = 0
+        for piece in pieces:
+            m = match(piece)
+            if m is None or piece.find(row_open, m.end()) >= 0:
+                self.ti, self.last_r = ti, last_r
+                self._generic(piece + row_end, emit)
+                ti, last_r = self.ti, self.last_r
+                continue
+            r = int(m.group(3))
+            if r <= last_r or r > MAX_ROW:
+                raise self._out_of_order()
+            last_r = r
+            if ti < nt and touched[ti] <= r:
+                a = m.end(1)
+                if a:
+                    emit(piece[:a])
+                while ti < nt and touched[ti] < r:
+                    got = self._insert(touched[ti])
+                    ti += 1
+                    if got:
+                        emit(got)
+                if ti < nt and touched[ti] == r:
+                    ti += 1
+                    attrs = m.group(2)
+                    e = m.end()
+                    if ff <= r < fe and r not in special and b"customFormat" not in attrs:
+                        if e == len(piece):
+                            ok = True
+                        else:
+                            k = piece.rfind(b"<c")
+                            ok = k >= e and piece.startswith(b'<c r="', k) and \
+                                piece.endswith((b"</c>", b"/>"))
+                            if ok:
+                                ref = last_ref(piece, k)
+                                ok = ref is not None and col_of(ref.group(1)) < fc
+                        if ok:
+                            i = r - ff
+                            if not f_lo <= i < f_hi:
+                                f_lo = i - i % step
+                                frags = self._frag_chunk(fsi, f_lo // step)
+                                f_hi = f_lo + len(frags)
+                            if b"spans" in attrs:
+                                emit(b"<row" + _no_spans(attrs) + b">")
+                                emit(piece[e:])
+                            else:
+                                emit(piece[a:] if a else piece)
+                            emit(frags[i - f_lo])
+                            emit(row_end)
+                            continue
+                    emit(self._touched_row(r, attrs, piece[e:]))
+                    continue
+                emit(piece[a:] if a else piece)
+            else:
+                emit(piece)
+            emit(row_end)
+        self.ti, self.last_r = ti, last_r
+        if rest.strip():
+            self._generic(rest, emit)
+        elif rest:
+            emit(rest)
+        out(b"".join(parts))
+
+    def _bulk(self, data: bytes, nums: list[bytes]) -> bytes | None:
+        """Whole rows that are all touched and numbered in order, whose cells all lie left
+        of the one source of new cells (the tool columns of Orders on a first run): checked
+        with a few C-level scans of the text and assembled by slice assignment, without a
+        Python step per row. Rows that need more (marks, single cells, the header) go
+        through `_touched_row`. None when the run is not that simple."""
+        if len(self._fast_srcs) != 1:
+            return None
+        ff, fe, fsi, fc = self._fast_srcs[0]
+        n = len(nums)
+        rows = list(map(int, nums))
+        r0 = rows[0]
+        if r0 <= self.last_r or rows != list(range(r0, r0 + n)) or \
+                self.touched[self.ti:self.ti + n] != rows or \
+                data.count(b"<row") != n or b"customFormat" in data:
+            return None
+        pieces = data.split(b"</row>")
+        rest = pieces.pop()
+        if len(pieces) != n or rest.strip() or \
+                not all(map(bytes.endswith, pieces, repeat((b"</c>", b"/>", b'">')))):
+            return None  # something else than cells (or a row without an end tag)
+        if self._bad_cell is None:  # a cell not of the form <c r="A1"... left of fc
+            self._bad_cell = re.compile(rb'<c(?! r="' + _columns_before(fc) + rb"\d)")
+        if self._bad_cell.search(data) is not None:
+            return None
+        if b"spans" in data:
+            data = _ROW_SPANS.sub(rb"\1", data)
+            if b"spans" in data:
+                return None
+            pieces = data.split(b"</row>")
+            rest = pieces.pop()
+        a, b = max(ff - r0, 0), min(fe - r0, n)
+        others = self._special.intersection(rows)
+        others.update(rows[:a])
+        others.update(rows[b:])
+        todo = sorted(others)  # in row order: chunk by chunk, styles made in order
+        head = self._row_head.match
+        frags: list[bytes] = [b""] * n
+        merged: dict[int, bytes] = {}
+        oi, i, step = 0, a, self.CHUNK
+        while True:
+            if i < b:  # the rows of one chunk of pre-rendered cells
+                off = r0 + i - ff
+                k, o = divmod(off, step)
+                j = min(b, i + step - o)
+                frags[i:j] = self._frag_chunk(fsi, k)[o:o + j - i]
+            else:
+                j = n
+            while oi < len(todo) and todo[oi] - r0 < j:
+                r = todo[oi]
+                oi += 1
+                piece = pieces[r - r0]
+                m = head(piece)
+                if m is None:
+                    return None
+                merged[r - r0] = piece[:m.end(1)] + self._touched_row(r, m.group(2),
+                                                                      piece[m.end():])
+            if j >= n:
+                break
+            i = j
+        parts = [b"</row>"] * (3 * n)
+        parts[0::3] = pieces
+        parts[1::3] = frags
+        for i, row in merged.items():
+            parts[3 * i] = row
+            parts[3 * i + 1] = parts[3 * i + 2] = b""
+        parts.append(rest)
+        self.ti += n
+        self.last_r = rows[-1]
+        return b"".join(parts)
+
+    def _generic(self, data: bytes, emit: Callable[[bytes], None]) -> None:
+        """Row by row with the lexer's regex: rows closed by '/>', rows without a number,
+        attributes in an unusual order."""
+        touched, nt = self.touched, len(self.touched)
+        ti, last_r = self.ti, self.last_r
+        row_end = self.lex.row_end
+        pos, b = 0, len(data)
+        for m in self.lex.row_start.finditer(data):
+            ra = _row_number(m.group(1))
+            r = int(ra) if ra.isdigit() else last_r + 1
+            if r <= last_r or r > MAX_ROW:
+                raise self._out_of_order()
+            last_r = r
+            while ti < nt and touched[ti] < r:
+                if pos < m.start():
+                    emit(data[pos:m.start()])
+                    pos = m.start()
+                got = self._insert(touched[ti])
+                ti += 1
+                if got:
+                    emit(got)
+            if ti < nt and touched[ti] == r:
+                if m.group(2):
+                    inner, end = b"", m.end()
+                else:
+                    k = data.find(row_end, m.end(), b)
+                    if k < 0:
+                        raise WorkbookError(f"sheet {self.name!r}: a row is not closed")
+                    inner, end = data[m.end():k], k + len(row_end)
+                if pos < m.start():
+                    emit(data[pos:m.start()])
+                emit(self._touched_row(r, m.group(1), inner, ra.isdigit()))
+                pos = end
+                ti += 1
+            elif not ra.isdigit():
+                # a row without its number: number it, since rows inserted before it
+                # would otherwise shift it
+                if pos < m.start():
+                    emit(data[pos:m.start()])
+                emit(_set_attr(m.group(0), "r", str(r)))
+                pos = m.end()
+        if pos < b:
+            emit(data[pos:b])
+        self.ti, self.last_r = ti, last_r
 
     def merge_row(self, r: int, attrs: bytes | None, inner: bytes | None,
-                  numbered: bool = True) -> bytes:
+                  numbered: bool = True, skip: int = -1, extra: bytes = b"") -> bytes:
+        """Row r merged cell by cell. `extra`: cells (of source `skip`, left out of the
+        merge) that go after every other cell of the row."""
         edit = self.edit
-        simple = self._simple
-        if simple is not None and r not in edit.marks and r not in edit.clears:
-            si, src, first_col, header_rows = simple
-            i = r - src.first
-            if 0 <= i < src.n and r not in header_rows and (
-                    attrs is None or (b"customFormat" not in attrs and numbered)):
-                if not inner or self._untouched_prefix(inner, r, first_col) == len(inner):
-                    frag = self._fragment(si, src, i)
-                    if attrs is None:
-                        if not frag:
-                            return b""
-                        return b'<row r="%d">' % r + frag + b"</row>"
-                    tag = b"<row" + (_SPANS.sub(b"", attrs) if b"spans" in attrs
-                                     else attrs) + b">"
-                    return tag + (inner or b"") + frag + b"</row>"
-        vals = edit.row_values(r)
+        vals = edit.row_values(r, skip)
         marks = edit.marks.get(r)
         clears = edit.clears.get(r)
         actions: dict[int, str] = {}
@@ -1916,15 +2665,25 @@ class _SheetWriter:
                     continue
                 L = letters.get(c) or self.letters(c)
                 texts.append(_cell_fast(L, r, sa_of(base, fmt, v.__class__, None), v, d1904))
-            if attrs is None and not texts:
+            if attrs is None and not texts and not extra:
                 return b""
             pieces.append("".join(texts).encode("utf-8"))
+            pieces.append(extra)
             pieces.append(b"</row>")
             return b"".join(pieces)
         if inner:
             c = 0
             last_end = 0
             for m in self.lex.any_cell.finditer(inner):
+                if ni >= len(new_cols) and not P:
+                    rest = inner[m.start():]
+                    n_cells = rest.count(b"<c")
+                    if n_cells == rest.count(b'<c r="') and rest.endswith((b"</c>", b"/>")) \
+                            and rest.count(b"</c><c") + rest.count(b"/><c") == n_cells - 1:
+                        # nothing left to merge: the other cells stay as they are
+                        pieces.append(rest)
+                        last_end = len(inner)
+                        break
                 letters, digits, sidx, t, other, content = m.groups()
                 has_ref = letters is not None
                 if has_ref:
@@ -1966,32 +2725,13 @@ class _SheetWriter:
             if piece:
                 pieces.append(piece)
             ni += 1
+        if extra:
+            pieces.append(extra)
         if attrs is None and len(pieces) == 1:
             return b""
         pieces.append(trailer)
         pieces.append(b"</" + P + b"row>")
         return b"".join(pieces)
-
-    CHUNK = 4096
-
-    def _column_text(self, where: tuple[int, int, int], c: int) -> str:
-        """The new cell of an UpdateColumns value, from its column rendered a chunk of
-        rows at a time (`_render_column`), as it would be with the column's own style."""
-        si, ci, i = where
-        chunk = i // self.CHUNK
-        key = (si, ci)
-        got = self._chunks.get(key)
-        if got is None or got[0] != chunk:
-            src = self.edit.sources[si]
-            _c, values, fmt = src.cols[ci]
-            lo = chunk * self.CHUNK
-            base = self.col_style(c)
-            styler = self.styler
-            texts = _render_column(self.letters(c), src.first + lo,
-                                   values[lo:lo + self.CHUNK],
-                                   lambda cls: styler.sa(base, fmt, cls, None), self.date1904)
-            got = self._chunks[key] = (chunk, texts)
-        return got[1][i - chunk * self.CHUNK]
 
     def _untouched_prefix(self, inner: bytes, r: int, first_col: int) -> int:
         """Length of the leading run of `inner` holding only cells left of `first_col`
@@ -2016,7 +2756,13 @@ class _SheetWriter:
         base = row_base or self.col_style(c)
         got = vals.get(c)
         if got is not None:
-            return self.render(r, c, got[0], got[1], base, actions.get(c))
+            v, where, action = got[0], got[3], actions.get(c)
+            if where is not None and action is None and not row_base and not self.P and (
+                    (v is None and not base) or
+                    (v is not None and (v.__class__ is not str or v))):
+                # the column's own rendering, as the other rows of the chunk have it
+                return self._column_text(where, c).encode("utf-8")
+            return self.render(r, c, v, got[1], base, action)
         action = actions.get(c)
         if action is None or action == "clear":
             return b""
@@ -2324,11 +3070,13 @@ _DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01: new parts are reproducible by
 
 class _ZipWriter:
     """A minimal zip writer: copies untouched members as raw compressed bytes (no
-    recompression, so they stay byte-identical and cost nothing), and writes new ones."""
+    recompression, so they stay byte-identical and cost nothing), and writes new ones,
+    either from memory (`add`) or compressed as they are produced (`begin`)."""
 
-    def __init__(self, f):
+    def __init__(self, f, worker: _Compressor | None = None):
         self.f = f
         self.central: list[bytes] = []
+        self.worker = worker or _Compressor(synchronous=True)
 
     def _check(self, *n: int) -> None:
         if any(x >= 0xFFFFFFFF for x in n) or len(self.central) >= 0xFFFF:
@@ -2363,27 +3111,47 @@ class _ZipWriter:
             info.file_size, len(name), 0, 0, 0, info.internal_attr, info.external_attr,
             offset) + name)
 
-    def add(self, name: str, part: _Deflater, like: zipfile.ZipInfo | None = None) -> None:
+    @staticmethod
+    def _stamp(name: str, like: zipfile.ZipInfo | None) -> tuple[bytes, int, int, int]:
+        """(encoded name, flags, DOS time, DOS date) of a part written anew."""
         raw = name.encode("utf-8")
         flags = 0x800 if not raw.isascii() else 0
         mtime, mdate = 0, _DOS_DATE
-        if like is not None:  # keep the member's timestamp and attributes
+        if like is not None:  # keep the member's timestamp
             y, mo, d, h, mi, s = like.date_time
             mdate = ((max(y, 1980) - 1980) << 9) | (mo << 5) | d
             mtime = (h << 11) | (mi << 5) | (s // 2)
-        offset = self.f.tell()
-        self._check(offset, len(part.data), part.size)
-        self.f.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 8, mtime, mdate,
-                                 part.crc, len(part.data), part.size, len(raw), 0) + raw)
-        self.f.write(part.data)
+        return raw, flags, mtime, mdate
+
+    def _local(self, name: str, like: zipfile.ZipInfo | None, crc: int, csize: int,
+               size: int) -> bytes:
+        raw, flags, mtime, mdate = self._stamp(name, like)
+        return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 8, mtime, mdate, crc,
+                           csize, size, len(raw), 0) + raw
+
+    def _entry(self, name: str, like: zipfile.ZipInfo | None, crc: int, csize: int,
+               size: int, offset: int) -> bytes:
+        raw, flags, mtime, mdate = self._stamp(name, like)
         ext = like.external_attr if like is not None else 0
         system = like.create_system if like is not None else 0
-        self.central.append(struct.pack(
+        return struct.pack(
             "<IHHHHHHIIIHHHHHII", 0x02014B50, (system << 8) | 20, 20, flags, 8, mtime,
-            mdate, part.crc, len(part.data), part.size, len(raw), 0, 0, 0, 0, ext,
-            offset) + raw)
+            mdate, crc, csize, size, len(raw), 0, 0, 0, 0, ext, offset) + raw
+
+    def add(self, name: str, part: _Deflater, like: zipfile.ZipInfo | None = None) -> None:
+        offset = self.f.tell()
+        self._check(offset, len(part.data), part.size)
+        self.f.write(self._local(name, like, part.crc, len(part.data), part.size))
+        self.f.write(part.data)
+        self.central.append(self._entry(name, like, part.crc, len(part.data), part.size,
+                                        offset))
+
+    def begin(self, name: str, like: zipfile.ZipInfo | None, level: int) -> "_PartStream":
+        return _PartStream(self, name, like, level)
 
     def close(self, comment: bytes = b"") -> None:
+        if len(self.central) > 0xFFFF:
+            raise WorkbookError("the workbook would exceed 4 GB or 65,535 parts")
         start = self.f.tell()
         for c in self.central:
             self.f.write(c)
@@ -2392,6 +3160,146 @@ class _ZipWriter:
         comment = comment[:0xFFFF]
         self.f.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(self.central),
                                  len(self.central), size, start, len(comment)) + comment)
+
+
+_STREAM_BATCH = 4 << 20
+"""bytes of XML per zlib call when streaming a part (large: each call is one hand-over
+to the compressing thread, which needs the GIL only to start it)"""
+
+
+class _Compressor:
+    """The second thread of a save: CRC, deflate and file writes of the streamed parts,
+    in the order they were queued. zlib and file writes release the GIL, so a sheet's
+    compression runs on the other core while the next rows are rendered; at most a few
+    batches wait in the queue, so memory stays small. Without threads (or with a
+    `synchronous` writer) every task runs at once instead."""
+
+    def __init__(self, synchronous: bool = False):
+        self.error: BaseException | None = None
+        self._q: "queue.Queue | None" = None
+        self._thread: "threading.Thread | None" = None
+        if not synchronous:
+            try:
+                import queue
+                import threading
+
+                self._q = queue.Queue(maxsize=2)
+                self._thread = threading.Thread(target=self._work, name="ordersheet-zip",
+                                                daemon=True)
+                self._thread.start()
+            except (ImportError, RuntimeError):  # no threads here (Pyodide)
+                self._q = self._thread = None
+
+    def _work(self) -> None:
+        q = self._q
+        while True:
+            task = q.get()
+            try:
+                if task is None:
+                    return
+                if self.error is None:
+                    task()
+            except BaseException as e:  # handed to the main thread by `wait`
+                self.error = e
+            finally:
+                q.task_done()
+
+    def submit(self, task: Callable[[], None]) -> None:
+        if self.error is not None:
+            self._raise()
+        if self._q is None:
+            task()
+        else:
+            self._q.put(task)
+
+    def wait(self) -> None:
+        """Until every queued task has run; re-raises a task's error."""
+        if self._q is not None:
+            self._q.join()
+        if self.error is not None:
+            self._raise()
+
+    def _raise(self) -> None:
+        err, self.error = self.error, None
+        raise err
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._q.put(None)
+            self._thread.join()
+            self._q = self._thread = None
+
+
+class _PartStream:
+    """A new part compressed straight into the zip being written, as it is produced, so
+    no sheet is held whole (neither its XML nor its compressed bytes): the local header
+    goes first and gets the CRC and sizes when the part ends (the file is seekable). The
+    central directory entry waits in `entry` until the writer lists the parts in order.
+    The compressing and writing happen in the zip's `_Compressor`."""
+
+    def __init__(self, zw: "_ZipWriter", name: str, like: zipfile.ZipInfo | None, level: int):
+        self.zw = zw
+        self.name = name
+        self.like = like
+        zw.worker.wait()
+        f = zw.f
+        self.offset = f.tell()
+        f.write(zw._local(name, like, 0, 0, 0))
+        self._z = zlib.compressobj(level, zlib.DEFLATED, -15)
+        self._pending: list[bytes] = []
+        self._pending_len = 0
+        self.crc = 0
+        self.size = 0
+        self.csize = 0
+        self.entry = b""
+
+    def write(self, b: bytes) -> None:
+        self._pending.append(b)
+        self._pending_len += len(b)
+        if self._pending_len >= _STREAM_BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        chunk = b"".join(self._pending)
+        self._pending = []
+        self._pending_len = 0
+        self.zw.worker.submit(lambda: self._deflate(chunk))
+
+    def _deflate(self, chunk: bytes) -> None:
+        self.crc = zlib.crc32(chunk, self.crc)
+        self.size += len(chunk)
+        out = self._z.compress(chunk)
+        if out:
+            self.zw.f.write(out)
+            self.csize += len(out)
+
+    def close(self) -> "_PartStream":
+        self._flush()
+        self.zw.worker.submit(self._finish)
+        self.zw.worker.wait()
+        self.entry = self.zw._entry(self.name, self.like, self.crc, self.csize, self.size,
+                                    self.offset)
+        return self
+
+    def _finish(self) -> None:
+        out = self._z.flush()
+        f = self.zw.f
+        f.write(out)
+        self.csize += len(out)
+        end = f.tell()
+        self.zw._check(self.offset, self.csize, self.size)
+        f.seek(self.offset + 14)  # CRC-32, compressed and uncompressed size
+        f.write(struct.pack("<III", self.crc, self.csize, self.size))
+        f.seek(end)
+
+    def abort(self) -> None:
+        """Drop what was written of this part (it is written again another way)."""
+        self._pending = []
+        self.zw.worker.wait()
+        self.zw.f.seek(self.offset)
+        self.zw.f.truncate()
 
 
 # ---- writing: the package ------------------------------------------------------------------
@@ -2406,14 +3314,19 @@ def _rels_template() -> bytes:
 
 
 class _Build:
-    """Phase one of a save: every changed part, compressed, plus the package edits."""
+    """One save: `write` renders every changed part into the new zip (worksheets stream
+    straight into it as they are rendered; small parts wait in memory), then copies the
+    untouched members and lists them all in their old order."""
 
-    def __init__(self, book: "XlsxBook"):
+    def __init__(self, book: "XlsxBook", ops: list[p.Op], activate: str | None):
         self.book = book
+        self.ops = ops
+        self.activate = activate
         self.pkg = book.pkg
         self.styles = book._styles()
         self.styler = _Styler(self.styles)
-        self.parts: dict[str, _Deflater] = {}
+        self.zip: _ZipWriter | None = None
+        self.parts: dict[str, _Deflater | _PartStream] = {}
         self.new_parts: list[str] = []
         self.removed: set[str] = set()
         self.ct_add: dict[str, str] = {}
@@ -2427,8 +3340,9 @@ class _Build:
         self._max_table_id = book.max_table_id
 
     # -- parts --
-    def put(self, name: str, data: bytes | _Deflater, level: int = SMALL_LEVEL) -> None:
-        part = data if isinstance(data, _Deflater) else _deflate(data, level)
+    def put(self, name: str, data: bytes | _Deflater | _PartStream,
+            level: int = SMALL_LEVEL) -> None:
+        part = data if isinstance(data, (_Deflater, _PartStream)) else _deflate(data, level)
         real = self.pkg.find(name)
         if real is not None and real.lower() not in self.removed:
             self.parts[real] = part
@@ -2437,6 +3351,17 @@ class _Build:
                 self.new_parts.append(name)
             self.parts[name] = part
             self._taken.add(name.lower())
+
+    def begin(self, name: str) -> tuple[str, _PartStream]:
+        """Start writing a worksheet part into the zip: (its name in the package, the
+        stream); `finish` registers it once closed."""
+        real = self.pkg.find(name)
+        if real is not None and real.lower() not in self.removed:
+            return real, self.zip.begin(real, self.pkg.by_name[real], SHEET_LEVEL)
+        return name, self.zip.begin(name, None, SHEET_LEVEL)
+
+    def finish(self, name: str, part: _PartStream) -> None:
+        self.put(name, part.close())
 
     def remove(self, name: str) -> None:
         real = self.pkg.find(name) or name
@@ -2635,16 +3560,54 @@ class _Build:
         return _trusted(self.pkg.read(sheet.path, self.book.limits.max_part_bytes),
                         f"sheet {sheet.name!r}")
 
+    def _sheet_stream(self, sheet: _Sheet) -> _SheetStream:
+        """The sheet in pieces; a part that needs normalising is read whole instead."""
+        what = f"sheet {sheet.name!r}"
+        try:
+            return _SheetStream(self.pkg.iter(sheet.path), what)
+        except _Untrusted:
+            return self._sheet_whole(sheet)
+
+    def _sheet_whole(self, sheet: _Sheet) -> _SheetStream:
+        return _SheetStream([self._sheet_data(sheet)], f"sheet {sheet.name!r}", trusted=True)
+
+    def _head_tail(self, sheet: _Sheet) -> tuple[bytes, bytes, bytes]:
+        """(head, tail, prefix) of a sheet whose rows are about to be replaced."""
+        s = self._sheet_stream(sheet)
+        try:
+            for _ in s.rows():
+                pass
+        except _Untrusted:
+            s = self._sheet_whole(sheet)
+            for _ in s.rows():
+                pass
+        return s.head, s.tail, s.P
+
     def _tab_only(self, sheet: _Sheet, tab: bool) -> None:
         head = self.pkg.read_head(sheet.path, 65536)
         sel = re.search(rb"""<(?:[\w.\-]+:)?sheetView(?=[\s/>])[^>]*\stabSelected=["'](?:1|true)""",
                         head)
         if bool(sel) == tab:
             return
-        data = self._sheet_data(sheet)
-        P = _prefix_of(data, "worksheet")
-        s0, _, _, _ = _sheetdata_span(data, P)
-        self.put(sheet.path, _head_edit(data[:s0], P, tab=tab) + data[s0:], SHEET_LEVEL)
+        try:
+            self._copy_with_tab(sheet, tab, self._sheet_stream(sheet))
+        except _Untrusted:
+            self._copy_with_tab(sheet, tab, self._sheet_whole(sheet))
+
+    def _copy_with_tab(self, sheet: _Sheet, tab: bool, s: _SheetStream) -> None:
+        name, part = self.begin(sheet.path)
+        try:
+            part.write(_head_edit(s.head, s.P, tab=tab))
+            part.write(s.sd_tag)
+            for region in s.rows():
+                part.write(region)
+            if not s.empty:
+                part.write(s.close)
+            part.write(s.tail)
+        except _Untrusted:
+            part.abort()
+            raise
+        self.finish(name, part)
 
     def _r_prefix(self, head: bytes) -> tuple[bytes, bytes]:
         """(head, prefix) where prefix is bound to the relationships namespace in the root
@@ -2730,29 +3693,56 @@ class _Build:
             self.put(t.path, _edit_table(self.pkg.read(t.path), ref, add))
 
     def _edit(self, sheet: _Sheet, e: _Edit, tab: bool | None) -> None:
-        data = self._sheet_data(sheet)
-        P = _prefix_of(data, "worksheet")
-        _, _, _, e0 = _sheetdata_span(data, P)
-        set_ld, drop_ld = self._notes(sheet, e, data[e0:])
-        self._tables_for_edit(sheet, e)
-        box = e.extent()
+        s = self._sheet_stream(sheet)
+        notes_first = bool(e.marks or e.clears) and \
+            re.search(rb'xmlns:[\w.\-]+="' + re.escape(NS_R.encode()) + rb'"', s.head) is None
+        if notes_first:  # a new note needs r: declared in the head: read the tail first
+            s = self._sheet_whole(sheet)
+        try:
+            self._edit_from(sheet, e, tab, s, notes_first)
+        except _Untrusted:
+            self._edit_from(sheet, e, tab, self._sheet_whole(sheet), notes_first)
 
-        def head_edit(head: bytes) -> bytes:
-            if set_ld:
-                head, _ = self._r_prefix(head)
-            return _head_edit(head, P, tab=tab, extent=box)
+    def _edit_from(self, sheet: _Sheet, e: _Edit, tab: bool | None, s: _SheetStream,
+                   notes_first: bool) -> None:
+        """Rewrite an edited sheet in one streaming pass. Its notes are applied when the
+        tail arrives (they need its legacyDrawing); only a head that does not declare the
+        relationships namespace makes them come first, from the whole part."""
+        P, head = s.P, s.head
+        box = e.extent()
+        ld: list = [None, False]
+        if notes_first:
+            data = self._sheet_data(sheet)
+            _, _, _, e0 = _sheetdata_span(data, P)
+            ld = list(self._notes(sheet, e, data[e0:]))
+            rp_source = data[:200_000]
+        else:
+            rp_source = head
+        self._tables_for_edit(sheet, e)
+
+        def head_edit(h: bytes) -> bytes:
+            if ld[0]:
+                h, _ = self._r_prefix(h)
+            return _head_edit(h, P, tab=tab, extent=box)
 
         def tail_edit(tail: bytes) -> bytes:
+            if not notes_first:
+                ld[:] = self._notes(sheet, e, tail)
+            set_ld, drop_ld = ld
             if set_ld or drop_ld:
-                rp = self._r_prefix(data[:200_000])[1] if set_ld else b""
+                rp = self._r_prefix(rp_source)[1] if set_ld else b""
                 tail = _tail_legacy_drawing(tail, P, set_ld, rp)
             return tail
 
-        writer = _SheetWriter(sheet.name, data, e, self.styler, self.book.date1904)
-        sink = _Deflater(SHEET_LEVEL)
-        writer.run(sink.write, head_edit, tail_edit)
+        writer = _SheetWriter(sheet.name, head, P, e, self.styler, self.book.date1904)
+        name, part = self.begin(sheet.path)
+        try:
+            writer.run(s, part.write, head_edit, tail_edit)
+        except _Untrusted:
+            part.abort()
+            raise
         self.formula_removed |= writer.formula_removed
-        self.put(sheet.path, sink.close())
+        self.finish(name, part)
 
     def _table_for(self, sheet: _Sheet | None, op: p.ReplaceSheet, rels_path: str,
                    source: str) -> tuple[list[str], list[str], list[str]]:
@@ -2795,83 +3785,81 @@ class _Build:
         self._max_table_id += 1
         return self._max_table_id
 
+    ROWS_CHUNK = 4096
+
     def _rows(self, op: p.ReplaceSheet, header: list[Any], out: Callable[[bytes], None]) -> None:
-        """The rows of a tool sheet: a bold header and typed values, rendered column by
-        column (`_render_column`), written row by row."""
+        """The rows of a tool sheet: a bold header, then the values a chunk of rows at a
+        time, rendered column by column (`_render_column`) and written as they come."""
         styler, d1904 = self.styler, self.book.date1904
         bold = self.styles.derive(0, bold=True)
-        width = max(len(header), max((len(r) for r in op.rows), default=0))
+        rows = op.rows
+        width = max(len(header), _rows_width(rows))
         letters = [col_letter(j) for j in range(1, width + 1)]
         cells = "".join(_cell_xml(f"{letters[j]}1", bold, h, d1904)
                         for j, h in enumerate(header) if h is not None)
         if cells:
             out(f'<row r="1">{cells}</row>'.encode())
-        if not op.rows:
+        n = len(rows)
+        if not n:
             return
         fmts = list(op.formats) + [None] * (width - len(op.formats))
-        rows = [r if len(r) == width else list(r) + [None] * (width - len(r)) for r in op.rows]
-        columns = []
-        for j, values in enumerate(zip(*rows)):
-            fmt = fmts[j]
-            columns.append(_render_column(letters[j], 2, values,
-                                          lambda cls, fmt=fmt: styler.sa(0, fmt, cls, None),
-                                          d1904))
-        buf: list[str] = []
-        for i, row_cells in enumerate(zip(*columns), start=2):
-            text = "".join(row_cells)
-            if text:
-                buf.append(f'<row r="{i}">{text}</row>')
-            if len(buf) >= 2000:
-                out("".join(buf).encode("utf-8"))
-                buf.clear()
-        if buf:
-            out("".join(buf).encode("utf-8"))
+        sa_of = [lambda cls, fmt=fmt: styler.sa(0, fmt, cls, None) for fmt in fmts]
+        step = self.ROWS_CHUNK
+        for lo in range(0, n, step):
+            hi = min(lo + step, n)
+            columns = _row_columns(rows, lo, hi, width)
+            rs = list(map(str, range(lo + 2, hi + 2)))
+            out(_join_rows(rs, [_render_column(letters[j], rs, columns[j], sa_of[j], d1904)
+                                for j in range(width)]).encode("utf-8"))
 
-    def _sheet_xml(self, head: bytes, op: p.ReplaceSheet, header: list[Any], tail: bytes,
-                   P: bytes) -> bytes:
-        buf = io.BytesIO()
-        buf.write(head)
-        buf.write(b"<" + P + b"sheetData>")
+    def _sheet_body(self, head: bytes, op: p.ReplaceSheet, header: list[Any], tail: bytes,
+                    P: bytes, out: Callable[[bytes], None]) -> None:
+        """A generated sheet's XML, piece by piece."""
+        out(head)
+        out(b"<" + P + b"sheetData>")
         if P:
-            inner = io.BytesIO()
-            self._rows(op, header, inner.write)
-            buf.write(_ROW_PREFIXED.sub(rb"<\1" + P + rb"\2",
-                                        re.sub(rb"<(/?)row(?=[\s>])", rb"<\1" + P + rb"row",
-                                               inner.getvalue())))
+            row_tag = rb"<\1" + P + rb"row"
+            cell_tag = rb"<\1" + P + rb"\2"
+            self._rows(op, header, lambda b: out(_ROW_PREFIXED.sub(
+                cell_tag, re.sub(rb"<(/?)row(?=[\s>])", row_tag, b))))
         else:
-            self._rows(op, header, buf.write)
-        buf.write(b"</" + P + b"sheetData>")
-        buf.write(tail)
-        return buf.getvalue()
+            self._rows(op, header, out)
+        out(b"</" + P + b"sheetData>")
+        out(tail)
 
-    def _finish_generated(self, name: str, path: str, xml: bytes, e: _Edit) -> None:
-        """Store a generated sheet; plan operations after its ReplaceSheet patch it."""
+    def _finish_generated(self, name: str, path: str, e: _Edit,
+                          body: Callable[[Callable[[bytes], None]], None]) -> None:
+        """Write a generated sheet into the zip; plan operations after its ReplaceSheet
+        patch it (then it is built in memory first: a rare, small case)."""
         if e.sources or e.marks or e.clears:
+            buf = io.BytesIO()
+            body(buf.write)
+            s = _SheetStream([buf.getvalue()], f"sheet {name!r}", trusted=True)
+            del buf
             after = _Edit(sources=e.sources, marks=e.marks, clears=e.clears)
-            writer = _SheetWriter(name, xml, after, self.styler, self.book.date1904)
-            sink = _Deflater(SHEET_LEVEL)
-            writer.run(sink.write, lambda h: _head_edit(h, writer.P, extent=after.extent()),
+            writer = _SheetWriter(name, s.head, s.P, after, self.styler, self.book.date1904)
+            key, part = self.begin(path)
+            writer.run(s, part.write, lambda h: _head_edit(h, writer.P, extent=after.extent()),
                        lambda t: t)
-            self.put(path, sink.close())
         else:
-            self.put(path, _deflate(xml, SHEET_LEVEL))
+            key, part = self.begin(path)
+            body(part.write)
+        self.finish(key, part)
 
     def _replace(self, sheet: _Sheet, e: _Edit, tab: bool | None) -> None:
         op = e.replace
-        data = self._sheet_data(sheet)
-        P = _prefix_of(data, "worksheet")
-        s0, _, _, e0 = _sheetdata_span(data, P)
+        head, tail, P = self._head_tail(sheet)
         header, keep, drop = self._table_for(sheet, op, sheet.rels_path, sheet.path)
-        width = max(len(header), max((len(r) for r in op.rows), default=0), 1)
+        width = max(len(header), _rows_width(op.rows), 1)
         extent = (1, 1, max(len(op.rows) + 1, 1), width)
-        head, rp = self._r_prefix(data[:s0]) if keep else (data[:s0], b"")
+        head, rp = self._r_prefix(head) if keep else (head, b"")
         head = _head_edit(head, P, tab=tab, extent=extent, replace_extent=True,
                           widths=op.widths)
-        tail = _tail_tables(data[e0:], P, keep, rp, drop_merges=True)
+        tail = _tail_tables(tail, P, keep, rp, drop_merges=True)
         self.formula_removed = True  # the calc chain may point into the old rows
         self.values_changed = True
-        self._finish_generated(sheet.name, sheet.path,
-                               self._sheet_xml(head, op, header, tail, P), e)
+        self._finish_generated(sheet.name, sheet.path, e,
+                               lambda out: self._sheet_body(head, op, header, tail, P, out))
 
     def _create(self, name: str, e: _Edit | None, tab: bool) -> None:
         op = e.replace
@@ -2879,7 +3867,7 @@ class _Build:
         d, f = posixpath.split(path)
         rels_path = posixpath.join(d, "_rels", f + ".rels")
         header, keep, _ = self._table_for(None, op, rels_path, path)
-        width = max(len(header), max((len(r) for r in op.rows), default=0), 1)
+        width = max(len(header), _rows_width(op.rows), 1)
         dim = f"A1:{col_letter(width)}{max(len(op.rows) + 1, 1)}"
         cols = "".join(f'<col min="{j}" max="{j}" width="{w:g}" customWidth="1"/>'
                        for j, w in enumerate(op.widths, start=1) if w)
@@ -2897,7 +3885,8 @@ class _Build:
                      "".join(f'<tablePart r:id="{k}"/>' for k in keep) +
                      "</tableParts>").encode()
         tail += b"</worksheet>"
-        self._finish_generated(name, path, self._sheet_xml(head, op, header, tail, b""), e)
+        self._finish_generated(name, path, e,
+                               lambda out: self._sheet_body(head, op, header, tail, b"", out))
         self.ct_add[path] = CT_SHEET
         self.created_rids = getattr(self, "created_rids", {})
         self.created_rids[name] = self.rel_add(self.book.wb_rels_path, self.book.wb_path,
@@ -3042,18 +4031,32 @@ class _Build:
             self.put(self.pkg.find("[Content_Types].xml"), xml)
 
     def write(self, f) -> None:
-        w = _ZipWriter(f)
+        """Render the plan into the zip `f` (a seekable file), then copy what it leaves
+        alone and list every part in its old order, new parts last."""
+        worker = _Compressor()
+        w = self.zip = _ZipWriter(f, worker)
+        try:
+            self.run(self.ops, self.activate)
+            worker.wait()
+        finally:
+            worker.stop()
         with open(self.pkg.path, "rb") as src:
             for info in self.pkg.infos:
                 if info.filename.lower() in self.removed:
                     continue
                 part = self.parts.get(info.filename)
-                if part is not None:
-                    w.add(info.filename, part, like=info)
-                else:
+                if part is None:
                     w.copy(src, info)
+                elif isinstance(part, _PartStream):
+                    w.central.append(part.entry)
+                else:
+                    w.add(info.filename, part, like=info)
         for name in self.new_parts:
-            w.add(name, self.parts[name])
+            part = self.parts[name]
+            if isinstance(part, _PartStream):
+                w.central.append(part.entry)
+            else:
+                w.add(name, part)
         w.close(self.pkg.comment)
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from ordersheet.book import schema as s
 from ordersheet.book.raw import CellError, RawSheet, block_from_grid, col_letter, split_a1
@@ -162,3 +162,119 @@ def test_any_orders_cells_never_raise_and_each_row_is_a_record_or_an_issue(rows)
         assert isinstance(r["quantity"], int) and r["quantity"] > 0
         assert isinstance(r["order_date"], dt.date)
         assert r["unit_price"] is None or isinstance(r["unit_price"], D)
+
+
+# ---- parse_sheet's column-wise fast paths equal the rules applied one cell at a time ------
+
+_FAMILIES = [
+    [0, 1, -1, 3, 48, 46329, 10**9, 10**9 + 1, 10**15, 10**15 + 1, True, False],
+    [0.0, -0.0, 0.5, 2.5, -2.25, 12.5, 1e-05, 1e-13, 0.1, 1e15, 999999999999999.9, float("nan"),
+     float("inf"), 46329.0, 0.1234567890123, 0.123456789012],
+    ["", "  ", "x", " abc ", "SO-1", "C-7", "12", " 7 ", "1,234.50", "(5)", "10%", "High", "h",
+     "LOW", "Urgent", "yes", "No", "maybe", "2026-11-03", "2026-13-01", "=SUM(A1)", "ß", "two",
+     "0.5", "-3"],
+    [dt.date(2026, 1, 1), dt.date(2025, 12, 31), dt.datetime(2026, 1, 2, 3, 4),
+     dt.datetime(2026, 1, 2)],
+    [None, CellError("#N/A"), D("1.0"), D("-2"), D(7)],
+]
+_CELLS = [v for family in _FAMILIES for v in family]
+_POOL = st.one_of(  # a column of one kind of value reaches the whole-column paths
+    *[st.lists(st.sampled_from(f), min_size=1, max_size=3) for f in _FAMILIES],
+    st.lists(st.sampled_from(_CELLS), min_size=1, max_size=4))
+
+
+_TWINS = [(0.0, -0.0), (1, True), (0, False), (1, 1.0), (D(1), D("1.0")), (2.5, D("2.5")),
+          (dt.date(2026, 1, 2), dt.datetime(2026, 1, 2)), ("x", " x")]
+"""Equal values that coerce differently (or that a memo could confuse)."""
+
+
+def _one_cell_at_a_time(raw, spec, extra=()):
+    """CONTRACT §2 spelled out for a sheet whose header is exactly that of spec + extra."""
+    records, issues, bad = [], [], set()
+    for i, row in enumerate(raw.rows):
+        if all(s.is_blank(v) for v in row):
+            continue
+        oid = s._order_id_of(row, 0) if spec in (s.ORDERS, s.RETURNS) else ""
+        rec = {}
+        for j, c in enumerate(spec.cols + extra):
+            v = row[j] if j < len(row) else None
+            cell = f"{col_letter(j + 1)}{raw.header_row + 1 + i}"
+            if s.is_blank(v):
+                if c.required:
+                    bad.add(i)
+                    issues.append(("missing_value", cell, f"{c.header} is empty", oid))
+                rec[c.field] = c.default
+                continue
+            try:
+                rec[c.field] = c.parse(v)
+            except s.Bad as b:
+                bad.add(i)
+                issues.append((b.code, cell, f"{c.header}: {b.message}", oid))
+                rec[c.field] = c.default
+        records.append((i, rec))
+    return records, issues, bad
+
+
+def _exact(v):
+    return ("nan",) if isinstance(v, float) and v != v else (type(v), repr(v))
+
+
+def _check_against_one_cell_at_a_time(raw, spec, extra=()):
+    parsed = s.parse_sheet(raw, spec, extra)
+    records, issues, bad = _one_cell_at_a_time(raw, spec, extra)
+    got = list(parsed.records)
+    assert [r["_i"] for r in got] == [i for i, _ in records]
+    for r, (i, want) in zip(got, records):
+        assert r["row"] == 2 + i and r["cols"] == {c.field: col_letter(j + 1)
+                                                   for j, c in enumerate(spec.cols + extra)}
+        assert {k: _exact(r[k]) for k in want} == {k: _exact(v) for k, v in want.items()}
+    assert [(x.code, x.cell, x.message, x.order_id) for x in parsed.issues] == issues
+    assert parsed.bad_rows == bad
+    for c in spec.cols + extra:
+        assert [_exact(v) for v in parsed.columns[c.field]] == [_exact(r[c.field]) for r in got]
+    assert list(parsed.index) == [i for i, _ in records]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_column_fast_paths_give_what_each_cell_would(data):
+    n = data.draw(st.sampled_from([0, 1, 3, 70]))  # 70: long enough for the memo
+    for spec in (s.ORDERS, s.PRODUCTS, s.CUSTOMERS, s.PAYMENTS, s.RETURNS):
+        # long columns of a few values reach the whole-column paths and the memo
+        pools = [data.draw(_POOL) + data.draw(st.sampled_from([[], [None]]))
+                 for _ in spec.cols]
+        rnd = data.draw(st.randoms(use_true_random=False))
+        rows = [[rnd.choice(pool) for pool in pools] for _ in range(n)]
+        for i in rnd.sample(range(n), min(n, rnd.randint(0, 3))):
+            rows[i] = rows[i][:rnd.randint(0, len(rows[i]))]  # ragged rows
+        _check_against_one_cell_at_a_time(RawSheet(spec.name, 1, 1, spec.headers, rows), spec)
+
+
+@pytest.mark.parametrize("spec,extra", [(s.ORDERS, s.ORDER_TOOL_COLUMNS), (s.PRODUCTS, ()),
+                                        (s.CUSTOMERS, ()), (s.PAYMENTS, ())])
+def test_every_value_down_a_whole_column_gives_what_each_cell_would(spec, extra):
+    width = len(spec.cols + extra)
+    headers = [c.header for c in spec.cols + extra]
+    sheets = []
+    for v in _CELLS:  # 64 rows: the whole-column paths and the memo take them
+        sheets.append([[v] * width for _ in range(64)])
+        sheets.append([[v if i % 2 else None] * width for i in range(64)])
+    for a, b in _TWINS:
+        sheets.append([[a if i % 3 else b] * width for i in range(64)])
+        sheets.append([[b if i % 3 else a] * width for i in range(64)])
+    for rows in sheets:
+        _check_against_one_cell_at_a_time(RawSheet(spec.name, 1, 1, headers, rows), spec, extra)
+
+
+def test_records_are_made_afresh_on_each_pass():
+    raw = RawSheet("Products", 1, 1, ["SKU", "List Price"],
+                   [["A", 12], [None, None], ["B", "3.5"]])
+    parsed = s.parse_sheet(raw, s.PRODUCTS)
+    first = list(parsed.records)
+    first[0].pop("sku")  # a caller may consume the dicts it is given
+    assert [r["sku"] for r in parsed.records] == ["A", "B"]
+    assert len(parsed.records) == 2 and parsed.records[-1]["_i"] == 2
+    assert parsed.records[0] == {"row": 2, "cols": {"sku": "A", "list_price": "B"}, "sku": "A",
+                                 "list_price": D(12), "description": "", "weight": D(0),
+                                 "tax_class": "standard", "active": True, "_i": 0}
+    assert parsed.columns["list_price"] == [D(12), D("3.5")]

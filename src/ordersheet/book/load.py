@@ -46,7 +46,6 @@ class Loaded:
     bad_order_rows: set[int] = field(default_factory=set)
     """Excel rows of Orders whose cells failed coercion."""
     settings_cells: dict[str, tuple[int, int]] = field(default_factory=dict)
-    raw_orders: RawSheet | None = None
     ledger_rows: int = 0
     audit_rows: int = 0
     settings_raw: RawSheet | None = None
@@ -127,8 +126,7 @@ def load(raws: dict[str, RawSheet]) -> Loaded:
             x if x.warehouse else x.model_copy(update={"warehouse": "MAIN"})
             for x in data["inventory"])
     book = m.OrderBook(**data, settings=settings, present=frozenset(present))
-    loaded = Loaded(book, issues, layouts, names, bad_order_rows, where,
-                    find_sheet(raws, s.ORDERS.name))
+    loaded = Loaded(book, issues, layouts, names, bad_order_rows, where)
     for extra_name, attr in (("Stock Ledger", "ledger_rows"), ("Audit Log", "audit_rows")):
         raw = find_sheet(raws, extra_name)
         if raw is not None:

@@ -11,7 +11,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Optional
+from itertools import repeat
+from operator import itemgetter
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 from ..domain import models as m
 from ..domain.issues import Issue, error
@@ -183,6 +185,10 @@ def to_code(v: Any) -> str:
     return to_text(v).upper()
 
 
+def to_lower_text(v: Any) -> str:
+    return to_text(v).lower()
+
+
 def to_priority(v: Any) -> str:
     text = to_text(v).strip().lower()
     for p in m.PRIORITIES:
@@ -266,7 +272,7 @@ PRODUCTS = SheetSpec("Products", (
     Col("description", "Description", to_text, default=""),
     Col("list_price", "List Price", to_money, True, fmt=MNY),
     Col("weight", "Weight", to_money, default=Decimal(0)),
-    Col("tax_class", "Tax Class", lambda v: to_text(v).lower(), default="standard"),
+    Col("tax_class", "Tax Class", to_lower_text, default="standard"),
     Col("active", "Active", to_bool, default=True),
 ), key=("sku",))
 
@@ -311,7 +317,7 @@ PRICE_RULES = SheetSpec("Price Rules", (
 
 TAX_RATES = SheetSpec("Tax Rates", (
     Col("country", "Country", to_code, True),
-    Col("tax_class", "Tax Class", lambda v: to_text(v).lower(), True),
+    Col("tax_class", "Tax Class", to_lower_text, True),
     Col("rate", "Rate %", to_percent, True, fmt="pct"),
 ), key=("country", "tax_class"))
 
@@ -473,17 +479,81 @@ class SheetLayout:
         return self.header_row + 1 + i
 
 
+class _Same(Sequence):
+    """`n` times the same value (a column a sheet does not have: every row gets its default)."""
+
+    __slots__ = ("value", "n")
+
+    def __init__(self, value: Any, n: int):
+        self.value, self.n = value, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self.value] * len(range(*i.indices(self.n)))
+        if not -self.n <= i < self.n:
+            raise IndexError(i)
+        return self.value
+
+    def __iter__(self) -> Iterator[Any]:
+        return repeat(self.value, self.n)
+
+
+class Records(Sequence):
+    """The rows of a parsed sheet as dicts (field -> value, plus `row`, `cols` and `_i`),
+    made afresh from the columns each time they are iterated: a 100,000-line sheet never
+    holds 100,000 dicts at once, and a caller may pop keys from the dict it is given."""
+
+    __slots__ = ("_keys", "_cols", "_n")
+
+    def __init__(self, keys: tuple[str, ...], cols: tuple[Sequence[Any], ...], n: int):
+        self._keys, self._cols, self._n = keys, cols, n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        keys = self._keys
+        for values in zip(*self._cols):
+            yield dict(zip(keys, values))
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return dict(zip(self._keys, (c[i] for c in self._cols)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Records, list, tuple)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Records({len(self)} rows: {', '.join(self._keys)})"
+
+
 @dataclass
 class ParsedSheet:
     spec: SheetSpec
     layout: SheetLayout
-    records: list[dict[str, Any]]
-    """one dict per non-blank row: field -> value, plus '_row' (Excel row)."""
+    records: Sequence[dict[str, Any]]
+    """one dict per non-blank row: field -> value, plus 'row' (Excel row), 'cols' (field ->
+    column letter, shared) and '_i' (index into the raw rows); see `Records`."""
     bad_rows: set[int]
     issues: list[Issue]
     usable: bool = True
     """False when a required column is missing: no row of this sheet can be trusted."""
     extra_cols: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, Sequence[Any]] = field(default_factory=dict)
+    """The same values by column: field -> one value per record, in record order (every
+    field of the spec, and each extra column the sheet has)."""
+    index: Sequence[int] = ()
+    """For each record, its index in the raw rows (`_i`; Excel row = header_row + 1 + i)."""
 
 
 def _order_id_of(raw_row: list[Any], idx: Optional[int]) -> str:
@@ -495,8 +565,181 @@ def _order_id_of(raw_row: list[Any], idx: Optional[int]) -> str:
         return ""
 
 
+# ---- column-wise coercion -------------------------------------------------------------------
+#
+# parse_sheet coerces a column at a time. A fast converter, chosen once per column by its
+# parser, handles the common cells inline (a clean str, an int, a date from the reader) and
+# marks every other cell _SLOW; those cells, and only those, then go through the full rules
+# above (`is_blank`, the column's parser, its Issue). A fast path must return exactly what
+# the parser returns for the cells it takes, and must never take a blank cell, except None
+# in an optional column, which gets the column default as the full rules would give it.
+
+_SLOW: Any = object()
+_E15 = 10**15
+_date, _datetime = dt.date, dt.datetime
+_STR, _INT, _DATE = frozenset({str}), frozenset({int}), frozenset({dt.date})
+Put = Callable[[str, str], str]
+"""dict.setdefault of the sheet's intern table: 100,000 order lines name a few hundred
+customers and SKUs, and each record then holds the one shared string."""
+
+
+def _strings(col: list[Any], types: set[type], put: Put) -> list[Any] | None:
+    """A column of non-blank strings, stripped and interned in C; None if it is not one."""
+    if types == _STR:
+        stripped = list(map(str.strip, col))
+        if "" not in stripped:
+            return list(map(put, stripped, stripped))
+    return None
+
+
+def _fast_text(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
+    # floats: the tool's own Price/Net/Tax/Total columns, read back on every later run
+    return _strings(col, types, put) or [
+        none if v is None else put(t, t) if (k := v.__class__) is str and (t := v.strip())
+        else str(v) if k is int
+        else (str(int(v)) if v.is_integer() else repr(v)) if k is float else _SLOW
+        for v in col]
+
+
+def _fast_lenient(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
+    return _strings(col, types, put) or [
+        none if v is None else put(t, t) if (k := v.__class__) is str and (t := v.strip())
+        else str(v) if k is int else _SLOW for v in col]
+
+
+def _fast_code(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
+    if types == _STR:
+        codes = list(map(str.upper, map(str.strip, col)))
+        if "" not in codes:
+            return list(map(put, codes, codes))
+    return [none if v is None else put(t, t) if v.__class__ is str and (t := v.strip().upper())
+            else _SLOW for v in col]
+
+
+def _fast_lower(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
+    if types == _STR:
+        texts = list(map(str.lower, map(str.strip, col)))
+        if "" not in texts:
+            return list(map(put, texts, texts))
+    return [none if v is None else put(t, t) if v.__class__ is str and (t := v.strip().lower())
+            else _SLOW for v in col]
+
+
+def _fast_whole(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
+    if types == _INT:
+        return col
+    return [none if v is None else v if v.__class__ is int else _SLOW for v in col]
+
+
+def _fast_quantity(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
+    if types == _INT and min(col) > 0 and max(col) <= 1_000_000_000:
+        return col
+    return [none if v is None else v if v.__class__ is int and 0 < v <= 1_000_000_000
+            else _SLOW for v in col]
+
+
+def _fast_money(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
+    # a float below 1e15 reprs positionally unless tiny ('1e-05'): its exponent is minus the
+    # digits after the point, which to_money allows up to 12
+    return [none if v is None else Decimal(v) if (k := v.__class__) is int and 0 <= v <= _E15
+            else Decimal(r) if k is float and 0.0 <= v < 1e15 and "e" not in (r := repr(v))
+            and len(r) - r.index(".") <= 13 else _SLOW for v in col]
+
+
+def _fast_decimal(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
+    return [none if v is None else Decimal(v) if (k := v.__class__) is int
+            else Decimal(repr(v)) if k is float and -1e15 < v < 1e15 else _SLOW for v in col]
+
+
+def _fast_date(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
+    if types == _DATE:  # date cells as the reader gives them: nothing to do
+        return col
+    return [none if v is None else v if (k := v.__class__) is _date
+            else v.date() if k is _datetime else _SLOW for v in col]
+
+
+_FAST: dict[Callable[[Any], Any], Callable[..., list[Any]]] = {
+    to_text: _fast_text, _lenient: _fast_lenient, to_code: _fast_code, to_lower_text: _fast_lower,
+    to_whole: _fast_whole, to_quantity: _fast_quantity, to_money: _fast_money,
+    to_signed_money: _fast_decimal, to_decimal: _fast_decimal, to_date: _fast_date,
+}
+# Types whose equal values always coerce alike, so one result per distinct value serves
+# every cell holding it (not float: 0.0 == -0.0; not Decimal: 1 == 1.0; int xor bool).
+_MEMO_TYPES = frozenset({type(None), str, int, bool, dt.date, dt.datetime, CellError})
+
+
+def _memoised(parse: Callable[[Any], Any], col: list[Any], types: set[type],
+              none: Any) -> list[Any] | None:
+    """For a parser without a fast path (Priority, Yes/No, percent ...): parse each distinct
+    value once when a long column holds few of them."""
+    n = len(col)
+    if n < 64:
+        return None
+    if not types <= _MEMO_TYPES or (int in types and bool in types):
+        return None
+    distinct = set(col)
+    if len(distinct) * 16 > n:
+        return None
+    memo: dict[Any, Any] = {}
+    for v in distinct:
+        if v is None:
+            memo[v] = none
+        elif is_blank(v):
+            memo[v] = _SLOW
+        else:
+            try:
+                memo[v] = parse(v)
+            except Bad:
+                memo[v] = _SLOW  # each such cell gets its own Issue below
+    return list(map(memo.__getitem__, col))
+
+
+def _column(rows: list[list[Any]], j: int, width: int | None) -> list[Any]:
+    """Column `j` of `rows` (None where a row is too short); `width` is the length of every
+    row when they are all alike, else None."""
+    if width is not None:
+        return list(map(itemgetter(j), rows)) if j < width else [None] * len(rows)
+    return [r[j] if j < len(r) else None for r in rows]
+
+
+def _positions(values: list[Any], mark: Any) -> list[int]:
+    """Where `mark` is in `values` (list.index scans in C; values never equal `mark`)."""
+    out: list[int] = []
+    find = values.index
+    i = -1
+    try:
+        while True:
+            i = find(mark, i + 1)
+            if values[i] is mark:
+                out.append(i)
+    except ValueError:
+        return out
+
+
+def _blank_rows(rows: list[list[Any]], first: list[Any] | None) -> list[int]:
+    """Indices of the rows whose every cell is blank. Candidates come from the first column
+    (`first`, None when the rows have no cells), checked in full; the first column alone
+    usually clears every row."""
+    if first is None:
+        return [i for i, r in enumerate(rows) if all(is_blank(v) for v in r)]
+    types = set(map(type, first))
+    if not any(t is type(None) or issubclass(t, str) for t in types):
+        return []
+    if types == {str}:
+        stripped = list(map(str.strip, first))
+        if "" not in stripped:
+            return []
+        cand = [i for i, t in enumerate(stripped) if not t]
+    else:
+        cand = [i for i, v in enumerate(first) if is_blank(v)]
+    return [i for i in cand if all(is_blank(v) for v in rows[i])]
+
+
 def parse_sheet(raw: RawSheet, spec: SheetSpec, extra: tuple[Col, ...] = ()) -> ParsedSheet:
-    """Coerce every cell of `raw` by `spec`; collect every problem as an Issue."""
+    """Coerce every cell of `raw` by `spec`; collect every problem as an Issue.
+
+    Rows whose every cell is blank are skipped. Issues come in row order, and within a row
+    in column order (the spec's, then `extra`'s)."""
     by_norm: dict[str, int] = {}
     issues: list[Issue] = []
     for j, h in enumerate(raw.header):
@@ -533,37 +776,68 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec, extra: tuple[Col, ...] = ()) -> 
     if not usable:
         return ParsedSheet(spec, layout, [], set(range(len(raw.rows))), issues, False)
 
-    oid_idx = by_norm.get(norm("Order ID"))
-    records: list[dict[str, Any]] = []
+    rows = raw.rows
+    n = len(rows)
+    lengths = set(map(len, rows))
+    width = next(iter(lengths)) if len(lengths) == 1 else None
+    got: dict[int, list[Any]] = {}
+    if width != 0 and n:
+        got[0] = _column(rows, 0, width)
+    blank = _blank_rows(rows, got.get(0))
+    blank_set = set(blank)
+    keep: Sequence[int] = range(n) if not blank else [i for i in range(n) if i not in blank_set]
+
+    oid_idx = by_norm.get(norm("Order ID")) if spec is ORDERS or spec is RETURNS else None
     bad_rows: set[int] = set()
-    cols_letters = {c.field: col_letter(raw.first_col + j) for c, j in present}
-    for i, raw_row in enumerate(raw.rows):
-        if all(is_blank(v) for v in raw_row):
-            continue
-        excel_row = raw.header_row + 1 + i
-        rec: dict[str, Any] = {"row": excel_row, "cols": cols_letters}
-        oid = _order_id_of(raw_row, oid_idx) if spec is ORDERS or spec is RETURNS else ""
-        for c, j in present:
-            v = raw_row[j] if j < len(raw_row) else None
+    found: list[tuple[int, int, Issue]] = []
+    put = {}.setdefault
+    columns: dict[str, Sequence[Any]] = {}
+    for k, (c, j) in enumerate(present):
+        col = got.pop(j, None) or _column(rows, j, width)
+        none = _SLOW if c.required else c.default
+        types = set(map(type, col))
+        fast = _FAST.get(c.parse)
+        vals = (fast(col, types, none, put) if fast is not None
+                else _memoised(c.parse, col, types, none))
+        if vals is None:
+            vals = [none if v is None else _SLOW for v in col]
+        for i in _positions(vals, _SLOW):
+            if i in blank_set:
+                continue
+            v = col[i]
             if is_blank(v):
                 if c.required:
                     bad_rows.add(i)
-                    issues.append(error("missing_value", raw.name, a1(excel_row, raw.first_col + j),
-                                        f"{c.header} is empty", oid))
-                rec[c.field] = c.default
+                    found.append((i, k, error(
+                        "missing_value", raw.name, a1(raw.header_row + 1 + i, raw.first_col + j),
+                        f"{c.header} is empty", _order_id_of(rows[i], oid_idx))))
+                vals[i] = c.default
                 continue
             try:
-                rec[c.field] = c.parse(v)
+                vals[i] = c.parse(v)
             except Bad as b:
                 bad_rows.add(i)
-                issues.append(error(b.code, raw.name, a1(excel_row, raw.first_col + j),
-                                    f"{c.header}: {b.message}", oid))
-                rec[c.field] = c.default
-        for c in spec.cols:
-            rec.setdefault(c.field, c.default)
-        rec["_i"] = i
-        records.append(rec)
-    return ParsedSheet(spec, layout, records, bad_rows, issues, True)
+                found.append((i, k, error(
+                    b.code, raw.name, a1(raw.header_row + 1 + i, raw.first_col + j),
+                    f"{c.header}: {b.message}", _order_id_of(rows[i], oid_idx))))
+                vals[i] = c.default
+        columns[c.field] = vals if not blank else [vals[i] for i in keep]
+        del vals, col
+    found.sort(key=lambda t: (t[0], t[1]))
+    issues.extend(t[2] for t in found)
+
+    count = len(keep)
+    for c in spec.cols:
+        if c.field not in columns:
+            columns[c.field] = _Same(c.default, count)
+    first = raw.header_row + 1
+    excel_rows = range(first, first + n) if not blank else [first + i for i in keep]
+    cols_letters = {c.field: col_letter(raw.first_col + j) for c, j in present}
+    keys = ("row", "cols", *columns, "_i")
+    records = Records(keys, (excel_rows, _Same(cols_letters, count), *columns.values(), keep),
+                      count)
+    return ParsedSheet(spec, layout, records, bad_rows, issues, True, columns=columns,
+                       index=keep)
 
 
 def parse_settings(raw: RawSheet | None) -> tuple[m.Settings, list[Issue], dict[str, tuple[int, int]]]:

@@ -30,8 +30,9 @@ class Outcome:
 
 def read_book(port: WorkbookPort) -> loader.Loaded:
     all_names = port.sheet_names()
-    raws = port.read(loader.sheets_to_read(all_names))
-    loaded = loader.load(raws)
+    with cycle_collector_paused():  # 100k records are built here too
+        raws = port.read(loader.sheets_to_read(all_names))
+        loaded = loader.load(raws)
     loaded.workbook_sheets = set(all_names)
     if "Orders" not in loaded.sheet_names:
         raise WorkbookError("the workbook has no Orders sheet "

@@ -32,12 +32,23 @@ def read_book(port: WorkbookPort) -> loader.Loaded:
     all_names = port.sheet_names()
     with cycle_collector_paused():  # 100k records are built here too
         raws = port.read(loader.sheets_to_read(all_names))
-        loaded = loader.load(raws)
+        loaded = loader.load(raws, _row_counts(port, loader.sheets_to_count(all_names)))
     loaded.workbook_sheets = set(all_names)
     if "Orders" not in loaded.sheet_names:
         raise WorkbookError("the workbook has no Orders sheet "
                             "(create one with `ordersheet new BOOK`)")
     return loaded
+
+
+def _row_counts(port: WorkbookPort, names: list[str]) -> dict[str, int]:
+    """The log sheets' row counts; a port without `row_counts` (older or third-party
+    engines) is asked to read them."""
+    if not names:
+        return {}
+    count = getattr(port, "row_counts", None)
+    if count is None:
+        return {name: len(raw.rows) for name, raw in port.read(names).items()}
+    return count(names)
 
 
 @contextmanager

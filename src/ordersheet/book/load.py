@@ -4,12 +4,13 @@ write results back, collecting every coercion problem as an Issue."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from ..domain import models as m
 from ..domain.issues import Issue, warning
 from . import schema as s
-from .raw import RawSheet, a1, split_a1
+from .raw import CellError, RawSheet, a1, split_a1
 
 RECORD_OF = {
     s.ORDERS.name: m.OrderLine, s.PRODUCTS.name: m.Product, s.INVENTORY.name: m.StockLevel,
@@ -56,17 +57,60 @@ class Loaded:
 
 
 def find_sheet(raws: dict[str, RawSheet], name: str) -> RawSheet | None:
-    if name in raws:
-        return raws[name]
+    real = _find_name(raws, name)
+    return None if real is None else raws[real]
+
+
+def _find_name(by_name: dict[str, Any], name: str) -> str | None:
+    """The key of `by_name` that is sheet `name` (its exact name, else matched like a
+    header)."""
+    if name in by_name:
+        return name
     want = s.norm(name)
-    for k, v in raws.items():
-        if s.norm(k) == want:
-            return v
-    return None
+    return next((k for k in by_name if s.norm(k) == want), None)
 
 
-def load(raws: dict[str, RawSheet]) -> Loaded:
-    """Read every contract sheet that exists. Never raises on user data."""
+WRITE_ONLY_ORDER_COLUMNS = s.ORDER_TOOL_COLUMNS[1:]
+"""Orders tool columns ordersheet writes and never reads back (Status it does read)."""
+
+
+def _parse(raw: RawSheet, spec: s.SheetSpec) -> s.ParsedSheet:
+    """`schema.parse_sheet` with the sheet's tool columns. Orders' write-only tool columns
+    (half the width of a processed Orders sheet) are only located, not coerced: their
+    values are dropped anyway, and coercing them can only matter (an Issue, a bad row) when
+    a cell there shows an Excel error, in which case they are coerced as before."""
+    extra = EXTRA_COLS.get(spec.name, ())
+    if spec is not s.ORDERS or _has_error_cells(raw, WRITE_ONLY_ORDER_COLUMNS):
+        return s.parse_sheet(raw, spec, extra)
+    parsed = s.parse_sheet(raw, spec, extra[:1])
+    for c in WRITE_ONLY_ORDER_COLUMNS:  # where parse_sheet would have put them
+        col = parsed.layout.headers.get(s.norm(c.header))
+        if col is not None:
+            parsed.layout.columns[c.field] = col
+    return parsed
+
+
+def _has_error_cells(raw: RawSheet, cols: tuple[s.Col, ...]) -> bool:
+    first: dict[str, int] = {}
+    for j, h in enumerate(raw.header):
+        first.setdefault(s.norm(h), j)
+    for c in cols:
+        j = first.get(s.norm(c.header))
+        if j is None:
+            continue
+        try:
+            types = set(map(type, map(itemgetter(j), raw.rows)))
+        except IndexError:  # rows of unequal length (not from block_from_grid)
+            types = {type(r[j]) for r in raw.rows if j < len(r)}
+        if any(issubclass(t, CellError) for t in types):
+            return True
+    return False
+
+
+def load(raws: dict[str, RawSheet], row_counts: dict[str, int] | None = None) -> Loaded:
+    """Read every contract sheet that exists. Never raises on user data. The log sheets
+    (`LOG_SHEETS`) may come as a row count (`row_counts`, by the workbook's sheet name)
+    instead of a sheet: only their length is used."""
     issues: list[Issue] = []
     data: dict[str, Any] = {}
     layouts: dict[str, s.SheetLayout] = {}
@@ -78,7 +122,7 @@ def load(raws: dict[str, RawSheet]) -> Loaded:
         if raw is None:
             continue
         names[spec.name] = raw.name
-        parsed = s.parse_sheet(raw, spec, EXTRA_COLS.get(spec.name, ()))
+        parsed = _parse(raw, spec)
         # An optional rate sheet left empty (as the template ships it) is not "a Tax Rates
         # sheet" in CONTRACT terms: a new book must not fail every line for missing tax.
         if parsed.records or spec.name not in OPTIONAL_WHEN_EMPTY:
@@ -115,11 +159,18 @@ def load(raws: dict[str, RawSheet]) -> Loaded:
     if settings_raw is not None:
         present.add(s.SETTINGS_SHEET)
         names[s.SETTINGS_SHEET] = settings_raw.name
-    for extra_name in ("Stock Ledger", "Audit Log"):
+    logs: dict[str, tuple[str, int]] = {}
+    for extra_name in LOG_SHEETS:
         raw = find_sheet(raws, extra_name)
         if raw is not None:
+            logs[extra_name] = (raw.name, len(raw.rows))
+        else:
+            real = _find_name(row_counts or {}, extra_name)
+            if real is not None:
+                logs[extra_name] = (real, (row_counts or {})[real])
+        if extra_name in logs:
             present.add(extra_name)
-            names[extra_name] = raw.name
+            names[extra_name] = logs[extra_name][0]
     # Inventory without a Warehouse column: one warehouse MAIN (CONTRACT §3).
     if "inventory" in data:
         data["inventory"] = tuple(
@@ -127,10 +178,9 @@ def load(raws: dict[str, RawSheet]) -> Loaded:
             for x in data["inventory"])
     book = m.OrderBook(**data, settings=settings, present=frozenset(present))
     loaded = Loaded(book, issues, layouts, names, bad_order_rows, where)
-    for extra_name, attr in (("Stock Ledger", "ledger_rows"), ("Audit Log", "audit_rows")):
-        raw = find_sheet(raws, extra_name)
-        if raw is not None:
-            setattr(loaded, attr, len(raw.rows))
+    for extra_name, attr in zip(LOG_SHEETS, ("ledger_rows", "audit_rows")):
+        if extra_name in logs:
+            setattr(loaded, attr, logs[extra_name][1])
     loaded.settings_raw = settings_raw
     state = raws.get(STATE_SHEET)
     if state is not None:
@@ -144,13 +194,21 @@ def load(raws: dict[str, RawSheet]) -> Loaded:
 
 
 STATE_SHEET = "_ordersheet"
+LOG_SHEETS = (s.STOCK_LEDGER.name, s.AUDIT_LOG.name)
+"""Sheets ordersheet appends to and never reads back: only their row count matters."""
 CONTRACT_SHEETS = tuple(spec.name for spec in READ_SPECS) + (
-    s.SETTINGS_SHEET, "Stock Ledger", "Audit Log", STATE_SHEET)
+    s.SETTINGS_SHEET, STATE_SHEET)
 
 
 def sheets_to_read(names: list[str]) -> list[str]:
     """The workbook's own names of the sheets ordersheet reads (each read once)."""
     wanted = {s.norm(n) for n in CONTRACT_SHEETS}
+    return [n for n in names if s.norm(n) in wanted]
+
+
+def sheets_to_count(names: list[str]) -> list[str]:
+    """The workbook's own names of the log sheets, whose rows are counted, not read."""
+    wanted = {s.norm(n) for n in LOG_SHEETS}
     return [n for n in names if s.norm(n) in wanted]
 
 

@@ -16,6 +16,11 @@ class WorkbookPort(Protocol):
     def read(self, names: list[str] | None = None) -> dict[str, RawSheet]:
         """Read the data block of each named sheet (all sheets when None), each sheet once."""
 
+    def row_counts(self, names: list[str]) -> dict[str, int]:
+        """For each named sheet, the number of data rows `read` would give it
+        (`len(read([name])[name].rows)`): for the log sheets ordersheet only appends to.
+        An engine that can count without converting every cell does; the others read."""
+
     def apply(self, plan: WritePlan) -> None:
         """Apply every operation of the plan, one block write per operation."""
 

@@ -14,6 +14,9 @@ measures, in this order:
 - ordersheet end to end, in process: `cli.run_operation(book, "run", ..., dispatch=True)`
   on a copy, with its phases (engine open, read, domain, render, apply, save) timed by
   wrapping the functions it calls;
+- ordersheet end to end again, in process: the same command on the book the first run
+  wrote (Shipments, Invoices, Invoice Lines, Stock Ledger ... now full, Orders twice as
+  wide), as users run it day after day, with its phases;
 - ordersheet end to end, as a command: `python -m ordersheet.cli run COPY --dispatch
   --output OUT` in a subprocess, wall time and its peak RSS (`os.wait4` rusage of that one
   child, `/usr/bin/time -f %M` when present, and RUSAGE_CHILDREN for the whole run).
@@ -87,11 +90,13 @@ READ = "ordersheet read (engine + read_book)"
 DOMAIN_OPS = ("validate", "price", "reserve", "ship", "invoice")
 DOMAIN_RUN = "domain run --dispatch"
 E2E = "ordersheet run --dispatch (in process)"
+E2E_SECOND = "ordersheet run --dispatch, second run (in process)"
 CLI = "ordersheet run --dispatch (command)"
 PHASES = ("open engine", "read_book", "pipeline.run", "render", "apply", "save")
 ROW_NAMES = ((CALAMINE_ORDERS, CALAMINE_ALL, OPENPYXL, READ)
              + tuple(f"domain {op}" for op in DOMAIN_OPS) + (DOMAIN_RUN, E2E)
-             + tuple(f"  e2e: {ph}" for ph in PHASES) + (CLI,))
+             + tuple(f"  e2e: {ph}" for ph in PHASES) + (E2E_SECOND,)
+             + tuple(f"  2nd run: {ph}" for ph in PHASES) + (CLI,))
 
 
 @dataclass
@@ -376,13 +381,16 @@ def _timed_phases(phases: dict[str, float]) -> Iterator[None]:
             setattr(module, name, fn)
 
 
-def measure_e2e(book: Path, lines: int, workdir: Path) -> list[Row]:
+def measure_e2e(book: Path, lines: int, workdir: Path, *, name: str = E2E,
+                prefix: str = "  e2e: ", tag: str = "e2e") -> list[Row]:
+    """`cli.run_operation(book copy, "run", dispatch=True)` and its phases; the output is
+    `workdir / f"{tag}-out.xlsx"`."""
     from ordersheet import cli
 
-    copy = _copy(book, workdir, "e2e-in.xlsx")
-    out = workdir / "e2e-out.xlsx"
+    copy = _copy(book, workdir, f"{tag}-in.xlsx")
+    out = workdir / f"{tag}-out.xlsx"
     phases: dict[str, float] = {}
-    row = Row(lines, E2E, "ordersheet", note=engine_name())
+    row = Row(lines, name, "ordersheet", note=engine_name())
 
     def run():
         with _timed_phases(phases):
@@ -394,10 +402,21 @@ def measure_e2e(book: Path, lines: int, workdir: Path) -> list[Row]:
     measure(row, run)
     rows = [row]
     for ph in PHASES:
-        rows.append(Row(lines, f"  e2e: {ph}", "phase", seconds=phases.get(ph),
+        rows.append(Row(lines, f"{prefix}{ph}", "phase", seconds=phases.get(ph),
                         runs=1 if ph in phases else 0,
                         error=None if ph in phases else "not called"))
     return rows
+
+
+def measure_e2e_second(lines: int, workdir: Path) -> list[Row]:
+    """The same run on the book the first end-to-end run wrote: what every later day costs
+    (the book now holds a year of shipments, invoices and ledger rows)."""
+    first = workdir / "e2e-out.xlsx"
+    if not first.exists():
+        return ([Row(lines, E2E_SECOND, "ordersheet", error="the first run wrote nothing")]
+                + [Row(lines, f"  2nd run: {ph}", "phase", error="not run") for ph in PHASES])
+    return measure_e2e(first, lines, workdir, name=E2E_SECOND, prefix="  2nd run: ",
+                       tag="e2e2")
 
 
 # A child inherits its parent's RSS high-water mark through fork/exec (Linux folds the old
@@ -492,9 +511,14 @@ def measure_size(lines: int, *, quick: bool = False, workdir: Path | None = None
         if "e2e" in skip:
             rows.append(Row(lines, E2E, "ordersheet", error="skipped"))
             rows += [Row(lines, f"  e2e: {ph}", "phase", error="skipped") for ph in PHASES]
+            rows.append(Row(lines, E2E_SECOND, "ordersheet", error="skipped"))
+            rows += [Row(lines, f"  2nd run: {ph}", "phase", error="skipped")
+                     for ph in PHASES]
         else:
             say("end to end, in process")
             rows += measure_e2e(book, lines, work)
+            say("end to end, in process, second run on its output")
+            rows += measure_e2e_second(lines, work)
         if "cli" in skip:
             rows.append(Row(lines, CLI, "ordersheet", error="skipped"))
         else:
@@ -546,8 +570,8 @@ def ratios(rows: Sequence[Row]) -> dict[str, float | None]:
     }
 
 
-GROWTH_ROWS = (CALAMINE_ORDERS, OPENPYXL, READ, DOMAIN_RUN, E2E, CLI)
-GROWTH_TARGETED = (READ, DOMAIN_RUN, E2E, CLI)
+GROWTH_ROWS = (CALAMINE_ORDERS, OPENPYXL, READ, DOMAIN_RUN, E2E, E2E_SECOND, CLI)
+GROWTH_TARGETED = (READ, DOMAIN_RUN, E2E, E2E_SECOND, CLI)
 """The target is about ordersheet; the baselines' growth is shown for comparison."""
 
 
@@ -768,9 +792,9 @@ def run(lines: Sequence[int] = DEFAULT_LINES, *, quick: bool = False, excel: boo
 
 def profile_size(lines: int, *, out_dir: Path = RESULTS, cache: Path = CACHE,
                  top: int = 10) -> dict[str, Path]:
-    """cProfile of the domain run and of the in-process end-to-end run for one size;
-    prints the `top` functions by cumulative and by own time, and writes the stats
-    (`.prof` for snakeviz/pstats, `.txt` for reading) to `out_dir`."""
+    """cProfile of the domain run, of the in-process end-to-end run and of a second run on
+    its output, for one size; prints the `top` functions by cumulative and by own time,
+    and writes the stats (`.prof` for snakeviz/pstats, `.txt` for reading) to `out_dir`."""
     import cProfile
     import pstats
 
@@ -790,6 +814,11 @@ def profile_size(lines: int, *, out_dir: Path = RESULTS, cache: Path = CACHE,
             "e2e": lambda: cli.run_operation(copy, "run", TODAY.isoformat(),
                                              Path(tmp) / "out.xlsx", as_json=False,
                                              dispatch=True, quiet=True),
+            # the same run on the book the first one wrote
+            "e2e-second": lambda: cli.run_operation(Path(tmp) / "out.xlsx", "run",
+                                                    TODAY.isoformat(),
+                                                    Path(tmp) / "out2.xlsx", as_json=False,
+                                                    dispatch=True, quiet=True),
         }
         for name, fn in jobs.items():
             prof = cProfile.Profile()
@@ -891,8 +920,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                     help="leave out slow measurements")
     ap.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     ap.add_argument("--profile", action="store_true",
-                    help="instead of the table: cProfile the domain run and the end-to-end "
-                         "run for each --lines size (listings in benchmarks/results/)")
+                    help="instead of the table: cProfile the domain run, the end-to-end "
+                         "run and a second run on its output for each --lines size "
+                         "(listings in benchmarks/results/)")
     ap.add_argument("--markdown", type=Path, metavar="JSON",
                     help="print the tables of a saved run as Markdown and exit")
     a = ap.parse_args(argv)

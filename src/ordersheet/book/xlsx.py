@@ -972,6 +972,18 @@ def _big_refs(digits: int) -> tuple[re.Pattern, re.Pattern]:
 _MULTI_COL = (re.compile(rb' r="([A-Z]{2,})\d'), re.compile(rb" r='([A-Z]{2,})\d"))
 
 
+def _check_head(head: bytes, sheet: _Sheet, limits: safety.Limits, what: str) -> None:
+    """Refuse a sheet part whose first bytes hold a DTD or declare a used range beyond
+    the cell limit (checked before anything is parsed)."""
+    safety.forbid_dtd_prolog(head, what)
+    m = _DIMENSION.search(head[:65536])
+    if m and _area(m.group(1).decode("ascii", "replace")) > limits.max_cells:
+        raise WorkbookError(
+            f"sheet {sheet.name!r} declares the used range {m.group(1).decode()} "
+            f"({_area(m.group(1).decode()):,} cells, limit {limits.max_cells:,}): "
+            "refused; delete the stray rows and columns in Excel and save again")
+
+
 def _scan_sheet(pkg: _Package, sheet: _Sheet, limits: safety.Limits) -> _Scan:
     """Inflate a sheet part under its caps and refuse absurd used ranges (a cell at
     XFD1048576 makes a dense reader allocate 17 billion cells), collecting the error
@@ -991,13 +1003,7 @@ def _scan_sheet(pkg: _Package, sheet: _Sheet, limits: safety.Limits) -> _Scan:
     for block in pkg.iter(sheet.path):
         buf = tail + block
         if first:
-            safety.forbid_dtd_prolog(buf, what)
-            m = _DIMENSION.search(buf[:65536])
-            if m and _area(m.group(1).decode("ascii", "replace")) > limits.max_cells:
-                raise WorkbookError(
-                    f"sheet {sheet.name!r} declares the used range {m.group(1).decode()} "
-                    f"({_area(m.group(1).decode()):,} cells, limit {limits.max_cells:,}): "
-                    "refused; delete the stray rows and columns in Excel and save again")
+            _check_head(buf, sheet, limits, what)
             first = False
         quotes = b"'" in buf  # single-quoted attributes are rare: skip their searches
         single = quotes and b" r='" in buf
@@ -1433,13 +1439,7 @@ def _count_rows(pkg: _Package, sheet: _Sheet, limits: safety.Limits,
     seam = b""
     for block in pkg.iter(sheet.path, _COUNT_CHUNK):
         if not blocks:
-            safety.forbid_dtd_prolog(block, what)
-            m = _DIMENSION.search(block[:65536])
-            if m and _area(m.group(1).decode("ascii", "replace")) > limits.max_cells:
-                raise WorkbookError(
-                    f"sheet {sheet.name!r} declares the used range {m.group(1).decode()} "
-                    f"({_area(m.group(1).decode()):,} cells, limit {limits.max_cells:,}): "
-                    "refused; delete the stray rows and columns in Excel and save again")
+            _check_head(block, sheet, limits, what)
             if not _utf8(block):
                 return None
             head = block

@@ -15,9 +15,9 @@ all rows of a sheet), so any later rule can point an Issue at the exact cell.
 
 from __future__ import annotations
 
+import dataclasses as dc
 import datetime as dt
 from decimal import Decimal
-import dataclasses as dc
 from typing import Any, Callable, ClassVar, Literal, Mapping, Optional, Protocol
 
 from pydantic import BaseModel, ConfigDict

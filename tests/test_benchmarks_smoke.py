@@ -83,3 +83,38 @@ def test_growth_is_the_time_multiplier_per_doubling():
     assert by[(20, 80, harness.DOMAIN_RUN)] == pytest.approx(2.0)  # ×4 time over ×4 lines
     assert harness.verdict("growth", 2.0) == "ok"
     assert harness.verdict("growth", 3.0) == "MISSED"
+
+
+def _values(sheet, row, col, rows, cols=1):
+    return {"func": "setValues", "sheet_position": sheet, "start_row": row,
+            "start_column": col, "row_count": rows, "column_count": cols}
+
+
+def test_unchunked_joins_only_the_blocks_xlwings_split_from_one_write():
+    note = {"func": "addNote", "sheet_position": 0, "start_row": 3, "start_column": 0,
+            "row_count": 1, "column_count": 1}
+    actions = [_values(0, 0, 12, 8333, 12), _values(0, 8333, 12, 1668, 12),  # one write
+               _values(0, 0, 12, 5, 1),        # same sheet, but back at the top: a new write
+               _values(1, 5, 12, 5, 1),        # continues the rows, but on another sheet
+               _values(1, 10, 13, 5, 1),       # continues the rows, but other columns
+               note, _values(1, 15, 13, 5, 1)]  # continues, but not right after: new
+    joined = harness.unchunked(actions)
+    assert [(a["func"], a["start_row"], a["row_count"]) for a in joined] == [
+        ("setValues", 0, 10001), ("setValues", 0, 5), ("setValues", 5, 5),
+        ("setValues", 10, 5), ("addNote", 3, 1), ("setValues", 15, 5)]
+    assert len(harness.unchunked([])) == 0
+
+
+def test_padded_books_differ_only_in_clean_lines(tmp_path):
+    base = tmp_path / "base.xlsx"
+    generate_book(base, lines=9, skus=10, customers=4, error_rate=0.3, seed=2)
+    small, big = harness.padded_book(base, 10, tmp_path), harness.padded_book(base, 300, tmp_path)
+    read = lambda p, name: CalamineWorkbook.from_path(str(p)).get_sheet_by_name(name).to_python()
+    for name in ("Products", "Inventory", "Customers", "Price Rules", "Settings"):
+        assert read(small, name) == read(big, name)
+    a, b = read(small, "Orders"), read(big, "Orders")
+    assert len(a) == 11 and len(b) == 301 and b[:11] == a
+    assert {(r[3], r[4], r[5]) for r in b[10:]} == {(harness.BULK_CUSTOMER, harness.BULK_SKU, 1)}
+    assert harness.padded_book(base, 300, tmp_path) == big  # cached
+    with pytest.raises(ValueError):
+        harness.padded_book(base, 5, tmp_path)

@@ -107,6 +107,36 @@ def _has_error_cells(raw: RawSheet, cols: tuple[s.Col, ...]) -> bool:
     return False
 
 
+def _text_or_blank(values: Any) -> list[str]:
+    return [v or "" for v in values]
+
+
+def _records(model: type, parsed: s.ParsedSheet, drop: Any,
+             rename: dict[str, tuple[str, Any]], skip: set[int] | tuple = ()) -> list[Any]:
+    """The parsed rows as `model` records, leaving out the fields in `drop` and the rows
+    whose raw index (`_i`) is in `skip`; `rename` maps a parsed field to (record field,
+    function applied to the whole column). Built column-wise (`models.build_rows`): no dict
+    per row, the same records as `model(**row)`."""
+    if not parsed.records:  # nothing read (e.g. a required column is missing)
+        return []
+    drop = set(drop) | {"_i"}
+    by_column = parsed.records.by_column
+    keep = None
+    if skip:
+        keep = [k for k, i in enumerate(by_column["_i"]) if i not in skip]
+    columns: dict[str, Any] = {}
+    for name, values in by_column.items():
+        if name in drop:
+            continue
+        if keep is not None:
+            values = [values[k] for k in keep]
+        if name in rename:
+            name, fix = rename[name]
+            values = fix(values)
+        columns[name] = values
+    return m.build_rows(model, columns)
+
+
 def load(raws: dict[str, RawSheet], row_counts: dict[str, int] | None = None) -> Loaded:
     """Read every contract sheet that exists. Never raises on user data. The log sheets
     (`LOG_SHEETS`) may come as a row count (`row_counts`, by the workbook's sheet name)
@@ -135,24 +165,15 @@ def load(raws: dict[str, RawSheet], row_counts: dict[str, int] | None = None) ->
             bad_order_rows = {parsed.layout.excel_row(i) for i in parsed.bad_rows}
             if not parsed.usable:
                 bad_order_rows = {parsed.layout.excel_row(i) for i in range(len(raw.rows))}
-            recs = []
-            for r in parsed.records:
-                r.pop("_i")
-                r["status_in"] = r.pop("status", "") or ""
-                for extra in s.ORDER_TOOL_COLUMNS[1:]:
-                    r.pop(extra.field, None)
-                recs.append(model(**r))
-            data[FIELD_OF[spec.name]] = tuple(recs)
+            # Every order row becomes a line, bad ones too (validation reports them).
+            data[FIELD_OF[spec.name]] = tuple(_records(
+                model, parsed, (c.field for c in s.ORDER_TOOL_COLUMNS[1:]),
+                {"status": ("status_in", _text_or_blank)}, skip=()))
             continue
-        good = []
-        for r in parsed.records:
-            i = r.pop("_i")
-            for extra in EXTRA_COLS.get(spec.name, ()):
-                r.pop(extra.field, None)
-            if i in parsed.bad_rows:
-                continue  # the issue says why; master rows with bad cells are not used
-            good.append(model(**r))
-        data[FIELD_OF[spec.name]] = tuple(good)
+        # The issue says why; master rows with bad cells are not used.
+        data[FIELD_OF[spec.name]] = tuple(_records(
+            model, parsed, (c.field for c in EXTRA_COLS.get(spec.name, ())), {},
+            skip=parsed.bad_rows))
     settings_raw = find_sheet(raws, s.SETTINGS_SHEET)
     settings, s_issues, where = s.parse_settings(settings_raw)
     issues.extend(s_issues)

@@ -514,6 +514,11 @@ class Records(Sequence):
     def __len__(self) -> int:
         return self._n
 
+    @property
+    def by_column(self) -> dict[str, Sequence[Any]]:
+        """The same rows as columns: key -> one value per row (what the dicts are made of)."""
+        return dict(zip(self._keys, self._cols))
+
     def __iter__(self) -> Iterator[dict[str, Any]]:
         keys = self._keys
         for values in zip(*self._cols):

@@ -82,6 +82,57 @@ def record(cls: type) -> type:
     return cls
 
 
+_BUILDERS: dict[tuple[type, tuple[str, ...]], Callable[..., list[Any]]] = {}
+
+
+def build_rows(cls: type, columns: Mapping[str, Any]) -> list[Any]:
+    """`[cls(**row) for row in rows]` for rows given by column: `columns` maps field names
+    to equally long sequences of values; fields it lacks take their defaults.
+
+    A sheet of 100,000 rows becomes records in one generated loop that stores each value
+    through its slot descriptor: no dict per row, no `__init__` frame per record (about a
+    third of the cost of reading a big sheet). The records are the ones `cls(**row)` makes
+    (same defaults, same `__post_init__`); a name that is not a field of `cls` is a
+    TypeError, as it would be for `cls(**row)`."""
+    names = tuple(columns)
+    build = _BUILDERS.get((cls, names))
+    if build is None:
+        build = _BUILDERS[(cls, names)] = _builder(cls, names)
+    return build(*columns.values())
+
+
+def _builder(cls: type, names: tuple[str, ...]) -> Callable[..., list[Any]]:
+    fields = {f.name: f for f in dc.fields(cls)}
+    unknown = [n for n in names if n not in fields]
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no field {unknown[0]!r}")
+    missing = [f for n, f in fields.items() if n not in names]
+    required = [f.name for f in missing
+                if f.default is dc.MISSING and f.default_factory is dc.MISSING]
+    if required:
+        raise TypeError(f"{cls.__name__} needs {required[0]!r}")
+    env: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    env.update({f"_set_{n}": fn for n, fn in _slot_setters(cls, list(fields)).items()})
+    args = [f"v{i}" for i in range(len(names))]
+    body = [f"def build({', '.join(args)}):", "    out = []", "    add = out.append",
+            f"    for {', '.join(args) or '_'}{',' if len(args) == 1 else ''} in "
+            f"zip({', '.join(args)}):" if args else "    for _ in ():",
+            "        o = _new(_cls)"]
+    body += [f"        _set_{n}(o, {a})" for n, a in zip(names, args)]
+    for f in missing:
+        if f.default is not dc.MISSING:
+            env[f"_d_{f.name}"] = f.default
+            body.append(f"        _set_{f.name}(o, _d_{f.name})")
+        else:
+            env[f"_f_{f.name}"] = f.default_factory
+            body.append(f"        _set_{f.name}(o, _f_{f.name}())")
+    if hasattr(cls, "__post_init__"):
+        body.append("        o.__post_init__()")
+    body += ["        add(o)", "    return out"]
+    exec("\n".join(body), env)  # noqa: S102 - source built above from the class' field names
+    return env["build"]
+
+
 class _NoCols(dict):
     """The shared empty column map of records not read from a sheet (never mutated; the
     identity hash lets it be a dataclass default)."""

@@ -1,0 +1,48 @@
+"""`models.build_rows` (records built a column at a time, as a sheet is read) makes the
+same records as `cls(**row)` row by row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from ordersheet.domain import models as m
+
+COLS = {"order_id": "A", "quantity": "F"}
+
+
+def test_build_rows_makes_the_records_keyword_construction_makes():
+    rows = [dict(row=2, cols=COLS, order_id="SO-1", line=1, order_date=dt.date(2026, 11, 3),
+                 customer_id="C1", sku="A-100", quantity=3, unit_price=Decimal("9.50")),
+            dict(row=3, cols=COLS, order_id="SO-1", line=None, order_date=dt.date(2026, 11, 4),
+                 customer_id="C2", sku="B-200", quantity=1, unit_price=None)]
+    columns = {k: [r[k] for r in rows] for k in rows[0]}
+    built = m.build_rows(m.OrderLine, columns)
+    expected = [m.OrderLine(**r) for r in rows]
+    assert built == expected
+    # Fields the columns lack take their defaults, exactly as keyword construction does.
+    assert [(b.priority, b.notes, b.status_in, b.warehouse) for b in built] == \
+        [("Normal", "", "", None)] * 2
+    assert [b.cell("quantity") for b in built] == ["F2", "F3"]
+    assert m.build_rows(m.OrderLine, {k: [] for k in rows[0]}) == []
+
+
+def test_build_rows_runs_post_init_and_default_factories():
+    book = m.build_rows(m.OrderBook, {"orders": [[]], "present": [["Orders"]]})[0]
+    assert book == m.OrderBook(orders=[], present=["Orders"])
+    assert isinstance(book.orders, tuple) and book.present == frozenset({"Orders"})
+
+
+def test_build_rows_refuses_what_keyword_construction_refuses():
+    with pytest.raises(TypeError, match="no field 'colour'"):
+        m.build_rows(m.Product, {"sku": ["A"], "colour": ["red"]})
+    with pytest.raises(TypeError, match="needs"):
+        m.build_rows(m.FxRate, {"currency": ["EUR"]})
+
+
+def test_one_column_is_enough():
+    built = m.build_rows(m.Customer, {"customer_id": ["C1", "C2"]})
+    assert [r.customer_id for r in built] == ["C1", "C2"]
+    assert built == [m.Customer(customer_id="C1"), m.Customer(customer_id="C2")]

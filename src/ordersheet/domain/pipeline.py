@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from . import credit, invoicing, pricing, reservation, shipping, validation
 from .issues import Issue, sort_issues
@@ -26,8 +26,10 @@ OPERATIONS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class LineOutcome:
+class LineOutcome(NamedTuple):
+    """What a run says of one order line (the Orders tool columns). A named tuple: one is
+    made per line, and a frozen dataclass costs several times more to build."""
+
     status: str
     price: LinePrice | None = None
     reserved: int = 0
@@ -180,15 +182,6 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
                      tuple(ledger), audit, new_shipments, new_invoices, dispatched, shortfalls)
 
 
-def _add_once(ids_by_key: dict[Key, list[str]], k: Key, doc_id: str) -> None:
-    """Remember that line `k` is on document `doc_id`, each document once, in order."""
-    ids = ids_by_key.get(k)
-    if ids is None:
-        ids_by_key[k] = [doc_id]
-    elif doc_id not in ids:
-        ids.append(doc_id)
-
-
 def _posted_quantities(state: OrderBook) -> dict[Key, int]:
     posted = {s.shipment_id for s in state.shipments if s.posted_on is not None}
     out: dict[Key, int] = {}
@@ -199,57 +192,91 @@ def _posted_quantities(state: OrderBook) -> dict[Key, int]:
     return out
 
 
+def _add_id(ids_by_key: dict[Key, Any], k: Key, ids: Any, doc_id: str) -> None:
+    """Line `k`, already on `ids` (one ID, or a list of them), is also on `doc_id`."""
+    if ids.__class__ is str:
+        ids_by_key[k] = [ids, doc_id]
+    elif doc_id not in ids:
+        ids.append(doc_id)
+
+
+def _join_ids(ids_by_key: dict[Key, Any]) -> None:
+    for k, ids in ids_by_key.items():
+        if ids.__class__ is list:
+            ids_by_key[k] = ", ".join(ids)
+
+
 def _outcomes(lines, v, invalid_orders, holds, prices, state: OrderBook, reserve_ran: bool,
               priced: bool) -> tuple[dict[int, LineOutcome], dict[str, int]]:
     """Line status: the first that applies (CONTRACT §4 "Line status")."""
-    # One pass over each sheet: units and IDs per (Order ID, Line).
+    # One pass over each sheet: units and IDs per (Order ID, Line). A line is on one
+    # shipment and one invoice nearly always: its one ID is kept as it is, and only a
+    # second, different ID makes a list (each document once, in sheet order), joined
+    # into "A, B" at the end.
     reserved: dict[Key, int] = {}
+    get = reserved.get
     for r in state.reservations:
         k = (r.order_id, r.line)
-        reserved[k] = reserved.get(k, 0) + r.quantity
+        reserved[k] = get(k, 0) + r.quantity
     posted = {s.shipment_id for s in state.shipments if s.posted_on is not None}
     shipped: dict[Key, int] = {}
-    ship_ids: dict[Key, list[str]] = {}
+    ship_ids: dict[Key, str] = {}
+    get, get_ids = shipped.get, ship_ids.get
     for sl in state.shipment_lines:
         k, sid = (sl.order_id, sl.line), sl.shipment_id
         if sid in posted:
-            shipped[k] = shipped.get(k, 0) + sl.quantity
-        _add_once(ship_ids, k, sid)
+            shipped[k] = get(k, 0) + sl.quantity
+        ids = get_ids(k)
+        if ids is None:
+            ship_ids[k] = sid
+        elif ids != sid:
+            _add_id(ship_ids, k, ids, sid)
     invoiced: dict[Key, int] = {}
-    inv_ids: dict[Key, list[str]] = {}
+    inv_ids: dict[Key, str] = {}
+    get, get_ids = invoiced.get, inv_ids.get
     for il in state.invoice_lines:
         if il.line is None:
             continue
         k, no = (il.order_id, il.line), il.invoice_no
-        invoiced[k] = invoiced.get(k, 0) + il.quantity
-        _add_once(inv_ids, k, no)
+        invoiced[k] = get(k, 0) + il.quantity
+        ids = get_ids(k)
+        if ids is None:
+            inv_ids[k] = no
+        elif ids != no:
+            _add_id(inv_ids, k, ids, no)
+    _join_ids(ship_ids)
+    _join_ids(inv_ids)
     out: dict[int, LineOutcome] = {}
     short: dict[str, int] = defaultdict(int)
     cancelled, invalid = LineOutcome("Cancelled"), LineOutcome("Invalid")  # immutable: shared
     invalid_rows = v.invalid_rows
+    CANCELLED = validation.CANCELLED
+    get_price, get_res, get_shp, get_inv = prices.get, reserved.get, shipped.get, invoiced.get
+    get_sids, get_nos = ship_ids.get, inv_ids.get
     for ln in lines:
-        if ln.status_in == validation.CANCELLED:
-            out[ln.row] = cancelled
+        row = ln.row
+        if ln.status_in == CANCELLED:
+            out[row] = cancelled
             continue
         # `v.is_valid(ln)` without the Cancelled test just done; `invalid_orders` holds
         # validation's invalid orders and those pricing added.
-        if ln.row in invalid_rows or ln.order_id in invalid_orders:
-            out[ln.row] = invalid
+        oid = ln.order_id
+        if row in invalid_rows or oid in invalid_orders:
+            out[row] = invalid
             continue
-        k = (ln.order_id, ln.line)
-        price = prices.get(k)
-        if ln.order_id in holds:
-            out[ln.row] = LineOutcome(holds[ln.order_id], price)
+        k = (oid, ln.line)
+        price = get_price(k)
+        if oid in holds:
+            out[row] = LineOutcome(holds[oid], price)
             continue
-        res, shp, inv = reserved.get(k, 0), shipped.get(k, 0), invoiced.get(k, 0)
-        back = max(0, ln.quantity - res - shp) if (reserve_ran or res or shp) else 0
-        if shp >= ln.quantity and inv >= ln.quantity:
-            status = "Invoiced"
-        elif shp >= ln.quantity:
-            status = "Shipped"
+        qty = ln.quantity
+        res, shp, inv = get_res(k, 0), get_shp(k, 0), get_inv(k, 0)
+        back = max(0, qty - res - shp) if (reserve_ran or res or shp) else 0
+        if shp >= qty:
+            status = "Invoiced" if inv >= qty else "Shipped"
         elif shp > 0:
             status = "Partially Shipped"
-        elif res >= ln.quantity:
+        elif res >= qty:
             status = "Reserved"
         elif res > 0:
             status = "Partially Reserved"
@@ -261,6 +288,5 @@ def _outcomes(lines, v, invalid_orders, holds, prices, state: OrderBook, reserve
             status = "Valid"
         if back:
             short[ln.sku] += back
-        out[ln.row] = LineOutcome(status, price, res, back, shp, ", ".join(ship_ids.get(k, ())),
-                                  ", ".join(inv_ids.get(k, ())))
+        out[row] = LineOutcome(status, price, res, back, shp, get_sids(k, ""), get_nos(k, ""))
     return out, dict(short)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from itertools import compress
+from operator import attrgetter, not_
 from typing import Sequence
 
 from . import money
@@ -25,6 +27,11 @@ ON_HOLD = "On Hold"
 CREDIT_HOLD = "Credit Hold"
 
 _CLOSED_INVOICES = {"paid", "credited"}
+
+_LINE_ORDER = attrgetter("line", "row")
+"""An order's lines in Line order (then row): the first is the one an Issue points at."""
+_CUSTOMER_ID = attrgetter("customer_id")
+_ORDER_ID = attrgetter("order_id")
 
 
 def _sum_qty(rows) -> dict[Key, int]:
@@ -46,14 +53,31 @@ def check_credit(lines: Sequence[OrderLine], prices: dict[Key, LinePrice],
     customers = {}
     for c in book.customers:
         customers.setdefault(c.customer_id, c)
-
+    # Only On Hold customers and those with a Credit Limit can have an order held, so
+    # only their lines are grouped into orders (a quarter of them in a big book); the
+    # flags and the other lines' Order IDs come from C-level map/compress, not a Python
+    # loop over every line.
+    checked = {cid for cid, c in customers.items() if c.on_hold or c.credit_limit is not None}
+    flags = list(map(checked.__contains__, map(_CUSTOMER_ID, lines)))
     orders: dict[str, list[OrderLine]] = defaultdict(list)
-    for ln in lines:
+    for ln in compress(lines, flags):
         orders[ln.order_id].append(ln)
+    # An order's customer is that of its first line (by Line, then row); an order that
+    # also has lines of an unchecked customer is regrouped from all its lines, in order.
+    mixed = set(map(_ORDER_ID, compress(lines, map(not_, flags)))).intersection(orders)
+    if mixed:
+        for oid in mixed:
+            orders[oid] = []
+        for ln in lines:
+            if ln.order_id in mixed:
+                orders[ln.order_id].append(ln)
     by_customer: dict[str, list[str]] = defaultdict(list)
     for oid, lns in orders.items():
-        lns.sort(key=lambda ln: (ln.line, ln.row))
-        by_customer[lns[0].customer_id].append(oid)
+        if len(lns) > 1:
+            lns.sort(key=_LINE_ORDER)
+        cid = lns[0].customer_id
+        if cid in checked:
+            by_customer[cid].append(oid)
 
     posted = {s.shipment_id for s in book.shipments if s.posted_on is not None}
     shipped = _sum_qty(sl for sl in book.shipment_lines if sl.shipment_id in posted)
@@ -76,12 +100,10 @@ def check_credit(lines: Sequence[OrderLine], prices: dict[Key, LinePrice],
         return orders[oid][0]
 
     def oldest(oid: str) -> tuple:
-        return (first(oid).order_date, oid)
+        return (orders[oid][0].order_date, oid)
 
     for cid in sorted(by_customer):
-        cust = customers.get(cid)
-        if cust is None:
-            continue
+        cust = customers[cid]
         oids = sorted(by_customer[cid], key=oldest)
         if cust.on_hold:
             where = f" (Customers row {cust.row})" if cust.row else ""
@@ -113,10 +135,11 @@ def check_credit(lines: Sequence[OrderLine], prices: dict[Key, LinePrice],
         def remaining(oid: str) -> Decimal:
             total = Decimal(0)
             for ln in orders[oid]:
-                p = prices.get(ln.key)
+                k = (ln.order_id, ln.line)
+                p = prices.get(k)
                 if p is None or ln.quantity <= 0:
                     continue
-                left = max(ln.quantity - invoiced.get(ln.key, 0), 0)
+                left = max(ln.quantity - invoiced.get(k, 0), 0)
                 total += p.total * left / ln.quantity
             return total
 

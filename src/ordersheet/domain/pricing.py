@@ -19,7 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, DecimalException
-from typing import Iterable, Optional
+from typing import Iterable, NamedTuple, Optional
 
 from . import money
 from .issues import Issue, error, warning
@@ -27,9 +27,11 @@ from .models import (Customer, FxRate, Key, LinePrice, OrderBook, OrderLine, Pri
                      Product, TaxRate)
 
 ONE = Decimal(1)
+_ZERO = Decimal(0)  # one shared zero rate: equal LinePrices can then share a memo entry
+_UNSEEN = object()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Rule:
     """A usable Price Rules row, or a customer's Discount % seen as a customer-level rule."""
 
@@ -57,7 +59,7 @@ class _Rule:
                 self.valid_to or dt.date.max, self.row, self.source)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Missing:
     """An FX rate a price needed but the FX Rates sheet does not have."""
 
@@ -66,9 +68,10 @@ class _Missing:
     """The rule whose own currency lacks the rate; None when it is the customer's."""
 
 
-@dataclass(frozen=True)
-class _Quote:
-    """A unit price before quantity and tax, or the rates it is missing."""
+class _Quote(NamedTuple):
+    """A unit price before quantity and tax, or the rates it is missing. (A NamedTuple:
+    immutable like the records, and about three times cheaper to make than a frozen
+    dataclass; a run makes one per (rule, SKU, currency).)"""
 
     unit: Optional[Decimal]
     currency: str
@@ -83,7 +86,12 @@ def _blank(v: Optional[str]) -> Optional[str]:
 
 def _show(amount: Decimal, currency: str) -> str:
     """Amount for the explanation: up to 6 decimals, at least the currency's minor units."""
-    text = format(money.quantize_unit_price(amount), "f")
+    return _shown(money.quantize_unit_price(amount), currency)
+
+
+def _shown(unit: Decimal, currency: str) -> str:
+    """`_show` of an amount already through `money.quantize_unit_price` (half-up)."""
+    text = format(unit, "f")
     whole, _, frac = text.partition(".")
     frac = frac.rstrip("0").ljust(money.minor_units(currency), "0")
     return f"{whole}.{frac}" if frac else whole
@@ -133,18 +141,37 @@ class Pricer:
         # Per key, the rules grouped by Min Qty, highest first: a line looks at the first
         # group whose Min Qty it meets and that has a rule valid on its date.
         self.rules_by_qty: dict[tuple, list[tuple[int, list[_Rule]]]] = {}
+        # The same groups as (Min Qty, answer, rules): a group without validity dates has
+        # one answer for every line that meets its Min Qty (all its rules apply), chosen
+        # here once; a dated group's answer (None here) depends on the line's date.
+        self._levels: dict[tuple, tuple[tuple[int, Optional[tuple], list[_Rule]], ...]] = {}
         for key, rules in self.rules.items():
             groups: dict[int, list[_Rule]] = defaultdict(list)
             for r in sorted(rules, key=lambda r: r.content()):
                 groups[r.min_qty].append(r)
             self.rules_by_qty[key] = sorted(groups.items(), key=lambda g: -g[0])
-        # Which SKUs and customers any rule names, so the many lines no rule can reach
-        # (usually most of them) skip the four-level look-up in `_candidates`.
-        self._rule_skus = {sku for sku, _ in self.rules_by_qty if sku is not None}
-        self._rule_customers = {cid for _, cid in self.rules_by_qty if cid is not None}
+            self._levels[key] = tuple(
+                (min_qty, None if any(r.valid_from or r.valid_to for r in group)
+                 else self._cheapest(group), group)
+                for min_qty, group in self.rules_by_qty[key])
+        # Per level, which SKUs and customers have rules, so the many lines no rule can
+        # reach (usually most of them: a customer with a rule for one SKU does not reach
+        # its other SKUs) skip the look-up in `_candidates` altogether (`reaches`).
+        self._pair_skus = {sku for sku, cid in self.rules_by_qty
+                           if sku is not None and cid is not None}
+        self._sku_rules = {sku for sku, cid in self.rules_by_qty
+                           if sku is not None and cid is None}
+        self._customer_rules = {cid for sku, cid in self.rules_by_qty
+                                if sku is None and cid is not None}
         self._general_rules = (None, None) in self.rules_by_qty
         self._groups: dict[tuple, tuple[_Rule, ...]] = {}
         self._quotes: dict[tuple, _Quote] = {}
+        self._heads: dict[tuple[int, int], tuple[Decimal, str, str]] = {}
+        self._fx_steps: dict[tuple[str, str], tuple[str, Decimal, Decimal]] = {}
+        """(source, customer currency) -> (FX steps text, rate of the customer currency,
+        rate of the source): only pairs with both rates."""
+        self._list_texts: dict[int, str] = {}
+        """id(product) -> its List Price as the explanation shows it (base currency)."""
 
     # ---- master data ------------------------------------------------------------------
 
@@ -209,22 +236,24 @@ class Pricer:
 
     def tax_rate(self, customer: Customer, tax_class: str) -> Optional[Decimal]:
         if customer.tax_exempt:
-            return Decimal(0)
+            return _ZERO
         r = self.tax.get(((customer.country or "").upper(), (tax_class or "").lower()))
         if r is not None:
             return r.rate
-        return None if self.has_tax_sheet else Decimal(0)
+        return None if self.has_tax_sheet else _ZERO
 
     # ---- rule resolution --------------------------------------------------------------
 
-    def _applicable(self, key: tuple, groups: list, qty: int,
+    def _applicable(self, key: tuple, levels: tuple, qty: int,
                     on: dt.date) -> tuple[_Rule, ...]:
         """The rules of one (SKU, customer) key that apply to (qty, date) with the highest
-        Min Qty, cut down to those that can still be the cheapest. Memoised per (key,
-        Min Qty, date): lines share few of those, so general rules are scanned rarely."""
-        for min_qty, rules in groups:
+        Min Qty, cut down to those that can still be the cheapest. An undated group's
+        answer is fixed (`_levels`); a dated one's is memoised per (key, Min Qty, date)."""
+        for min_qty, fixed, rules in levels:
             if min_qty > qty:
                 continue
+            if fixed is not None:  # never empty: every rule of the group applies
+                return fixed
             memo = (key, min_qty, on)
             found = self._groups.get(memo)
             if found is None:
@@ -259,19 +288,39 @@ class Pricer:
     def _candidates(self, sku: str, customer_id: Optional[str], qty: int,
                     on: dt.date) -> tuple[_Rule, ...]:
         """The most specific level's rules that may win (usually exactly one)."""
-        if not (sku in self._rule_skus or customer_id in self._rule_customers
-                or self._general_rules):
-            return ()
-        keys = (((sku, customer_id), (sku, None), (None, customer_id), (None, None))
-                if customer_id else ((sku, None), (None, None)))
-        by_qty = self.rules_by_qty
-        for key in keys:
-            groups = by_qty.get(key)
-            if groups:
-                found = self._applicable(key, groups, qty, on)
+        # Levels in order: (SKU, customer), SKU, customer, general; a level is looked up
+        # only when a rule names its SKU or customer there.
+        levels = self._levels
+        if customer_id and sku in self._pair_skus:
+            key = (sku, customer_id)
+            lv = levels.get(key)
+            if lv:
+                found = self._applicable(key, lv, qty, on)
                 if found:
                     return found
+        if sku in self._sku_rules:
+            key = (sku, None)
+            found = self._applicable(key, levels[key], qty, on)
+            if found:
+                return found
+        if customer_id and customer_id in self._customer_rules:
+            key = (None, customer_id)
+            found = self._applicable(key, levels[key], qty, on)
+            if found:
+                return found
+        if self._general_rules:
+            key = (None, None)
+            found = self._applicable(key, levels[key], qty, on)
+            if found:
+                return found
         return ()
+
+    def reaches(self, sku: str, customer_id: Optional[str]) -> bool:
+        """False when no rule can apply to (SKU, customer) at any quantity or date: the
+        line then gets the list price (`_candidates` would find nothing)."""
+        return (sku in self._sku_rules or customer_id in self._customer_rules
+                or self._general_rules
+                or (sku in self._pair_skus and (sku, customer_id) in self._levels))
 
     def _source(self, rule: Optional[_Rule], product: Product) -> tuple[Decimal, str]:
         """The exact price under `rule` (None: list price) in the currency it is set in."""
@@ -290,23 +339,51 @@ class Pricer:
         return out
 
     def _quote_rule(self, rule: Optional[_Rule], product: Product, currency: str) -> _Quote:
-        """The exact price of `product` under `rule` in `currency`, with its explanation."""
+        """The price of `product` under `rule` in `currency`, quantized to 6 decimals, with
+        its explanation (which shows the exact price)."""
+        # The price and text in the rule's own currency are the same for every customer
+        # currency, and the FX steps the same for every product: each is built once.
+        head_key = (id(rule), id(product))  # both live as long as the Pricer
+        head = self._heads.get(head_key)
+        if head is None:
+            head = self._heads[head_key] = self._head(rule, product)
+        amount, src, text = head
+        if src == currency:
+            return _Quote(money.quantize_unit_price(amount, self.mode), currency, text)
+        fx = self._fx_steps.get((src, currency))
+        if fx is None:
+            missing = self._missing(rule, src, currency)
+            if missing:
+                return _Quote(None, currency, text, tuple(missing))
+            fx = self._fx_steps[(src, currency)] = (
+                self._steps(src, currency), self.rate(currency), self.rate(src))
+        steps, r_dst, r_src = fx
+        converted = amount * r_dst / r_src  # `self.convert`, with the rates looked up once
+        unit = money.quantize_unit_price(converted, self.mode)
+        # The text shows the price rounded half-up: the unit price itself in that mode.
+        shown = _shown(unit, currency) if self.mode == "half-up" else _show(converted, currency)
+        return _Quote(unit, currency, f"{text}; {steps} → {shown} {currency}")
+
+    def _head(self, rule: Optional[_Rule], product: Product) -> tuple[Decimal, str, str]:
+        """The exact price under `rule` in the currency it is set in, and its text."""
         amount, src = self._source(rule, product)
-        list_price = product.list_price
+        if rule is None or rule.unit_price is None:  # from the list price, in base currency
+            list_text = self._list_texts.get(id(product))
+            if list_text is None:
+                list_text = self._list_texts[id(product)] = _show(product.list_price, src)
         if rule is None:
-            text = f"List Price {_show(list_price, src)} {src}"
+            text = f"List Price {list_text} {src}"
         elif rule.unit_price is None:
-            text = (f"{rule.source}: {_pct(rule.discount)} off list {_show(list_price, src)}"
+            text = (f"{rule.source}: {_pct(rule.discount)} off list {list_text}"
                     f" → {_show(amount, src)} {src}")
         else:
             text = f"{rule.source}: {_show(amount, src)} {src}"
         if rule is not None and rule.min_qty > 1:
             text = text.replace(":", f" (min qty {rule.min_qty}):", 1)
-        if src == currency:
-            return _Quote(amount, currency, text)
-        missing = self._missing(rule, src, currency)
-        if missing:
-            return _Quote(None, currency, text, tuple(missing))
+        return amount, src, text
+
+    def _steps(self, src: str, currency: str) -> str:
+        """The FX steps from `src` to `currency` (both have a rate), e.g. "× 0.92 EUR/USD"."""
         steps = []
         if src != self.base:
             fx = self.fx[src]
@@ -316,15 +393,26 @@ class Pricer:
             fx = self.fx[currency]
             steps.append(f"× {_rate_text(fx.rate)} {currency}/{self.base}"
                          + (f" (FX Rates row {fx.row})" if fx.row else ""))
-        converted = self.convert(amount, src, currency)
-        return _Quote(converted, currency,
-                      f"{text}; {' '.join(steps)} → {_show(converted, currency)} {currency}")
+        return " ".join(steps)
 
     def quote(self, sku: str, qty: int, customer: Optional[Customer], on: dt.date) -> _Quote:
         """Unit price of one line, quantized to 6 decimals, with its explanation."""
-        product = self.products[sku]
-        currency = self.currency_of(customer)
         cands = self._candidates(sku, customer.customer_id if customer else None, qty, on)
+        return self._priced(cands, sku, self.currency_of(customer))
+
+    def _priced(self, cands: tuple[_Rule, ...], sku: str, currency: str) -> _Quote:
+        """The quote of `sku` in `currency` among candidate rules `cands`. Memoised per
+        (candidates, SKU, currency): the candidates and rules live as long as the Pricer
+        (`_levels`, `_groups`), so their ids are stable keys; one rule keys by itself."""
+        memo = (None if not cands else id(cands[0]) if len(cands) == 1 else id(cands),
+                sku, currency)
+        q = self._quotes.get(memo)
+        if q is None:
+            q = self._quotes[memo] = self._ranked(cands, self.products[sku], currency)
+        return q
+
+    def _ranked(self, cands: tuple[_Rule, ...], product: Product, currency: str) -> _Quote:
+        """The quote under the cheapest of `cands` (none: list price) in `currency`."""
         winner = cands[0] if cands else None
         if len(cands) > 1:
             ranked, missing = [], []
@@ -339,14 +427,7 @@ class Pricer:
                 # The lowest price cannot be told without every rate it needs.
                 return _Quote(None, currency, "", tuple(dict.fromkeys(missing)))
             winner = min(ranked, key=lambda t: t[:2])[2]
-        memo = (id(winner), sku, currency)  # rules live as long as the Pricer
-        q = self._quotes.get(memo)
-        if q is None:
-            q = self._quote_rule(winner, product, currency)
-            if q.unit is not None:
-                q = _Quote(money.quantize_unit_price(q.unit, self.mode), currency, q.explain)
-            self._quotes[memo] = q
-        return q
+        return self._quote_rule(winner, product, currency)
 
 
 # The last Pricer built, reused while callers (invoicing, Excel functions) pass the same
@@ -388,56 +469,85 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook
     _last[0], _last[1] = book, p
     issues: list[Issue] = list(p.issues)
     out: dict[Key, LinePrice] = {}
-    quotes: dict[tuple, _Quote] = {}
     seen: set[tuple[str, str, str]] = set()  # one fx issue per (order, sheet, cell)
-    # (Customer ID, Tax Class) -> rate: a few thousand pairs for 100,000 lines.
-    rates: dict[tuple[str, str], Optional[Decimal]] = {}
+    # Customer ID -> (currency, {Tax Class: rate}): one look-up per line finds both, and
+    # the rates fill in as lines need them (a few thousand pairs for 100,000 lines).
+    customers = p.customers
+    by_customer = {cid: (p.currency_of(c), {}) for cid, c in customers.items()}
+    # LinePrice memo: a LinePrice is a function of (quote, Quantity, rate), so equal lines
+    # share one (immutable) record instead of rounding twice and building another. The
+    # ids are stable keys: the Pricer's memo and `by_customer` keep quotes and rates alive.
+    # Lines no rule can reach (most of them) get the list price: they are keyed by
+    # (SKU, currency, Quantity, rate) and skip the quote look-up when the memo has them.
+    priced: dict[tuple[int, int, int], LinePrice] = {}
+    listed: dict[tuple[str, str, int, int], LinePrice] = {}
     mode = p.mode
+    sku_rules, customer_rules, general = p._sku_rules, p._customer_rules, p._general_rules
+    pair_skus, levels = p._pair_skus, p._levels
+    candidates, quote_of, tax_rate = p._candidates, p._priced, p.tax_rate
+    product_of, customer_of = p.products.get, by_customer.get
+    quantize = money.quantize
     for ln in lines:
-        product, cust = p.products.get(ln.sku), p.customers.get(ln.customer_id)
-        if product is None or cust is None:
+        sku, cid = ln.sku, ln.customer_id
+        product = product_of(sku)
+        info = customer_of(cid)
+        if product is None or info is None:
             continue  # validation already reported the unknown SKU or customer
-        k = (ln.sku, ln.customer_id, ln.quantity, ln.order_date)
-        q = quotes.get(k)
+        ccy, cust_rates = info
+        qty = ln.quantity
+        tax_class = product.tax_class
+        rate = cust_rates.get(tax_class, _UNSEEN)
+        if rate is _UNSEEN:
+            rate = cust_rates[tax_class] = tax_rate(customers[cid], tax_class)
         try:
-            if q is None:
-                q = quotes[k] = p.quote(ln.sku, ln.quantity, cust, ln.order_date)
-            if q.unit is not None:
-                net = money.quantize(q.unit * ln.quantity, q.currency, mode)
+            # `p.reaches(sku, cid)`, inlined.
+            if (sku in sku_rules or cid in customer_rules or general
+                    or (sku in pair_skus and (sku, cid) in levels)):
+                q = quote_of(candidates(sku, cid, qty, ln.order_date), sku, ccy)
+                memo, cache = (id(q), qty, id(rate)), priced
+            else:
+                q = None
+                memo, cache = (sku, ccy, qty, id(rate)), listed
+            lp = cache.get(memo)
+            if lp is None:
+                if q is None:
+                    q = quote_of((), sku, ccy)
+                unit = q.unit
+                if unit is None:
+                    for i in _missing_fx_issues(q, ln, p.base):
+                        if (i.order_id, i.sheet, i.cell) not in seen:
+                            seen.add((i.order_id, i.sheet, i.cell))
+                            issues.append(i)
+                    continue
+                net = quantize(unit * qty, ccy, mode)
         except DecimalException:  # beyond 28 significant digits: no believable price
             issues.append(error(
                 "price_out_of_range", "Orders", ln.cell("quantity"),
-                f"{ln.quantity} × SKU {ln.sku} is too large to price", ln.order_id))
+                f"{qty} × SKU {sku} is too large to price", ln.order_id))
             continue
-        if q.unit is None:
-            for i in _missing_fx_issues(q, ln, p.base):
-                if (i.order_id, i.sheet, i.cell) not in seen:
-                    seen.add((i.order_id, i.sheet, i.cell))
-                    issues.append(i)
-            continue
-        ccy, unit = q.currency, q.unit
-        rate_key = (ln.customer_id, product.tax_class)
-        if rate_key in rates:
-            rate = rates[rate_key]
-        else:
-            rate = rates[rate_key] = p.tax_rate(cust, product.tax_class)
-        if rate is None:
-            issues.append(error(
-                "missing_tax_rate", "Orders", ln.cell("sku"),
-                f"no Tax Rates row for country '{cust.country}' and tax class "
-                f"'{product.tax_class}' (SKU {ln.sku}, customer {cust.customer_id})",
-                ln.order_id))
-            continue
-        tax = money.quantize(net * rate, ccy, mode)  # rate <= 1: no larger than net
+        if lp is None:
+            if rate is None:
+                cust = customers[cid]
+                issues.append(error(
+                    "missing_tax_rate", "Orders", ln.cell("sku"),
+                    f"no Tax Rates row for country '{cust.country}' and tax class "
+                    f"'{tax_class}' (SKU {sku}, customer {cust.customer_id})",
+                    ln.order_id))
+                continue
+            tax = quantize(net * rate, ccy, mode)  # rate <= 1: no larger than net
+            lp = cache[memo] = LinePrice(unit, net, rate, tax, net + tax, ccy, q.explain)
         typed = ln.unit_price
         # A typed price equal to the computed one at the currency's minor units is the
         # same price as the sheet shows it (11.72 for 11.718 EUR), not a mismatch.
-        if typed is not None and typed != unit and typed != money.quantize(unit, ccy, mode):
-            issues.append(warning(
-                "price_mismatch", "Orders", ln.cell("unit_price"),
-                f"Unit Price {typed} differs from the computed price {_show(unit, ccy)} "
-                f"{ccy} ({q.explain}); the computed price is used", ln.order_id))
-        out[(ln.order_id, ln.line)] = LinePrice(unit, net, rate, tax, net + tax, ccy, q.explain)
+        if typed is not None:
+            unit = lp.unit_price
+            if typed != unit and typed != quantize(unit, ccy, mode):
+                issues.append(warning(
+                    "price_mismatch", "Orders", ln.cell("unit_price"),
+                    f"Unit Price {typed} differs from the computed price "
+                    f"{_show(unit, ccy)} {ccy} ({lp.explain}); the computed price is used",
+                    ln.order_id))
+        out[(ln.order_id, ln.line)] = lp
     return out, issues
 
 

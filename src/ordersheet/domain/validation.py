@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import attrgetter, not_
 
 from .issues import Issue, error
 from .models import OrderBook, OrderLine
@@ -16,6 +18,7 @@ from .models import OrderBook, OrderLine
 CANCELLED = "Cancelled"
 
 _ROW_OF_CELL = re.compile(r"\d+$")
+_LINE, _ORDER_ID = attrgetter("line"), attrgetter("order_id")
 
 
 @dataclass(frozen=True)
@@ -39,18 +42,26 @@ def number_lines(lines: tuple[OrderLine, ...], skip_rows: frozenset[int] | set[i
     """Give lines without a Line number the next free number of their order, in sheet
     order. (Order ID, Line) then identifies a line for good, whatever the sorting.
     Rows in `skip_rows` (cells that failed to read, e.g. Line "abc") are left alone."""
+    # Only orders with a line to number need their used numbers (usually a few hundred of
+    # 100,000 lines); the lines without a number are found by a C-level map, so the
+    # others are looked at once, outside Python bytecode, and left as they are.
+    unnumbered = map(not_, map(isinstance, map(_LINE, lines), repeat(int)))
+    todo = [i for i in compress(range(len(lines)), unnumbered)
+            if lines[i].order_id and lines[i].row not in skip_rows]
+    if not todo:
+        return tuple(lines), frozenset()
+    wanted = {lines[i].order_id for i in todo}
     used: dict[str, set[int]] = defaultdict(set)
-    for ln in lines:
+    for ln in compress(lines, map(wanted.__contains__, map(_ORDER_ID, lines))):
         if isinstance(ln.line, int):
             used[ln.order_id].add(ln.line)
-    out, numbered = [], set()
-    for ln in lines:
-        if not isinstance(ln.line, int) and ln.order_id and ln.row not in skip_rows:
-            nxt = max(used[ln.order_id], default=0) + 1
-            used[ln.order_id].add(nxt)
-            ln = ln.model_copy(update={"line": nxt})
-            numbered.add(ln.row)
-        out.append(ln)
+    out, numbered = list(lines), set()
+    for i in todo:  # in sheet order
+        ln = out[i]
+        nxt = max(used[ln.order_id], default=0) + 1
+        used[ln.order_id].add(nxt)
+        out[i] = ln.model_copy(update={"line": nxt})
+        numbered.add(ln.row)
     return tuple(out), frozenset(numbered)
 
 
@@ -120,6 +131,10 @@ def validate(book: OrderBook, bad_rows: frozenset[int] | set[int] = frozenset(),
         if i.is_error and i.sheet == "Orders" and i.order_id:
             invalid_orders.add(i.order_id)
 
+    # Sets of the values that pass, so the usual line (every check passes) costs one
+    # membership test per check; the messages are built only for a line that fails.
+    active = {sku for sku, p in products.items() if p.active}
+    methods_ok: dict[str, bool] = {}  # Ship Method as typed -> names a Service
     first_of: dict[str, OrderLine] = {}
     keys: dict[tuple[str, int], int] = {}
     for ln in lines:
@@ -130,46 +145,56 @@ def validate(book: OrderBook, bad_rows: frozenset[int] | set[int] = frozenset(),
             invalid_rows.add(ln.row)
             continue
         found: list[Issue] = []
-        if ln.row not in bad_rows or isinstance(ln.line, int):
-            k = (oid, ln.line)
+        line_no = ln.line
+        if ln.row not in bad_rows or isinstance(line_no, int):
+            k = (oid, line_no)
             if k in keys:
                 found.append(error("duplicate_key", "Orders", ln.cell("line", "order_id"),
-                                   f"order {oid} line {ln.line} appears again "
+                                   f"order {oid} line {line_no} appears again "
                                    f"(first on row {keys[k]})", oid))
             else:
                 keys[k] = ln.row
-        if ln.customer_id and ln.customer_id not in customers:
+        cid = ln.customer_id
+        if cid and cid not in customers:
             found.append(error("unknown_customer", "Orders", ln.cell("customer_id"),
-                               f"customer '{ln.customer_id}' is not on the Customers sheet", oid))
-        if ln.sku:
-            p = products.get(ln.sku)
+                               f"customer '{cid}' is not on the Customers sheet", oid))
+        sku = ln.sku
+        if sku and sku not in active:
+            p = products.get(sku)
             if p is None:
                 found.append(error("unknown_sku", "Orders", ln.cell("sku"),
-                                   f"SKU '{ln.sku}' is not on the Products sheet", oid))
-            elif not p.active:
+                                   f"SKU '{sku}' is not on the Products sheet", oid))
+            else:
                 found.append(error("inactive_sku", "Orders", ln.cell("sku"),
-                                   f"SKU '{ln.sku}' is not active (Products row {p.row})", oid))
-        if ln.warehouse and ln.warehouse not in warehouses:
+                                   f"SKU '{sku}' is not active (Products row {p.row})", oid))
+        wh = ln.warehouse
+        if wh and wh not in warehouses:
             found.append(error("unknown_warehouse", "Orders", ln.cell("warehouse"),
-                               f"warehouse '{ln.warehouse}' is not on the Inventory sheet", oid))
-        if ln.ship_method and has_rates and ln.ship_method.lower() not in services:
-            found.append(error("unknown_ship_method", "Orders", ln.cell("ship_method"),
-                               f"ship method '{ln.ship_method}' is not a Service in "
-                               "Shipping Rates", oid))
-        if ln.requested_date and ln.order_date and ln.requested_date < ln.order_date:
+                               f"warehouse '{wh}' is not on the Inventory sheet", oid))
+        method = ln.ship_method
+        if method and has_rates:
+            ok = methods_ok.get(method)
+            if ok is None:
+                ok = methods_ok[method] = method.lower() in services
+            if not ok:
+                found.append(error("unknown_ship_method", "Orders", ln.cell("ship_method"),
+                                   f"ship method '{method}' is not a Service in "
+                                   "Shipping Rates", oid))
+        on, wanted = ln.order_date, ln.requested_date
+        if wanted and on and wanted < on:
             found.append(error("requested_before_order", "Orders", ln.cell("requested_date"),
-                               f"requested date {ln.requested_date} is before the order date "
-                               f"{ln.order_date}", oid))
+                               f"requested date {wanted} is before the order date "
+                               f"{on}", oid))
         head = first_of.setdefault(oid, ln)
         if head is not ln:
-            if ln.order_date and head.order_date and ln.order_date != head.order_date:
+            if on and head.order_date and on != head.order_date:
                 found.append(error("conflicting_order", "Orders", ln.cell("order_date"),
                                    f"order {oid} has order date {head.order_date} on row "
-                                   f"{head.row} but {ln.order_date} here", oid))
-            if ln.customer_id and head.customer_id and ln.customer_id != head.customer_id:
+                                   f"{head.row} but {on} here", oid))
+            if cid and head.customer_id and cid != head.customer_id:
                 found.append(error("conflicting_order", "Orders", ln.cell("customer_id"),
                                    f"order {oid} is for customer {head.customer_id} on row "
-                                   f"{head.row} but {ln.customer_id} here", oid))
+                                   f"{head.row} but {cid} here", oid))
         if found:
             invalid_orders.add(oid)
             issues.extend(found)

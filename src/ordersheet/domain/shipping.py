@@ -19,16 +19,19 @@ idempotent: a posted shipment's stock has left and is never taken out again.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, Optional, Sequence
+from operator import attrgetter
+from typing import Any, Iterable, Mapping, Optional, Sequence, TypeVar
 
 from .issues import Issue, error, warning
 from .models import (Customer, LedgerEntry, OrderBook, OrderLine, Reservation, Shipment,
-                     ShipmentLine, ShippingRate, StockLevel)
+                     ShipmentLine, ShippingRate, StockLevel, build_rows)
 
 READY = "Ready"
 SHIPPED = "Shipped"
@@ -38,13 +41,17 @@ NUMBER_WIDTH = 5
 RATES_SHEET = "Shipping Rates"
 
 _NUMBER = re.compile(r"^\s*SHP-(\d+)\s*$", re.IGNORECASE)
+_POSTABLE = ("ready", "", "shipped")
+"""Lower-case statuses an unposted shipment is posted with when dispatch marks every
+Ready one: Ready (or blank) marked now, and Shipped set by a user."""
 
 Key3 = tuple[str, int, str]
 """(order_id, line, warehouse): the unit a reservation and a shipment line share."""
 
-# Records made once per line (tens of thousands a run) go straight to the model's
-# validator: the same validation and the same record as `ShipmentLine(**fields)`, without
-# BaseModel.__init__'s Python frame, about a third of each record's cost.
+ZERO = Decimal(0)
+# `format_shipment_id` as a %-format: it runs once per planned shipment, and %-formatting
+# an int is about twice as fast as an f-string with a nested width.
+_ID_FORMAT = f"{SHIPMENT_PREFIX}%0{NUMBER_WIDTH}d"
 
 
 # ---- small predicates ----------------------------------------------------------------
@@ -76,7 +83,7 @@ def shipment_number(shipment_id: str) -> int | None:
 
 
 def format_shipment_id(n: int) -> str:
-    return f"{SHIPMENT_PREFIX}{n:0{NUMBER_WIDTH}d}"
+    return _ID_FORMAT % n
 
 
 # ---- carrier choice ------------------------------------------------------------------
@@ -107,13 +114,26 @@ class _RateIndex:
     (Transit Days, Cost, own country first) -- with a stable sort, so sheet order still
     breaks ties. The answer is then the first row in the right order that fits the
     weight (and the date): the same row `min` over the filtered rows would pick.
+
+    Each such list comes with its `reach`: the running maximum of Max Weight (blank = no
+    limit). The first row that carries a weight is the first whose reach is at least that
+    weight, so bisection finds it instead of a walk over the lighter rows. With a
+    requested date, the rows that arrive in time are those whose Transit Days are at most
+    the days from planning to the requested date (planned_on + Transit Days <=
+    requested_date, in whole days); they are kept per country and number of days.
+
+    Everything but the weight is the same for all shipments of an order, so `candidates`
+    (remembered per destination, dates and service) gives the rows to look in once, and
+    each shipment only bisects them.
     """
 
     def __init__(self, rates: Sequence[ShippingRate]):
         self.rates = tuple(rates)
-        self._countries: dict[str, tuple[list, list, dict[str, list]]] = {}
+        self._countries: dict[str, tuple[_Rows, _Rows, dict[str, _Rows]]] = {}
+        self._in_time: dict[tuple[str, int], _Rows] = {}
+        self._candidates: dict[tuple, tuple[_Rows, _Rows | None]] = {}
 
-    def _of(self, c: str) -> tuple[list, list, dict[str, list]]:
+    def _of(self, c: str) -> tuple[_Rows, _Rows, dict[str, _Rows]]:
         """(cheapest first, fastest first, cheapest first per lower-case Service) of the
         rows whose Country is `c`, `*` or blank."""
         got = self._countries.get(c)
@@ -130,28 +150,72 @@ class _RateIndex:
             by_service: dict[str, list] = defaultdict(list)
             for r in cheapest:
                 by_service[(r.service or "").strip().lower()].append(r)
-            got = self._countries[c] = (cheapest, fastest, dict(by_service))
+            got = self._countries[c] = (_Rows(cheapest), _Rows(fastest),
+                                        {k: _Rows(v) for k, v in by_service.items()})
         return got
 
     def choose(self, country: str, weight: Decimal, planned_on: dt.date,
                requested_date: Optional[dt.date],
                ship_method: Optional[str]) -> ShippingRate | None:
-        cheapest, fastest, by_service = self._of((country or "").strip().upper())
-        method = (ship_method or "").strip().lower()
-        rows = by_service.get(method, ()) if method else cheapest
-        if method or requested_date is None:
-            for r in rows:
-                if r.max_weight is None or r.max_weight >= weight:
-                    return r
-            return None
+        return _first(self.candidates(country, planned_on, requested_date, ship_method),
+                      weight)
+
+    def candidates(self, country: str, planned_on: dt.date, requested_date: Optional[dt.date],
+                   ship_method: Optional[str]) -> tuple[_Rows, _Rows | None]:
+        """The rows to take the first that carries the weight from, and the rows to fall
+        back on when none does (the fastest, when none arrives in time), else None."""
+        key = (country, planned_on, requested_date, ship_method)
+        got = self._candidates.get(key)
+        if got is None:
+            c = (country or "").strip().upper()
+            cheapest, fastest, by_service = self._of(c)
+            method = (ship_method or "").strip().lower()
+            if method:
+                got = (by_service.get(method, _NO_ROWS), None)
+            elif requested_date is None:
+                got = (cheapest, None)
+            else:
+                days = (requested_date - planned_on).days
+                in_time = self._in_time.get((c, days))
+                if in_time is None:
+                    in_time = self._in_time[(c, days)] = _Rows(
+                        [r for r in cheapest.rows if r.transit_days <= days])
+                got = (in_time, fastest)
+            self._candidates[key] = got
+        return got
+
+
+_NO_LIMIT = Decimal("Infinity")
+
+
+class _Rows:
+    """Rate rows in one order and their `reach` (see `_RateIndex`)."""
+
+    __slots__ = ("rows", "reach")
+
+    def __init__(self, rows: list[ShippingRate]):
+        self.rows = rows
+        self.reach: list[Decimal] = []
+        top = None
         for r in rows:
-            if ((r.max_weight is None or r.max_weight >= weight)
-                    and planned_on + dt.timedelta(days=r.transit_days) <= requested_date):
-                return r
-        for r in fastest:  # none arrives in time: the fastest that carries the weight
-            if r.max_weight is None or r.max_weight >= weight:
-                return r
-        return None
+            w = _NO_LIMIT if r.max_weight is None else r.max_weight
+            top = w if top is None or w > top else top
+            self.reach.append(top)
+
+    def first(self, weight: Decimal) -> ShippingRate | None:
+        """The first row whose Max Weight is blank or at least `weight`, else None."""
+        k = bisect_left(self.reach, weight)
+        return self.rows[k] if k < len(self.rows) else None
+
+
+_NO_ROWS = _Rows([])
+
+
+def _first(candidates: tuple[_Rows, _Rows | None], weight: Decimal) -> ShippingRate | None:
+    """The rate `_RateIndex.choose` gives, from its `candidates`."""
+    rows, fallback = candidates
+    found = rows.first(weight)
+    return found if found is not None or fallback is None else fallback.first(weight)
 
 
 # ---- planning --------------------------------------------------------------------------
@@ -183,18 +247,28 @@ class _Order:
         return self.method_line.ship_method if self.method_line else None
 
 
-def _orders(lines: Sequence[OrderLine]) -> dict[str, _Order]:
-    by_line = sorted(lines, key=lambda ln: (ln.order_id, ln.line))
+def _orders(lines: Sequence[OrderLine]) -> tuple[dict[str, _Order], set[tuple[str, int]]]:
+    """Each order's `_Order`, and the (order, line) keys of `lines`, in one pass.
+
+    `first` is the order's lowest-numbered line and `method_line` its lowest-numbered line
+    with a Ship Method (on equal numbers the earlier in `lines`): the lines a walk in
+    (order, line) order meets first, found without sorting every line."""
     out: dict[str, _Order] = {}
-    for ln in by_line:
-        o = out.get(ln.order_id)
+    keys: set[tuple[str, int]] = set()
+    for ln in lines:
+        oid, no = ln.order_id, ln.line
+        keys.add((oid, no))
+        o = out.get(oid)
         if o is None:
-            o = out[ln.order_id] = _Order(ln.order_id, ln.order_date, ln.customer_id, ln)
-        if o.method_line is None and (ln.ship_method or "").strip():
+            o = out[oid] = _Order(oid, ln.order_date, ln.customer_id, ln)
+        elif no < o.first.line:
+            o.first, o.order_date, o.customer_id = ln, ln.order_date, ln.customer_id
+        method = ln.ship_method
+        if method and method.strip() and (o.method_line is None or no < o.method_line.line):
             o.method_line = ln
         if ln.requested_date and (o.requested is None or ln.requested_date < o.requested):
             o.requested = ln.requested_date
-    return out
+    return out, keys
 
 
 class _Planner:
@@ -248,15 +322,18 @@ def plan_shipments(lines: Sequence[OrderLine], reservations: Sequence[Reservatio
     posted shipments no longer hold any reservation and are left alone.
     """
     p = _Planner(book, today)
-    orders = _orders(lines)
-    servable = {ln.key for ln in lines}
+    orders, servable = _orders(lines)
 
-    reserved: dict[Key3, int] = defaultdict(int)
+    reserved: dict[Key3, int] = {}
     sku_of: dict[Key3, str] = {}
     for r in reservations:
         k = (r.order_id, r.line, r.warehouse)
-        reserved[k] += r.quantity
-        sku_of.setdefault(k, r.sku)
+        got = reserved.get(k)
+        if got is None:
+            reserved[k] = r.quantity
+            sku_of[k] = r.sku
+        else:
+            reserved[k] = got + r.quantity
 
     # Quantities already in unposted shipments, per (order, line, warehouse), remembering
     # which shipment-line records hold them (sheet order) so shrinking is a dict hit.
@@ -287,13 +364,21 @@ def plan_shipments(lines: Sequence[OrderLine], reservations: Sequence[Reservatio
             p.changed.add(i)
         held[k] = total
 
-    # 2. What is still to ship, grouped per order and warehouse.
-    todo: dict[str, dict[str, list[tuple[int, str, int]]]] = defaultdict(lambda: defaultdict(list))
+    # 2. What is still to ship, grouped per order and warehouse (plain dicts: a nested
+    #    defaultdict costs a lambda call and a new defaultdict per order).
+    todo: dict[str, dict[str, list[tuple[int, str, int]]]] = {}
     for k, qty in reserved.items():
         oid, ln_no, wh = k
         need = qty - held.get(k, 0)
         if need > 0 and (oid, ln_no) in servable:
-            todo[oid][wh].append((ln_no, sku_of[k], need))
+            add = (ln_no, sku_of[k], need)
+            by_wh = todo.get(oid)
+            if by_wh is None:
+                todo[oid] = {wh: [add]}
+            elif wh in by_wh:
+                by_wh[wh].append(add)
+            else:
+                by_wh[wh] = [add]
 
     # The order's open Ready shipment per warehouse (first on the sheet), to grow.
     ready_for: dict[tuple[str, str], int] = {}
@@ -302,27 +387,38 @@ def plan_shipments(lines: Sequence[OrderLine], reservations: Sequence[Reservatio
             ready_for.setdefault((s.order_id, s.warehouse), i)
 
     issues: list[Issue] = []
-    new_ships: list[Shipment] = []
-    new_lines: list[ShipmentLine] = []
+    # New records as rows of `_NEW_SHIPMENT` / `_NEW_LINE` fields, built once at the end.
+    new_ships: list[tuple] = []
+    new_lines: list[tuple] = []
     next_no = max((n for n in (shipment_number(s.shipment_id) for s in p.ships)
                    if n is not None), default=0) + 1
     grown: set[int] = set()
+    # Looked up once: the loop below runs once per order and warehouse.
+    weights, rates_present, customers = p.weights, p.rates_present, p.customers
+    candidates = p.rate_index.candidates
 
     for oid in sorted(todo, key=lambda o: (orders[o].order_date, o)):
         order = orders[oid]
-        country = p.country(order.customer_id)
+        c = customers.get(order.customer_id)  # p.country, inlined
+        country = c.country if c is not None and c.country else ""
+        if rates_present:  # the same for every shipment of the order but the weight
+            cands = candidates(country, today, order.requested, order.ship_method)
         # Work out every shipment of the order first: one without a rate stops them all.
         staged: list[tuple[str, list[tuple[int, str, int]], int | None, Decimal,
                            ShippingRate | None]] = []
         failed: tuple[str, Decimal] | None = None
-        for wh in sorted(todo[oid]):
-            adds = sorted(todo[oid][wh])
-            i = ready_for.get((oid, wh))
-            base = p.weight(p.ships[i].shipment_id) if i is not None else Decimal(0)
-            weight = base + sum((q * p.weights.get(sku, Decimal(0)) for _, sku, q in adds),
-                                Decimal(0))
-            rate = p.rate(country, weight, order) if p.rates_present else None
-            if p.rates_present and rate is None:
+        by_wh = todo[oid]
+        for wh in (sorted(by_wh) if len(by_wh) > 1 else by_wh):
+            adds = by_wh[wh]
+            adds.sort()
+            i = ready_for.get((oid, wh)) if ready_for else None
+            base = p.weight(p.ships[i].shipment_id) if i is not None else ZERO
+            added = ZERO  # the same additions, in the same order, as sum(..., Decimal(0))
+            for _, sku, q in adds:
+                added += q * weights.get(sku, ZERO)
+            weight = base + added
+            rate = _first(cands, weight) if rates_present else None
+            if rates_present and rate is None:
                 failed = (wh, weight)
                 break
             staged.append((wh, adds, i, weight, rate))
@@ -341,16 +437,12 @@ def plan_shipments(lines: Sequence[OrderLine], reservations: Sequence[Reservatio
             service = rate.service if rate else ""
             cost = rate.cost if rate else Decimal(0)
             if i is None:
-                sid = format_shipment_id(next_no)
+                sid = _ID_FORMAT % next_no  # format_shipment_id, inlined
                 next_no += 1
-                new_ships.append(Shipment(
-                    shipment_id=sid, order_id=oid, customer_id=order.customer_id,
-                    warehouse=wh, carrier=carrier, service=service,
-                    country=country, weight=weight, cost=cost, planned_on=today,
-                    status=READY))
-                new_lines += [ShipmentLine(shipment_id=sid, order_id=oid, line=ln_no, sku=sku,
-                                           warehouse=wh, quantity=q)
-                              for ln_no, sku, q in adds]
+                new_ships.append((sid, oid, order.customer_id, wh, carrier, service, country,
+                                  weight, cost))
+                for ln_no, sku, q in adds:
+                    new_lines.append((sid, oid, ln_no, sku, wh, q))
                 continue
             # A grown shipment is re-rated for its new weight as of today (it cannot leave
             # earlier); Planned On keeps the day it was first planned.
@@ -380,13 +472,20 @@ def plan_shipments(lines: Sequence[OrderLine], reservations: Sequence[Reservatio
                 update.update(carrier=rate.carrier, service=rate.service, cost=rate.cost)
         p.ships[i] = s.model_copy(update=update)
 
-    return ShipPlan(tuple(p.ships) + tuple(new_ships),
-                    tuple(sl for sl in p.slines if sl is not None) + tuple(new_lines),
-                    tuple(s.shipment_id for s in new_ships), tuple(issues))
+    planned = _built(Shipment, _NEW_SHIPMENT, new_ships, planned_on=today, status=READY)
+    planned_lines = _built(ShipmentLine, _NEW_LINE, new_lines)
+    return ShipPlan(tuple(p.ships) + tuple(planned),
+                    tuple(sl for sl in p.slines if sl is not None) + tuple(planned_lines),
+                    tuple(s.shipment_id for s in planned), tuple(issues))
+
+
+_NEW_SHIPMENT = ("shipment_id", "order_id", "customer_id", "warehouse", "carrier", "service",
+                 "country", "weight", "cost")
+_NEW_LINE = ("shipment_id", "order_id", "line", "sku", "warehouse", "quantity")
 
 
 def _grow(p: _Planner, sid: str, oid: str, wh: str, adds: list[tuple[int, str, int]],
-          new_lines: list[ShipmentLine]) -> None:
+          new_lines: list[tuple]) -> None:
     """Add quantities to an existing Ready shipment: the same (order, line) grows its
     Shipment Line, another line gets a new one."""
     line_at: dict[int, int] = {}
@@ -400,8 +499,7 @@ def _grow(p: _Planner, sid: str, oid: str, wh: str, adds: list[tuple[int, str, i
             sl = p.slines[j]
             p.slines[j] = sl.model_copy(update={"quantity": sl.quantity + q})
         else:
-            new_lines.append(ShipmentLine(shipment_id=sid, order_id=oid, line=ln_no, sku=sku,
-                                          warehouse=wh, quantity=q))
+            new_lines.append((sid, oid, ln_no, sku, wh, q))  # a row of `_NEW_LINE`
 
 
 def _kg(weight: Decimal) -> str:
@@ -441,7 +539,10 @@ def dispatch(book: OrderBook, reservations: Sequence[Reservation],
     marked: set[int] = set()
 
     if select is None:
-        marked.update(i for i, s in enumerate(ships) if is_ready(s))
+        # Every Ready shipment is marked: unposted Ready (or blank) and Shipped ones are
+        # posted, found in one pass without the set.
+        to_post = [i for i, s in enumerate(ships)
+                   if s.posted_on is None and (s.status or "").strip().lower() in _POSTABLE]
     else:
         index: dict[str, int] = {}
         for i, s in enumerate(ships):
@@ -464,25 +565,29 @@ def dispatch(book: OrderBook, reservations: Sequence[Reservation],
                                       "dispatched", s.order_id))
             else:
                 marked.add(i)
+        to_post = [i for i, s in enumerate(ships)
+                   if s.posted_on is None and (i in marked or _status(s) == "shipped")]
 
-    to_post = [i for i, s in enumerate(ships)
-               if s.posted_on is None and (i in marked or _status(s) == "shipped")]
     if not to_post:
         return DispatchResult(tuple(ships), tuple(reservations), tuple(book.inventory), (), (),
                               tuple(issues))
 
     # Reservations: remaining quantity per record, and per (order, line, warehouse) the
-    # records oldest first, so consumption is FIFO like the stock itself.
+    # record behind it -- or, in `several`, the records oldest first, so consumption is
+    # FIFO like the stock itself. Usually there is one: one dict operation each, no list.
     res = list(reservations)
     left = [r.quantity for r in res]
-    res_of: dict[Key3, list[int]] = defaultdict(list)
+    res_of: dict[Key3, int] = {}
+    several: dict[Key3, list[int]] = {}
     reserved_total: dict[tuple[str, str], int] = defaultdict(int)
     for n, r in enumerate(res):
-        res_of[(r.order_id, r.line, r.warehouse)].append(n)
+        k = (r.order_id, r.line, r.warehouse)
+        first = res_of.setdefault(k, n)
+        if first != n:
+            several.setdefault(k, [first]).append(n)
         reserved_total[(r.sku, r.warehouse)] += r.quantity
-    for idx in res_of.values():
-        if len(idx) > 1:  # usually one record per line and warehouse: nothing to order
-            idx.sort(key=lambda n: (res[n].reserved_on, n))
+    for idx in several.values():
+        idx.sort(key=lambda n: (res[n].reserved_on, n))
 
     stock = list(book.inventory)
     stock_at: dict[tuple[str, str], int] = {}
@@ -495,61 +600,125 @@ def dispatch(book: OrderBook, reservations: Sequence[Reservation],
     for sl in shipment_lines:
         lines_of[sl.shipment_id].append(sl)
 
-    ledger: list[LedgerEntry] = []
+    # Two ledger rows per posted line (a large run posts tens of thousands): kept as rows
+    # of `_LEDGER` fields and built at the end, with the look-ups bound once.
+    rows: list[tuple] = []
     posted: list[str] = []
-
-    def entry(sku: str, wh: str, fld: str, before: int, after: int, sl: ShipmentLine):
-        ledger.append(LedgerEntry(
-            timestamp=now, operation="dispatch", sku=sku, warehouse=wh,
-            field=fld, change=after - before, before=before, after=after,
-            order_id=sl.order_id, line=sl.line))
+    append, no_lines = rows.append, ()
 
     for i in to_post:
         s = ships[i]
-        for sl in lines_of.get(s.shipment_id, ()):
+        for sl in lines_of.get(s.shipment_id, no_lines):
+            oid, ln_no, sku, wh, qty = sl.order_id, sl.line, sl.sku, sl.warehouse, sl.quantity
+            at = (sku, wh)
             # Consume the reservation behind the line (less if it was cut meanwhile).
-            want = sl.quantity
-            taken: dict[str, int] = {}
-            for n in res_of.get((sl.order_id, sl.line, sl.warehouse), ()):
-                if want <= 0:
-                    break
-                q = min(left[n], want)
+            k = (oid, ln_no, wh)
+            n = res_of.get(k)
+            if n is None:
+                pass
+            elif not several or k not in several:
+                # One record: what the walk below does for it (q = min(left, qty)).
+                q = left[n] if left[n] < qty else qty
                 if q > 0:
                     left[n] -= q
-                    want -= q
-                    sku = res[n].sku
-                    taken[sku] = taken.get(sku, 0) + q
-            for sku, q in taken.items():
-                before = reserved_total[(sku, sl.warehouse)]
-                reserved_total[(sku, sl.warehouse)] = before - q
-                entry(sku, sl.warehouse, "Reserved", before, before - q, sl)
+                    rsku = res[n].sku
+                    key = at if rsku == sku else (rsku, wh)
+                    before = reserved_total[key]
+                    reserved_total[key] = before - q
+                    append((rsku, wh, "Reserved", -q, before, before - q, oid, ln_no))
+            else:
+                idx = several[k]
+                want = qty
+                taken: dict[str, int] = {}
+                for n in idx:
+                    if want <= 0:
+                        break
+                    q = min(left[n], want)
+                    if q > 0:
+                        left[n] -= q
+                        want -= q
+                        rsku = res[n].sku
+                        taken[rsku] = taken.get(rsku, 0) + q
+                for rsku, q in taken.items():
+                    before = reserved_total[(rsku, wh)]
+                    reserved_total[(rsku, wh)] = before - q
+                    append((rsku, wh, "Reserved", -q, before, before - q, oid, ln_no))
             # Lower On Hand; never below zero (the sheet was wrong, not the shipment).
-            n = stock_at.get((sl.sku, sl.warehouse))
+            n = stock_at.get(at)
             before = on_hand[n] if n is not None else 0
-            after = before - sl.quantity
+            after = before - qty
             if after < 0:
                 cell = stock[n].cell("on_hand") if n is not None else ""
                 issues.append(warning(
                     "negative_stock", "Inventory", cell,
-                    f"shipment {s.shipment_id} takes {sl.quantity} of {sl.sku} from "
-                    f"{sl.warehouse} but On Hand is {before}; On Hand set to 0", s.order_id))
+                    f"shipment {s.shipment_id} takes {qty} of {sku} from "
+                    f"{wh} but On Hand is {before}; On Hand set to 0", s.order_id))
                 after = 0
             if n is not None:
                 on_hand[n] = after
                 touched.add(n)
             if after != before:
-                entry(sl.sku, sl.warehouse, "On Hand", before, after, sl)
-        ships[i] = s.model_copy(update={"status": SHIPPED, "shipped_on": s.shipped_on or today,
-                                        "posted_on": today})
+                append((sku, wh, "On Hand", after - before, before, after, oid, ln_no))
         posted.append(s.shipment_id)
+
+    # Every posted shipment becomes Shipped, posted today (a typed Shipped On stays).
+    olds = [ships[i] for i in to_post]
+    news = _copies(olds, {"status": [SHIPPED] * len(olds),
+                          "shipped_on": [s.shipped_on or today for s in olds],
+                          "posted_on": [today] * len(olds)})
+    for i, s in zip(to_post, news):
+        ships[i] = s
+    ledger = _built(LedgerEntry, _LEDGER, rows, timestamp=now, operation="dispatch")
 
     new_res = tuple(r if left[n] == r.quantity else r.model_copy(update={"quantity": left[n]})
                     for n, r in enumerate(res) if left[n] > 0)
-    new_stock = tuple(st.model_copy(update={"on_hand": on_hand[n]})
-                      if n in touched and on_hand[n] != st.on_hand else st
-                      for n, st in enumerate(stock))
+    lowered = sorted(n for n in touched if on_hand[n] != stock[n].on_hand)
+    for n, st in zip(lowered, _copies([stock[n] for n in lowered],
+                                      {"on_hand": [on_hand[n] for n in lowered]})):
+        stock[n] = st
+    new_stock = tuple(stock)
     return DispatchResult(tuple(ships), new_res, new_stock, tuple(ledger), tuple(posted),
                           tuple(issues))
+
+
+_LEDGER = ("sku", "warehouse", "field", "change", "before", "after", "order_id", "line")
+
+
+# ---- many records at once -------------------------------------------------------------
+# Planning and dispatch make a record per shipment, shipment line and ledger row (a few
+# hundred thousand in a large run). A keyword call per record goes through the class call,
+# which packs the keywords into a dict and unpacks them again for `__init__`; instead the
+# rows are gathered as tuples and `models.build_rows` builds each kind a column at a time:
+# the same records, without that dict or an `__init__` frame per record.
+
+R = TypeVar("R")
+
+
+def _built(cls: type[R], names: Sequence[str], rows: Sequence[tuple],
+           **same: Any) -> list[R]:
+    """`[cls(**dict(zip(names, row)), **same) for row in rows]`: fields `names` from each
+    row, those in `same` equal for every record."""
+    if not rows:
+        return []
+    columns: dict[str, Sequence[Any]] = dict(zip(names, zip(*rows)))
+    for name, value in same.items():
+        columns[name] = [value] * len(rows)
+    return build_rows(cls, columns)
+
+
+def _copies(records: Sequence[R], update: Mapping[str, Sequence[Any]]) -> list[R]:
+    """`[r.model_copy(update={f: update[f][k] for f in update}) for k, r in
+    enumerate(records)]` for records of one type: `update` maps a field to its new
+    values, one per record; every other field is carried over (read a column at a time)."""
+    if not records:
+        return []
+    cls = type(records[0])
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = set(update) - set(names)
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no field {sorted(unknown)[0]!r}")
+    return build_rows(cls, {n: update[n] if n in update else list(map(attrgetter(n), records))
+                            for n in names})
 
 
 # ---- views: pick list and carrier export ----------------------------------------------

@@ -183,6 +183,16 @@ def test_in_time_rows_are_kept_per_number_of_days_and_pick_what_the_rule_picks()
     assert set(index._in_time) == {("US", n) for n in range(-1, 7)}
 
 
+def test_a_row_whose_transit_days_run_past_the_calendar_never_arrives_in_time():
+    # Transit Days of a billion used to overflow the date arithmetic and crash the run.
+    rates = (m.ShippingRate(carrier="Slow", service="Boat", cost=D("1"),
+                            transit_days=10 ** 9),
+             m.ShippingRate(carrier="UPS", service="Ground", cost=D("5"), transit_days=5))
+    due = DAY + dt.timedelta(days=6)
+    assert shipping._RateIndex(rates).choose("US", D("1"), DAY, due, None) is rates[1]
+    assert choose_rate(rates, "US", D("1"), DAY, due, "") is rates[1]
+
+
 def test_shipment_numbers_are_the_five_digit_format():
     for n in (0, 1, 42, 99999, 100000, 1234567, -3):
         assert shipping.format_shipment_id(n) == f"SHP-{n:05d}"

@@ -824,9 +824,9 @@ def print_report(by_size: dict[int, list[Row]], grow: list[dict[str, Any]],
                           else f"[red]{escape(str(r.get('error')))}[/]")
                          for r in excel["runs"] if r.get("pair", "generated") == kind]
                 same = excel.get(key)
-                verdict = ("" if same is None else "  — same count" if same else
-                           "  — counts differ" + ("" if kind == "generated" else " [red]MISSED[/]"))
-                console.print(f"  {kind}: " + "; ".join(parts) + verdict)
+                said = ("" if same is None else "  — same count" if same else
+                        "  — counts differ" + ("" if kind == "generated" else " [red]MISSED[/]"))
+                console.print(f"  {kind}: " + "; ".join(parts) + said)
 
 
 def meta_info() -> dict[str, Any]:
@@ -863,9 +863,10 @@ def run(lines: Sequence[int] = DEFAULT_LINES, *, quick: bool = False, excel: boo
         excel_result = excel_route(cache=cache)
     meta["children_maxrss_mb"] = _maxrss_mb(resource.RUSAGE_CHILDREN)
     meta["harness_maxrss_mb"] = _maxrss_mb()
+    if out is not None:  # first, so that nothing measured is lost to a printing problem
+        write_json(out, by_size, grow, excel_result, meta)
     print_report(by_size, grow, excel_result, meta)
     if out is not None:
-        write_json(out, by_size, grow, excel_result, meta)
         print(f"written: {out}")
     return {"by_size": by_size, "growth": grow, "excel_route": excel_result, "meta": meta}
 

@@ -118,3 +118,21 @@ def test_padded_books_differ_only_in_clean_lines(tmp_path):
     assert harness.padded_book(base, 300, tmp_path) == big  # cached
     with pytest.raises(ValueError):
         harness.padded_book(base, 5, tmp_path)
+
+
+def test_the_report_and_its_markdown_show_both_excel_pairs(capsys):
+    runs = [{"lines": n, "pair": pair, "actions": a, "writes": w, "seconds": 0.5}
+            for pair, n, a, w in (("generated", 20, 140, 140), ("generated", 10_000, 396, 392),
+                                  ("like for like", 20, 140, 140),
+                                  ("like for like", 10_000, 147, 140))]
+    excel = {"available": True, "runs": runs, "same_action_count": True,
+             "same_action_count_generated": False}
+    harness.print_report({}, [], excel, harness.meta_info())
+    printed = capsys.readouterr().out
+    assert "like for like: 20 lines: 140 actions" in printed
+    assert "10,000 lines: 140 actions (147 after xlwings' chunking)" in printed
+    assert "same count" in printed and "counts differ" in printed
+    md = harness.markdown({"sizes": {}, "growth": [], "excel_route": excel,
+                           "meta": harness.meta_info()})
+    assert "- like for like: 20 lines → 140 actions" in md
+    assert "10,000 lines → 392 actions, 396 after xlwings' chunking" in md

@@ -16,21 +16,7 @@ from ordersheet.domain.reservation import reserve
 from ordersheet.domain.validation import number_lines
 
 from .factories import DAY, NOW, D, book, customer, line, product, stock
-
-RULE_COLS = {"sku": "A", "customer_id": "B", "currency": "F", "unit_price": "D"}
-
-
-def rule(row: int, sku: str | None = None, cust: str | None = None, min_qty: int = 1,
-         price: str | None = None, disc: str | None = None, ccy: str = "",
-         valid_from: dt.date | None = None, valid_to: dt.date | None = None) -> m.PriceRule:
-    return m.PriceRule(sku=sku, customer_id=cust, min_qty=min_qty,
-                       unit_price=D(price) if price else None,
-                       discount=D(disc) if disc else None, currency=ccy,
-                       valid_from=valid_from, valid_to=valid_to, row=row, cols=RULE_COLS)
-
-
-def fx(row: int, ccy: str, rate: str) -> m.FxRate:
-    return m.FxRate(currency=ccy, rate=D(rate), row=row, cols={"currency": "A"})
+from .test_pricing import fx, rule
 
 
 def tax(row: int, country: str, cls: str, rate: str) -> m.TaxRate:

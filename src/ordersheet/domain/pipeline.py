@@ -193,59 +193,52 @@ def _posted_quantities(state: OrderBook) -> dict[Key, int]:
 
 
 def _add_id(ids_by_key: dict[Key, Any], k: Key, ids: Any, doc_id: str) -> None:
-    """Line `k`, already on `ids` (one ID, or a list of them), is also on `doc_id`."""
+    """Line `k`, already on `ids` (one ID, or a list of them), is also on `doc_id`. A line
+    is on one shipment and one invoice nearly always, so its one ID is kept as it is and
+    only a second, different one makes a list."""
     if ids.__class__ is str:
         ids_by_key[k] = [ids, doc_id]
     elif doc_id not in ids:
         ids.append(doc_id)
 
 
-def _join_ids(ids_by_key: dict[Key, Any]) -> None:
+def _units_and_ids(rows: Iterable[tuple[Key, str, int]]
+                   ) -> tuple[dict[Key, int], dict[Key, str]]:
+    """(line key, document ID, units that count) rows -> units per line, and the line's
+    document IDs as text ("A, B": each document once, in sheet order)."""
+    units: dict[Key, int] = {}
+    ids_by_key: dict[Key, Any] = {}
+    get, get_ids = units.get, ids_by_key.get
+    for k, doc_id, qty in rows:
+        if qty:
+            units[k] = get(k, 0) + qty
+        ids = get_ids(k)
+        if ids is None:
+            ids_by_key[k] = doc_id
+        elif ids != doc_id:
+            _add_id(ids_by_key, k, ids, doc_id)
     for k, ids in ids_by_key.items():
         if ids.__class__ is list:
             ids_by_key[k] = ", ".join(ids)
+    return units, ids_by_key
 
 
 def _outcomes(lines, v, invalid_orders, holds, prices, state: OrderBook, reserve_ran: bool,
               priced: bool) -> tuple[dict[int, LineOutcome], dict[str, int]]:
     """Line status: the first that applies (CONTRACT §4 "Line status")."""
-    # One pass over each sheet: units and IDs per (Order ID, Line). A line is on one
-    # shipment and one invoice nearly always: its one ID is kept as it is, and only a
-    # second, different ID makes a list (each document once, in sheet order), joined
-    # into "A, B" at the end.
+    # One pass over each sheet: units and IDs per (Order ID, Line).
     reserved: dict[Key, int] = {}
     get = reserved.get
     for r in state.reservations:
         k = (r.order_id, r.line)
         reserved[k] = get(k, 0) + r.quantity
     posted = {s.shipment_id for s in state.shipments if s.posted_on is not None}
-    shipped: dict[Key, int] = {}
-    ship_ids: dict[Key, str] = {}
-    get, get_ids = shipped.get, ship_ids.get
-    for sl in state.shipment_lines:
-        k, sid = (sl.order_id, sl.line), sl.shipment_id
-        if sid in posted:
-            shipped[k] = get(k, 0) + sl.quantity
-        ids = get_ids(k)
-        if ids is None:
-            ship_ids[k] = sid
-        elif ids != sid:
-            _add_id(ship_ids, k, ids, sid)
-    invoiced: dict[Key, int] = {}
-    inv_ids: dict[Key, str] = {}
-    get, get_ids = invoiced.get, inv_ids.get
-    for il in state.invoice_lines:
-        if il.line is None:
-            continue
-        k, no = (il.order_id, il.line), il.invoice_no
-        invoiced[k] = get(k, 0) + il.quantity
-        ids = get_ids(k)
-        if ids is None:
-            inv_ids[k] = no
-        elif ids != no:
-            _add_id(inv_ids, k, ids, no)
-    _join_ids(ship_ids)
-    _join_ids(inv_ids)
+    shipped, ship_ids = _units_and_ids(
+        ((sl.order_id, sl.line), sl.shipment_id, sl.quantity if sl.shipment_id in posted else 0)
+        for sl in state.shipment_lines)
+    invoiced, inv_ids = _units_and_ids(
+        ((il.order_id, il.line), il.invoice_no, il.quantity)
+        for il in state.invoice_lines if il.line is not None)
     out: dict[int, LineOutcome] = {}
     short: dict[str, int] = defaultdict(int)
     cancelled, invalid = LineOutcome("Cancelled"), LineOutcome("Invalid")  # immutable: shared

@@ -612,22 +612,20 @@ def _fast_lenient(col: list[Any], types: set[type], none: Any, put: Put) -> list
         else str(v) if k is int else _SLOW for v in col]
 
 
-def _fast_code(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
-    if types == _STR:
-        codes = list(map(str.upper, map(str.strip, col)))
-        if "" not in codes:
-            return list(map(put, codes, codes))
-    return [none if v is None else put(t, t) if v.__class__ is str and (t := v.strip().upper())
-            else _SLOW for v in col]
+def _fast_cased(case: Callable[[str], str]) -> Callable[..., list[Any]]:
+    """The fast path of a text column stored stripped and in one case (`str.upper` for
+    codes, `str.lower` for lower-case texts)."""
+    def fast(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
+        if types == _STR:
+            texts = list(map(case, map(str.strip, col)))
+            if "" not in texts:
+                return list(map(put, texts, texts))
+        return [none if v is None else put(t, t) if v.__class__ is str and (t := case(v.strip()))
+                else _SLOW for v in col]
+    return fast
 
 
-def _fast_lower(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
-    if types == _STR:
-        texts = list(map(str.lower, map(str.strip, col)))
-        if "" not in texts:
-            return list(map(put, texts, texts))
-    return [none if v is None else put(t, t) if v.__class__ is str and (t := v.strip().lower())
-            else _SLOW for v in col]
+_fast_code, _fast_lower = _fast_cased(str.upper), _fast_cased(str.lower)
 
 
 def _fast_whole(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:

@@ -1054,6 +1054,20 @@ def _scan_sheet(pkg: _Package, sheet: _Sheet, limits: safety.Limits) -> _Scan:
     return scan
 
 
+def _table_of(sheet: Any) -> tuple[Any, tuple[int, int, int, int]]:
+    """The sheet's (first) Excel Table and its range as (row1, col1, row2, col2); (None,
+    zeros) when it has none or its `ref` cannot be read."""
+    table = sheet.tables[0] if sheet.tables else None
+    if table is not None:
+        try:
+            a, _, b = table.ref.partition(":")
+            (r1, c1), (r2, c2) = split_a1(a), split_a1(b or a)
+            return table, (r1, c1, r2, c2)
+        except ValueError:
+            pass
+    return None, (0, 0, 0, 0)
+
+
 def _too_big(name: str, limits: safety.Limits) -> WorkbookError:
     return WorkbookError(f"sheet {name!r} has cells far outside its data (a used range over "
                          f"{limits.max_cells:,} cells): refused; delete the stray rows and "
@@ -1463,13 +1477,7 @@ def _count_rows(pkg: _Package, sheet: _Sheet, limits: safety.Limits,
     a = m.end()
     if m.group(1):
         return None  # <sheetData/>: nothing to count, and reading it costs nothing
-    table = sheet.tables[0] if sheet.tables else None
-    if table is not None:
-        try:
-            x, _, y = table.ref.partition(":")
-            (tr1, tc1), (tr2, tc2) = split_a1(x), split_a1(y or x)
-        except ValueError:
-            table = None
+    table, (tr1, tc1, tr2, tc2) = _table_of(sheet)
     # The header: the first rows are enough, unless they hold no value (or not yet the
     # table's header row); then the whole head, which is every row when `whole`.
     head_rows: dict[int, list[tuple[int, bool]]] = {}
@@ -1821,13 +1829,7 @@ class XlsxBook:
                 return grid[i][j]
             return None
 
-        table = s.tables[0] if s.tables else None
-        if table is not None:
-            try:
-                a, _, b = table.ref.partition(":")
-                (tr1, tc1), (tr2, tc2) = split_a1(a), split_a1(b or a)
-            except ValueError:
-                table = None
+        table, (tr1, tc1, tr2, tc2) = _table_of(s)
         if table is not None:
             first_data = tr1 + (1 if table.header_rows else 0)
             last_data = tr2 - table.totals_rows
@@ -2080,35 +2082,56 @@ class _Edit:
                 max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-class _Deflater:
-    """A small new part's compressed bytes (styles, rels, notes...), kept until the zip is
-    written. Worksheets do not go through here: they stream into the zip (`_PartStream`)."""
+class _Compressing:
+    """Raw deflate of a part written in pieces: pieces are gathered up to `batch` bytes and
+    compressed together (`_take` says where the compressed bytes go); CRC-32 and size of
+    what was written are kept for the zip entry."""
 
-    def __init__(self, level: int):
+    batch = 1 << 20
+
+    def _start(self, level: int) -> None:
         self._z = zlib.compressobj(level, zlib.DEFLATED, -15)
         self._pending: list[bytes] = []
         self._pending_len = 0
-        self._out: list[bytes] = []
         self.crc = 0
         self.size = 0
-        self.data = b""
 
     def write(self, b: bytes) -> None:
         self._pending.append(b)
         self._pending_len += len(b)
-        if self._pending_len > 1 << 20:
+        if self._pending_len >= self.batch:
             self._flush()
 
     def _flush(self) -> None:
-        if self._pending:
-            chunk = b"".join(self._pending)
-            self._pending.clear()
-            self._pending_len = 0
-            self.crc = zlib.crc32(chunk, self.crc)
-            self.size += len(chunk)
-            out = self._z.compress(chunk)
-            if out:
-                self._out.append(out)
+        if not self._pending:
+            return
+        chunk = b"".join(self._pending)
+        self._pending = []
+        self._pending_len = 0
+        self._take(chunk)
+
+    def _compress(self, chunk: bytes) -> bytes:
+        self.crc = zlib.crc32(chunk, self.crc)
+        self.size += len(chunk)
+        return self._z.compress(chunk)
+
+    def _take(self, chunk: bytes) -> None:
+        raise NotImplementedError
+
+
+class _Deflater(_Compressing):
+    """A small new part's compressed bytes (styles, rels, notes...), kept until the zip is
+    written. Worksheets do not go through here: they stream into the zip (`_PartStream`)."""
+
+    def __init__(self, level: int):
+        self._start(level)
+        self._out: list[bytes] = []
+        self.data = b""
+
+    def _take(self, chunk: bytes) -> None:
+        out = self._compress(chunk)
+        if out:
+            self._out.append(out)
 
     def close(self) -> "_Deflater":
         self._flush()
@@ -3477,12 +3500,14 @@ class _Compressor:
             self._q = self._thread = None
 
 
-class _PartStream:
+class _PartStream(_Compressing):
     """A new part compressed straight into the zip being written, as it is produced, so
     no sheet is held whole (neither its XML nor its compressed bytes): the local header
     goes first and gets the CRC and sizes when the part ends (the file is seekable). The
     central directory entry waits in `entry` until the writer lists the parts in order.
     The compressing and writing happen in the zip's `_Compressor`."""
+
+    batch = _STREAM_BATCH
 
     def __init__(self, zw: "_ZipWriter", name: str, like: zipfile.ZipInfo | None, level: int):
         self.zw = zw
@@ -3492,32 +3517,15 @@ class _PartStream:
         f = zw.f
         self.offset = f.tell()
         f.write(zw._local(name, like, 0, 0, 0))
-        self._z = zlib.compressobj(level, zlib.DEFLATED, -15)
-        self._pending: list[bytes] = []
-        self._pending_len = 0
-        self.crc = 0
-        self.size = 0
+        self._start(level)
         self.csize = 0
         self.entry = b""
 
-    def write(self, b: bytes) -> None:
-        self._pending.append(b)
-        self._pending_len += len(b)
-        if self._pending_len >= _STREAM_BATCH:
-            self._flush()
-
-    def _flush(self) -> None:
-        if not self._pending:
-            return
-        chunk = b"".join(self._pending)
-        self._pending = []
-        self._pending_len = 0
+    def _take(self, chunk: bytes) -> None:
         self.zw.worker.submit(lambda: self._deflate(chunk))
 
     def _deflate(self, chunk: bytes) -> None:
-        self.crc = zlib.crc32(chunk, self.crc)
-        self.size += len(chunk)
-        out = self._z.compress(chunk)
+        out = self._compress(chunk)
         if out:
             self.zw.f.write(out)
             self.csize += len(out)

@@ -55,18 +55,18 @@ def test_copies_are_model_copies_and_carry_every_field_over():
 
 def test_built_records_are_the_keyword_built_ones():
     rows = [("SHP-1", "O1", 1, "A", "MAIN", 3), ("SHP-1", "O1", 2, "B", "EAST", 1)]
-    built = shipping._built(m.ShipmentLine, shipping._NEW_LINE, rows)
+    built = m.build_tuples(m.ShipmentLine, shipping._NEW_LINE, rows)
     assert built == [m.ShipmentLine(**dict(zip(shipping._NEW_LINE, r))) for r in rows]
-    ledger = shipping._built(m.LedgerEntry, shipping._LEDGER,
-                             [("A", "MAIN", "Reserved", -3, 5, 2, "O1", 1)],
-                             timestamp=NOW, operation="dispatch")
+    ledger = m.build_tuples(m.LedgerEntry, shipping._LEDGER,
+                            [("A", "MAIN", "Reserved", -3, 5, 2, "O1", 1)],
+                            timestamp=NOW, operation="dispatch")
     assert ledger == [m.LedgerEntry(timestamp=NOW, operation="dispatch", sku="A",
                                     warehouse="MAIN", field="Reserved", change=-3, before=5,
                                     after=2, order_id="O1", line=1)]
-    assert shipping._built(m.ShipmentLine, shipping._NEW_LINE, []) == []
-    inv = invoicing._built(m.InvoiceLine, invoicing._LINE,
-                           [("O1", None, "SHIPPING", "Shipping", 1, D("9.50"), D("0"),
-                             D("9.50"), D("0.00"), D("9.50"))], invoice_no=["INV-00001"])
+    assert m.build_tuples(m.ShipmentLine, shipping._NEW_LINE, []) == []
+    inv = m.build_tuples(m.InvoiceLine, invoicing._LINE,
+                         [("O1", None, "SHIPPING", "Shipping", 1, D("9.50"), D("0"),
+                           D("9.50"), D("0.00"), D("9.50"))], {"invoice_no": ["INV-00001"]})
     assert [(i.invoice_no, i.line, str(i.total)) for i in inv] == [("INV-00001", None, "9.50")]
 
 

@@ -22,7 +22,7 @@ from typing import Any, Mapping, Sequence
 from . import money
 from .issues import Issue, warning
 from .models import (Customer, Invoice, InvoiceLine, Key, LinePrice, OrderBook, OrderLine,
-                     Rates, Settings, Shipment, ShipmentLine, build_rows)
+                     Rates, Settings, Shipment, ShipmentLine, build_tuples)
 
 ZERO = Decimal(0)
 SHIPPING_SKU = "SHIPPING"
@@ -117,26 +117,17 @@ def issue_invoices(shipments: Sequence[Shipment], shipment_lines: Sequence[Shipm
         invoices.append((no, due, customer.customer_id, customer.name, shp.order_id,
                          shp.shipment_id, currency, net, tax, shipping, total, total))
 
-    n = len(invoices)
     return InvoiceRun(
-        tuple(_built(Invoice, _INVOICE, invoices, invoice_date=[today] * n, paid=[ZERO] * n,
-                     status=["Open"] * n)),
-        tuple(_built(InvoiceLine, _LINE, lines, invoice_no=line_nos)), number, tuple(issues))
+        tuple(build_tuples(Invoice, _INVOICE, invoices, invoice_date=today, paid=ZERO,
+                           status="Open")),
+        tuple(build_tuples(InvoiceLine, _LINE, lines, {"invoice_no": line_nos})), number,
+        tuple(issues))
 
 
 _INVOICE = ("invoice_no", "due_date", "customer_id", "customer_name", "order_id",
             "shipment_id", "currency", "net", "tax", "shipping", "total", "balance")
 _LINE = ("order_id", "line", "sku", "description", "quantity", "unit_price", "tax_rate",
          "net", "tax", "total")
-
-
-def _built(cls: type, names: Sequence[str], rows: Sequence[tuple],
-           **columns: Sequence[Any]) -> list:
-    """`cls` records built by `models.build_rows`: fields `names` from each of `rows`, and
-    the fields in `columns` from those lists (one value per row)."""
-    if not rows:
-        return []
-    return build_rows(cls, {**dict(zip(names, zip(*rows))), **columns})
 
 
 # ---- building one invoice --------------------------------------------------------------

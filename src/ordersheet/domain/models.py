@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses as dc
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Callable, ClassVar, Literal, Mapping, Optional, Protocol
+from typing import Any, Callable, ClassVar, Literal, Mapping, Optional, Protocol, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -99,6 +99,22 @@ def build_rows(cls: type, columns: Mapping[str, Any]) -> list[Any]:
     if build is None:
         build = _BUILDERS[(cls, names)] = _builder(cls, names)
     return build(*columns.values())
+
+
+def build_tuples(cls: type, names: Sequence[str], rows: Sequence[tuple],
+                 columns: Mapping[str, Sequence[Any]] | None = None, **same: Any) -> list[Any]:
+    """`[cls(**dict(zip(names, row)), **same) for row in rows]` through `build_rows`:
+    fields `names` from each row (rows gathered as tuples in a hot loop), the fields in
+    `columns` from those sequences (one value per row), those in `same` equal for all."""
+    if not rows:
+        return []
+    cols: dict[str, Sequence[Any]] = dict(zip(names, zip(*rows)))
+    if columns:
+        cols.update(columns)
+    n = len(rows)
+    for name, value in same.items():
+        cols[name] = [value] * n
+    return build_rows(cls, cols)
 
 
 def _builder(cls: type, names: tuple[str, ...]) -> Callable[..., list[Any]]:

@@ -31,7 +31,8 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, TypeVar
 
 from .issues import Issue, error, warning
 from .models import (Customer, LedgerEntry, OrderBook, OrderLine, Reservation, Shipment,
-                     ShipmentLine, ShippingRate, StockLevel, build_rows)
+                     ShipmentLine, ShippingRate, StockLevel, build_rows,
+                     build_tuples)
 
 READY = "Ready"
 SHIPPED = "Shipped"
@@ -472,8 +473,8 @@ def plan_shipments(lines: Sequence[OrderLine], reservations: Sequence[Reservatio
                 update.update(carrier=rate.carrier, service=rate.service, cost=rate.cost)
         p.ships[i] = s.model_copy(update=update)
 
-    planned = _built(Shipment, _NEW_SHIPMENT, new_ships, planned_on=today, status=READY)
-    planned_lines = _built(ShipmentLine, _NEW_LINE, new_lines)
+    planned = build_tuples(Shipment, _NEW_SHIPMENT, new_ships, planned_on=today, status=READY)
+    planned_lines = build_tuples(ShipmentLine, _NEW_LINE, new_lines)
     return ShipPlan(tuple(p.ships) + tuple(planned),
                     tuple(sl for sl in p.slines if sl is not None) + tuple(planned_lines),
                     tuple(s.shipment_id for s in planned), tuple(issues))
@@ -668,7 +669,7 @@ def dispatch(book: OrderBook, reservations: Sequence[Reservation],
                           "posted_on": [today] * len(olds)})
     for i, s in zip(to_post, news):
         ships[i] = s
-    ledger = _built(LedgerEntry, _LEDGER, rows, timestamp=now, operation="dispatch")
+    ledger = build_tuples(LedgerEntry, _LEDGER, rows, timestamp=now, operation="dispatch")
 
     new_res = tuple(r if left[n] == r.quantity else r.model_copy(update={"quantity": left[n]})
                     for n, r in enumerate(res) if left[n] > 0)
@@ -688,22 +689,10 @@ _LEDGER = ("sku", "warehouse", "field", "change", "before", "after", "order_id",
 # Planning and dispatch make a record per shipment, shipment line and ledger row (a few
 # hundred thousand in a large run). A keyword call per record goes through the class call,
 # which packs the keywords into a dict and unpacks them again for `__init__`; instead the
-# rows are gathered as tuples and `models.build_rows` builds each kind a column at a time:
+# rows are gathered as tuples and `models.build_tuples` builds each kind a column at a time:
 # the same records, without that dict or an `__init__` frame per record.
 
 R = TypeVar("R")
-
-
-def _built(cls: type[R], names: Sequence[str], rows: Sequence[tuple],
-           **same: Any) -> list[R]:
-    """`[cls(**dict(zip(names, row)), **same) for row in rows]`: fields `names` from each
-    row, those in `same` equal for every record."""
-    if not rows:
-        return []
-    columns: dict[str, Sequence[Any]] = dict(zip(names, zip(*rows)))
-    for name, value in same.items():
-        columns[name] = [value] * len(rows)
-    return build_rows(cls, columns)
 
 
 def _copies(records: Sequence[R], update: Mapping[str, Sequence[Any]]) -> list[R]:

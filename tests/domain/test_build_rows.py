@@ -46,3 +46,44 @@ def test_one_column_is_enough():
     built = m.build_rows(m.Customer, {"customer_id": ["C1", "C2"]})
     assert [r.customer_id for r in built] == ["C1", "C2"]
     assert built == [m.Customer(customer_id="C1"), m.Customer(customer_id="C2")]
+
+
+def test_build_tuples_takes_fields_from_rows_columns_and_constants():
+    rows = [("SO-1", 1, "A-100", 3), ("SO-2", 2, "B-200", 1)]
+    built = m.build_tuples(m.Reservation, ("order_id", "line", "sku", "quantity"), rows,
+                           {"warehouse": ["MAIN", "EAST"]}, reserved_on=dt.date(2026, 11, 20))
+    assert built == [
+        m.Reservation(order_id="SO-1", line=1, sku="A-100", quantity=3, warehouse="MAIN",
+                      reserved_on=dt.date(2026, 11, 20)),
+        m.Reservation(order_id="SO-2", line=2, sku="B-200", quantity=1, warehouse="EAST",
+                      reserved_on=dt.date(2026, 11, 20))]
+    # One field from the rows alone, and no rows at all.
+    one = m.build_tuples(m.Customer, ("customer_id",), [("C1",), ("C2",)])
+    assert one == [m.Customer(customer_id="C1"), m.Customer(customer_id="C2")]
+    assert m.build_tuples(m.Customer, ("customer_id",), []) == []
+
+
+def test_built_records_are_the_frozen_class_itself():
+    """The builders fill a record through a private mutable subclass, then make it a `cls`:
+    what comes out must be exactly as immutable, hashable and comparable as `cls(...)`."""
+    import dataclasses
+
+    for built in (m.build_rows(m.Customer, {"customer_id": ["C1"]})[0],
+                  m.build_tuples(m.Customer, ("customer_id",), [("C1",)])[0]):
+        assert type(built) is m.Customer
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            built.customer_id = "C2"
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            del built.name
+        assert hash(built) == hash(m.Customer(customer_id="C1"))
+        assert built.model_copy(update={"name": "Acme"}) == m.Customer(customer_id="C1",
+                                                                       name="Acme")
+
+
+def test_build_tuples_refuses_a_field_given_twice_or_unknown():
+    with pytest.raises(TypeError, match="'sku' twice"):
+        m.build_tuples(m.Product, ("sku", "list_price"), [("A", Decimal(1))], sku="B")
+    with pytest.raises(TypeError, match="'sku' twice"):
+        m.build_tuples(m.Product, ("sku", "list_price"), [("A", Decimal(1))], {"sku": ["B"]})
+    with pytest.raises(TypeError, match="no field 'colour'"):
+        m.build_tuples(m.Product, ("sku", "colour"), [("A", "red")], list_price=Decimal(1))

@@ -278,3 +278,14 @@ def test_records_are_made_afresh_on_each_pass():
                                  "list_price": D(12), "description": "", "weight": D(0),
                                  "tax_class": "standard", "active": True, "_i": 0}
     assert parsed.columns["list_price"] == [D(12), D("3.5")]
+
+
+def test_positions_finds_the_mark_by_identity_in_any_column():
+    """The fast paths mark the cells they leave to the full rules with one sentinel; its
+    positions are found by identity, whatever the column holds (Decimals compare with a
+    foreign object through the numbers ABCs, text and dates by value)."""
+    mark = s._SLOW
+    values = [D("1.5"), mark, None, "x", mark, dt.date(2026, 1, 1), 0, mark]
+    assert s._positions(values, mark) == [1, 4, 7]
+    assert s._positions([D(1)] * 5, mark) == []
+    assert s._positions([], mark) == []

@@ -11,8 +11,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from itertools import repeat
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import is_, itemgetter
 from typing import Any, Callable, Iterator, Optional, Sequence
 
 from ..domain import models as m
@@ -706,17 +706,10 @@ def _column(rows: list[list[Any]], j: int, width: int | None) -> list[Any]:
 
 
 def _positions(values: list[Any], mark: Any) -> list[int]:
-    """Where `mark` is in `values` (list.index scans in C; values never equal `mark`)."""
-    out: list[int] = []
-    find = values.index
-    i = -1
-    try:
-        while True:
-            i = find(mark, i + 1)
-            if values[i] is mark:
-                out.append(i)
-    except ValueError:
-        return out
+    """Where `mark` is in `values`, by identity, in C. (`list.index` would compare every
+    value with `==` first: a Decimal compared with a foreign object goes through the
+    numbers ABCs, which made the scan of a 134,000-row money column cost 0.3 s.)"""
+    return list(compress(range(len(values)), map(is_, values, repeat(mark))))
 
 
 def _blank_rows(rows: list[list[Any]], first: list[Any] | None) -> list[int]:

@@ -87,3 +87,9 @@ def test_build_tuples_refuses_a_field_given_twice_or_unknown():
         m.build_tuples(m.Product, ("sku", "list_price"), [("A", Decimal(1))], {"sku": ["B"]})
     with pytest.raises(TypeError, match="no field 'colour'"):
         m.build_tuples(m.Product, ("sku", "colour"), [("A", "red")], list_price=Decimal(1))
+
+
+def test_one_filler_class_per_record_class():
+    m.build_rows(m.Customer, {"customer_id": ["C1"]})
+    m.build_tuples(m.Customer, ("customer_id", "name"), [("C1", "Acme")])
+    assert len(m.Customer.__subclasses__()) == 1

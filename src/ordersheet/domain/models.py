@@ -128,9 +128,15 @@ def _filler(cls: type) -> type:
     `__set__`). The subclass adds no slot, so its layout is the record's and the builder
     turns each object into a `cls` (`o.__class__ = cls`) once it is filled: the record is
     exactly as frozen as one made by `cls(...)`, and no filler object ever escapes."""
-    return type(f"_{cls.__name__}Filler", (cls,), {
-        "__slots__": (), "__module__": cls.__module__,
-        "__setattr__": object.__setattr__, "__delattr__": object.__delattr__})
+    filler = _FILLERS.get(cls)
+    if filler is None:
+        filler = _FILLERS[cls] = type(f"_{cls.__name__}Filler", (cls,), {
+            "__slots__": (), "__module__": cls.__module__,
+            "__setattr__": object.__setattr__, "__delattr__": object.__delattr__})
+    return filler
+
+
+_FILLERS: dict[type, type] = {}
 
 
 def _builder(cls: type, row_names: tuple[str, ...], col_names: tuple[str, ...],

@@ -12,7 +12,7 @@ from typing import Sequence
 from .book import load as loader
 from .book.plan import ReplaceSheet, WritePlan
 from .book.print_sheet import DocumentNotFound, document_ops
-from .book.port import WorkbookError, WorkbookPort
+from .book.port import WorkbookError, WorkbookPort, rows_by_reading
 from .book.render import render
 from .domain import pipeline
 from .domain.pipeline import RunResult
@@ -46,9 +46,7 @@ def _row_counts(port: WorkbookPort, names: list[str]) -> dict[str, int]:
     if not names:
         return {}
     count = getattr(port, "row_counts", None)
-    if count is None:
-        return {name: len(raw.rows) for name, raw in port.read(names).items()}
-    return count(names)
+    return rows_by_reading(port, names) if count is None else count(names)
 
 
 @contextmanager

@@ -168,7 +168,7 @@ def load(raws: dict[str, RawSheet], row_counts: dict[str, int] | None = None) ->
             # Every order row becomes a line, bad ones too (validation reports them).
             data[FIELD_OF[spec.name]] = tuple(_records(
                 model, parsed, (c.field for c in s.ORDER_TOOL_COLUMNS[1:]),
-                {"status": ("status_in", _text_or_blank)}, skip=()))
+                {"status": ("status_in", _text_or_blank)}))
             continue
         # The issue says why; master rows with bad cells are not used.
         data[FIELD_OF[spec.name]] = tuple(_records(
@@ -188,7 +188,7 @@ def load(raws: dict[str, RawSheet], row_counts: dict[str, int] | None = None) ->
         else:
             real = _find_name(row_counts or {}, extra_name)
             if real is not None:
-                logs[extra_name] = (real, (row_counts or {})[real])
+                logs[extra_name] = (real, row_counts[real])
         if extra_name in logs:
             present.add(extra_name)
             names[extra_name] = logs[extra_name][0]

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from . import plan as p
-from .port import WorkbookError
+from .port import WorkbookError, rows_by_reading
 from .safety import atomic_write
 from .raw import CellError, RawSheet, block_from_grid, split_a1
 
@@ -82,7 +82,7 @@ class OpenpyxlBook:
 
     def row_counts(self, names: list[str]) -> dict[str, int]:
         """The reference engine counts by reading (simple and obviously right)."""
-        return {name: len(raw.rows) for name, raw in self.read(names).items()}
+        return rows_by_reading(self, names)
 
     # ---- writing ------------------------------------------------------------------------
 

@@ -25,6 +25,12 @@ class WorkbookPort(Protocol):
         """Apply every operation of the plan, one block write per operation."""
 
 
+def rows_by_reading(port: WorkbookPort, names: list[str]) -> dict[str, int]:
+    """`row_counts` for an engine that cannot count without reading the sheets (and for a
+    port that has no `row_counts` at all)."""
+    return {name: len(raw.rows) for name, raw in port.read(names).items()}
+
+
 class WorkbookError(Exception):
     """The workbook cannot be read or written safely (CLI exit 2)."""
 

@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Optional
 
 from . import plan as p
-from .port import WorkbookError
+from .port import WorkbookError, rows_by_reading
 from .raw import CellError, RawSheet, a1, block_from_grid, split_a1
 
 engine_name = "xlwings"
@@ -186,7 +186,7 @@ class XlwingsBook:
     def row_counts(self, names: list[str]) -> dict[str, int]:
         """Counted by reading: Excel hands over a sheet's values in one call, and its used
         range also covers rows that are only formatted, so it cannot stand in."""
-        return {name: len(raw.rows) for name, raw in self.read(names).items()}
+        return rows_by_reading(self, names)
 
     def _read_sheet(self, sheet: Any) -> RawSheet:
         used = sheet.used_range

@@ -104,9 +104,9 @@ def test_a_sheet_lives_only_as_long_as_its_reader_keeps_it(tmp_path, reader):
     del orders
     gc.collect()
     assert gone() is None  # the engine does not hold the grid for the rest of the run
-    book._read_calamine = book._read_xml = None  # the header row is still known ...
+    book._from_grid = book._read_xml = None  # the header row is still known ...
     assert book._header_row("Orders") == 4
-    del book._read_calamine, book._read_xml
+    del book._from_grid, book._read_xml
     assert book.read(["Orders"])["Orders"].rows[0][0] == "SO-1"  # ... and the rows re-read
 
 

@@ -136,3 +136,26 @@ def test_the_report_and_its_markdown_show_both_excel_pairs(capsys):
                            "meta": harness.meta_info()})
     assert "- like for like: 20 lines → 140 actions" in md
     assert "10,000 lines → 392 actions, 396 after xlwings' chunking" in md
+
+
+def test_the_lower_bound_run_gives_a_record_per_tuple_and_an_outcome_per_line(small_book):
+    """`benchmarks.lower_bound` (the evidence for issue 9's domain target) still runs on a
+    real book, and its two timed variants do the same work."""
+    from benchmarks import lower_bound
+    from ordersheet import app, cli
+    from ordersheet.domain import models as m
+
+    path, rows = small_book
+    book = app.read_book(cli.open_book(path)).book
+    tuples, outcomes = lower_bound.minimal_run(book, records=False)
+    records, again = lower_bound.minimal_run(book, records=True)
+    assert len(outcomes) == rows["Orders"] == len(book.orders)
+    assert again == outcomes
+    assert [len(t) for t in tuples] == [len(r) for r in records]
+    kinds = (m.Reservation, m.LedgerEntry, m.Shipment, m.ShipmentLine, m.Invoice,
+             m.InvoiceLine)
+    for kind, made in zip(kinds, records):
+        assert made and all(type(r) is kind for r in made)
+    served = sum(o.status == "Invoiced" for o in outcomes.values())
+    assert len(records[0]) == len(records[3]) == len(records[5]) == served
+    assert len(records[1]) == 3 * served  # reserve, then ship off Reserved and On Hand

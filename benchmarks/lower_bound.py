@@ -31,16 +31,13 @@ benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import gc
-import time
+import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Sequence
 
-from .harness import book_for
+from . import harness
 
-TODAY = dt.date(2026, 11, 20)
-NOW = dt.datetime(2026, 11, 20, 9)
+TODAY, NOW = harness.TODAY, harness.NOW  # the harness's as-of date and clock
 CENT = Decimal("0.01")
 RATE = Decimal("0.2")
 
@@ -126,34 +123,29 @@ def minimal_run(book: Any, records: bool) -> tuple[Any, dict[int, Any]]:
     ), outcomes
 
 
-def best_of(fn: Callable[[], Any], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        got = fn()
-        best = min(best, time.perf_counter() - t)
-        del got
-    return best
-
-
 def measure(lines: int) -> dict[str, float]:
-    from python_calamine import CalamineWorkbook
-
+    """Seconds, best of 3 each, measured the way the harness measures its rows: its own
+    calamine floor row, and the stripped run with the cycle collector paused as
+    `app.execute` runs the domain."""
     from ordersheet import app, cli
 
-    path = book_for(lines)
+    path = harness.book_for(lines)
     loaded = app.read_book(cli.open_book(path))
-    collecting = gc.isenabled()
-    gc.disable()  # as `app.execute` runs the domain
-    try:
-        floor = best_of(lambda: CalamineWorkbook.from_path(str(path))
-                        .get_sheet_by_name("Orders").to_python())
-        recs = best_of(lambda: minimal_run(loaded.book, records=True))
-        tuples = best_of(lambda: minimal_run(loaded.book, records=False))
-    finally:
-        if collecting:
-            gc.enable()
-    return {"floor": floor, "records": recs, "tuples": tuples}
+
+    def stripped(records: bool) -> Callable[[], Any]:
+        def go():
+            with app.cycle_collector_paused():
+                return minimal_run(loaded.book, records)
+        return go
+
+    out = {"floor": harness.measure_floor(path, lines)[0]}
+    for name, records in (("records", True), ("tuples", False)):
+        out[name] = harness.Row(lines, f"stripped run, {name}", "domain")
+        harness.measure(out[name], stripped(records), repeat=3, budget=math.inf)
+    for row in out.values():
+        if row.seconds is None:
+            raise SystemExit(f"{row.name}: {row.error}")
+    return {name: row.seconds for name, row in out.items()}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

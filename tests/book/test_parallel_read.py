@@ -52,11 +52,16 @@ def many_sheets(path: Path, refuse: str | None = None) -> Path:
     return path
 
 
-def sequential_read(path: Path, monkeypatch) -> dict:
+def parse_in_caller(monkeypatch) -> None:
+    """Every `_CalamineParser` made from now on parses in the caller's thread."""
     init = xlsx._CalamineParser.__init__
+    monkeypatch.setattr(xlsx._CalamineParser, "__init__",
+                        lambda self, path, synchronous=False: init(self, path, True))
+
+
+def sequential_read(path: Path, monkeypatch) -> dict:
     with monkeypatch.context() as m:
-        m.setattr(xlsx._CalamineParser, "__init__",
-                  lambda self, path, synchronous=False: init(self, path, True))
+        parse_in_caller(m)
         return snapshot(XlsxBook(path).read())
 
 
@@ -141,9 +146,7 @@ def test_a_processed_book_loads_the_same_with_and_without_threads(tmp_path, monk
     run_operation(book, "run", TODAY.isoformat(), None, False, dispatch=True, quiet=True)
     threaded = app.read_book(cli.open_book(book))
     assert not readers()
-    init = xlsx._CalamineParser.__init__
-    monkeypatch.setattr(xlsx._CalamineParser, "__init__",
-                        lambda self, path, synchronous=False: init(self, path, True))
+    parse_in_caller(monkeypatch)
     alone = app.read_book(cli.open_book(book))
     assert threaded.book == alone.book
     assert threaded.issues == alone.issues

@@ -39,13 +39,13 @@ import weakref
 import zipfile
 import zlib
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice, repeat
 from operator import ge
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from . import plan as p

@@ -14,12 +14,14 @@ import io
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
 from ordersheet.book.layouts import INVOICE_LAYOUT, PACKING_SLIP_LAYOUT
 from ordersheet.book.openpyxl_engine import OpenpyxlBook
 from ordersheet.book.plan import WritePlan
 from ordersheet.book.print_sheet import document_ops
+from ordersheet.book.raw import split_a1
 from ordersheet.book.templates import build_invoice_template, build_packing_slip_template
 from ordersheet.documents import model, pdf
 
@@ -52,8 +54,10 @@ def shown(value, fmt: str) -> str:
     raise AssertionError(f"no reading for number format {fmt!r}")
 
 
-def sheet_shows(book, doc_id: str, layout, template: bool, tmp_path) -> dict[str, str]:
-    """Cell address -> the text shown, for every cell the renderer wrote a value into."""
+def sheet_shows(book, doc_id: str, layout, template: bool, tmp_path
+                ) -> tuple[dict[str, str], dict[str, str]]:
+    """Cell address -> the text shown, for every cell the renderer wrote a value into; and
+    the template's own texts (its labels)."""
     path = tmp_path / "print.xlsx"
     if template:
         (build_invoice_template if layout is INVOICE_LAYOUT else build_packing_slip_template)(path)
@@ -67,8 +71,9 @@ def sheet_shows(book, doc_id: str, layout, template: bool, tmp_path) -> dict[str
     port.apply(WritePlan(document_ops(book, doc_id, existing)))
     port.save(path)
     ws = load_workbook(path)[layout.sheet]
-    return {c.coordinate: shown(c.value, c.number_format) for row in ws.iter_rows() for c in row
-            if c.value is not None and c.value != blank.get(c.coordinate)}
+    written = {c.coordinate: shown(c.value, c.number_format) for row in ws.iter_rows()
+               for c in row if c.value is not None and c.value != blank.get(c.coordinate)}
+    return written, {a: v for a, v in blank.items() if isinstance(v, str)}
 
 
 def pdf_text(data: bytes) -> str:
@@ -80,6 +85,21 @@ def in_pdf(text: str, pdf_says: str) -> bool:
     """Every line of `text`, as the PDF's font can draw it, is in the PDF's text."""
     return all(" ".join(pdf.safe_text(part).split()) in pdf_says
                for part in text.split("\n") if part.strip())
+
+
+def check_labels(layout, labels: dict[str, str], template: dict[str, str]) -> None:
+    """The template's label beside each field (the nearest text left of it on its row) and
+    above each column is the model's, as in the PDF."""
+    for key, addr in layout.fields.items():
+        col, row = split_a1(addr)[1], split_a1(addr)[0]
+        left = [template[a] for c in range(col - 1, 0, -1)
+                if (a := f"{get_column_letter(c)}{row}") in template]
+        if left:
+            assert left[0] == labels[key], (key, addr, left[0])
+    for columns, first in ((layout.line_columns, layout.lines_first_row),
+                           (layout.summary_columns, layout.summary_first_row)):
+        for key, letter in columns.items():
+            assert template.get(f"{letter}{first - 1}") == labels[key], (key, letter)
 
 
 def check_agreement(doc, layout, sheet: dict[str, str], pdf_says: str, pdf_columns) -> None:
@@ -114,24 +134,28 @@ def test_invoice_pdf_and_print_sheet_show_the_same(tmp_path, template):
     # the case this test is about: several lines, two tax rates, shipping, not USD
     assert len(doc.lines) == 4 and doc.lines[-1]["sku"].text == "SHIPPING"
     assert len(doc.tax_summary) == 2 and doc.text("currency") == "EUR"
-    sheet = sheet_shows(book, INVOICE, INVOICE_LAYOUT, template, tmp_path)
+    sheet, labels = sheet_shows(book, INVOICE, INVOICE_LAYOUT, template, tmp_path)
     check_agreement(doc, INVOICE_LAYOUT, sheet, pdf_text(pdf.invoice_pdf(doc)),
                     model.INVOICE_COLUMNS)
+    if template:
+        check_labels(INVOICE_LAYOUT, model.INVOICE_LABELS, labels)
 
 
 @pytest.mark.parametrize("template", [True, False], ids=["template", "plain sheet"])
 def test_packing_slip_pdf_and_print_sheet_show_the_same(tmp_path, template):
     book = sample_book()
     doc = model.document(book, SHIPMENT)
-    sheet = sheet_shows(book, SHIPMENT, PACKING_SLIP_LAYOUT, template, tmp_path)
+    sheet, labels = sheet_shows(book, SHIPMENT, PACKING_SLIP_LAYOUT, template, tmp_path)
     check_agreement(doc, PACKING_SLIP_LAYOUT, sheet, pdf_text(pdf.packing_slip_pdf(doc)),
                     model.SLIP_COLUMNS)
+    if template:
+        check_labels(PACKING_SLIP_LAYOUT, model.SLIP_LABELS, labels)
 
 
 def test_currencies_with_other_minor_units_agree_too(tmp_path):
     for ccy in ("JPY", "KWD"):
         book = sample_book(ccy=ccy)
         doc = model.document(book, INVOICE)
-        sheet = sheet_shows(book, INVOICE, INVOICE_LAYOUT, True, tmp_path)
+        sheet, _ = sheet_shows(book, INVOICE, INVOICE_LAYOUT, True, tmp_path)
         check_agreement(doc, INVOICE_LAYOUT, sheet, pdf_text(pdf.invoice_pdf(doc)),
                         model.INVOICE_COLUMNS)

@@ -103,32 +103,8 @@ def show_document(port: WorkbookPort, doc_id: str, write: bool = True) -> WriteP
 
 
 def document_pdfs(state, doc_ids) -> list[tuple[str, bytes]]:
-    """(file name, PDF bytes) for each invoice number or shipment ID in `doc_ids`."""
-    from . import documents
+    """(file name, PDF bytes) for each invoice number or shipment ID in `doc_ids`.
+    Raises `DocumentNotFound` for an ID the book does not have."""
+    from .documents import pdf  # fpdf2 is loaded only when a PDF is asked for
 
-    customers = {c.customer_id: c for c in state.customers}
-    products = {x.sku: x for x in state.products}
-    bins = {(x.sku, x.warehouse): x.bin for x in state.inventory}
-    invoices = {i.invoice_no: i for i in state.invoices}
-    shipments = {x.shipment_id: x for x in state.shipments}
-    inv_lines: dict[str, list] = {}
-    for il in state.invoice_lines:
-        inv_lines.setdefault(il.invoice_no, []).append(il)
-    shp_lines: dict[str, list] = {}
-    for sl in state.shipment_lines:
-        shp_lines.setdefault(sl.shipment_id, []).append(sl)
-    order_lines = {ln.key: ln for ln in state.orders}
-    out = []
-    for doc in doc_ids:
-        if doc in invoices:
-            inv = invoices[doc]
-            out.append((f"{doc}.pdf", documents.invoice_pdf(
-                inv, inv_lines.get(doc, []), customers.get(inv.customer_id), state.settings)))
-        elif doc in shipments:
-            shp = shipments[doc]
-            out.append((f"{doc}.pdf", documents.packing_slip_pdf(
-                shp, shp_lines.get(doc, []), order_lines, products,
-                customers.get(shp.customer_id), state.settings, bins=bins)))
-        else:
-            raise DocumentNotFound(doc)
-    return out
+    return pdf.pdfs(state, doc_ids)

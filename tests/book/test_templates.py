@@ -209,7 +209,7 @@ INVOICE_FIELDS = {"company_name", "company_address", "invoice_no", "invoice_date
                   "currency", "net", "tax", "total", "payment_terms"}
 SLIP_FIELDS = {"company_name", "company_address", "shipment_id", "order_id", "planned_on",
                "shipped_on", "carrier", "service", "customer_name", "ship_to", "country",
-               "weight"}
+               "weight", "customer_id", "warehouse", "tracking_no", "contents"}
 
 
 def test_layouts_name_every_promised_field():
@@ -217,8 +217,24 @@ def test_layouts_name_every_promised_field():
     assert list(t.INVOICE_LAYOUT.line_columns) == [
         "sku", "description", "quantity", "unit_price", "net", "tax_rate", "tax", "total"]
     assert set(t.PACKING_SLIP_LAYOUT.fields) == SLIP_FIELDS
-    assert list(t.PACKING_SLIP_LAYOUT.line_columns) == ["sku", "description", "quantity", "bin"]
+    assert list(t.PACKING_SLIP_LAYOUT.line_columns) == [
+        "sku", "description", "quantity", "bin", "ordered", "notes"]
+    assert list(t.INVOICE_LAYOUT.summary_columns) == ["rate", "net", "tax"]
     assert t.INVOICE_LAYOUT.max_lines == t.PACKING_SLIP_LAYOUT.max_lines == 30
+
+
+def test_layouts_have_a_cell_for_everything_the_documents_say():
+    from ordersheet.documents import model
+
+    from ..documents.samples import INVOICE, SHIPMENT, sample_book
+
+    book = sample_book()
+    for doc_id, layout, columns in ((INVOICE, t.INVOICE_LAYOUT, model.INVOICE_COLUMNS),
+                                    (SHIPMENT, t.PACKING_SLIP_LAYOUT, model.SLIP_COLUMNS)):
+        doc = model.document(book, doc_id)
+        assert set(layout.fields) == set(doc.fields), layout.sheet
+        assert set(layout.line_columns) == set(columns) == set(doc.lines[0]), layout.sheet
+    assert set(t.INVOICE_LAYOUT.summary_columns) == set(model.SUMMARY_COLUMNS)
 
 
 def test_packing_slip_shows_no_prices():
@@ -246,6 +262,8 @@ def test_print_layout_sheet(built, name, layout):
     assert ws.page_margins.left == 0.5
     cells = list(layout.fields.values()) + [
         layout.line_cell(f, i) for f in layout.line_columns for i in (0, layout.max_lines - 1)]
+    cells += [f"{letter}{layout.summary_first_row + i}"
+              for letter in layout.summary_columns.values() for i in range(layout.max_summary)]
     assert len(set(cells)) == len(cells), "two fields share a cell"
     for ref in cells:
         row, col = split_a1(ref)

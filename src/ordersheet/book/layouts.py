@@ -6,7 +6,7 @@ runs inside xlwings Lite, needs no spreadsheet library.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 from .plan import NUMBER_FORMATS
@@ -21,8 +21,13 @@ class PrintLayout:
 
     `fields` maps a header field to its cell (`"invoice_no": "H3"`); `line_columns` maps a
     line field to its column letter; line i (0-based) of the document is written on row
-    `lines_first_row + i`, at most `max_lines` lines. The template styles every cell; the
-    renderer writes values only (and clears the unused line rows)."""
+    `lines_first_row + i`, at most `max_lines` lines. An invoice's tax summary is a second,
+    smaller table laid out the same way (`summary_*`). The template styles every cell and
+    writes every label; the renderer writes values only (and clears the unused rows).
+
+    The summary's cells have no number format: a book made from a template older than the
+    summary has General there, so they are written as the document's text, which reads the
+    same under any format."""
 
     sheet: str
     fields: Mapping[str, str]
@@ -32,6 +37,9 @@ class PrintLayout:
     print_area: str
     formats: Mapping[str, str]
     """field (header or line) -> Excel number format the template gives its cells."""
+    summary_first_row: int = 0
+    summary_columns: Mapping[str, str] = field(default_factory=dict)
+    max_summary: int = 0
 
     @property
     def lines_header_row(self) -> int:
@@ -69,6 +77,9 @@ INVOICE_LAYOUT = PrintLayout(
     formats={"invoice_date": _DATE, "due_date": _DATE, "net": _MONEY, "tax": _MONEY,
              "total": _MONEY, "quantity": "0", "unit_price": NUMBER_FORMATS["price"],
              "tax_rate": NUMBER_FORMATS["pct"]},
+    summary_first_row=46,
+    summary_columns={"rate": "C", "net": "D", "tax": "E"},
+    max_summary=3,
 )
 PACKING_SLIP_LAYOUT = PrintLayout(
     sheet=PACKING_SLIP_SHEET,
@@ -76,11 +87,15 @@ PACKING_SLIP_LAYOUT = PrintLayout(
         "company_name": "A1", "company_address": "A2",
         "shipment_id": "D3", "order_id": "D4", "planned_on": "D5", "shipped_on": "D6",
         "carrier": "D7", "service": "D8", "weight": "D9",
+        "customer_id": "D10", "warehouse": "D11", "tracking_no": "D12",
         "customer_name": "A7", "ship_to": "A8", "country": "A10",
+        "contents": "A44",
     },
     lines_first_row=14,
-    line_columns={"sku": "A", "description": "B", "quantity": "C", "bin": "D"},
+    line_columns={"sku": "A", "description": "B", "quantity": "C", "bin": "D",
+                  "ordered": "E", "notes": "F"},
     max_lines=30,
-    print_area="A1:D46",
-    formats={"planned_on": _DATE, "shipped_on": _DATE, "weight": "0.00", "quantity": "0"},
+    print_area="A1:F46",
+    formats={"planned_on": _DATE, "shipped_on": _DATE, "weight": "0.00", "quantity": "0",
+             "ordered": "0"},
 )

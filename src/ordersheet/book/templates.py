@@ -33,6 +33,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from ..documents.model import INVOICE_LABELS, SLIP_LABELS
 from ..domain import models as m
 from . import schema as s
 from .layouts import (INVOICE_LAYOUT, INVOICE_SHEET, PACKING_SLIP_LAYOUT,
@@ -130,22 +131,18 @@ def column_width(col: s.Col) -> float:
 
 
 _INVOICE_LABELS = {  # label cell -> text; each label spans F:G, its value sits in H
-    "F3": "Invoice No", "F4": "Invoice Date", "F5": "Due Date", "F6": "Currency",
-    "F8": "Customer ID", "F9": "Order ID", "F10": "Shipment ID",
-    "F45": "Net", "F46": "Tax", "F47": "Total",
+    f"F{INVOICE_LAYOUT.fields[f][1:]}": INVOICE_LABELS[f]
+    for f in ("invoice_no", "invoice_date", "due_date", "currency", "customer_id", "order_id",
+              "shipment_id", "net", "tax", "total")
 }
-_INVOICE_LINE_HEADERS = {"sku": "SKU", "description": "Description", "quantity": "Qty",
-                         "unit_price": "Unit Price", "net": "Net", "tax_rate": "Tax %",
-                         "tax": "Tax", "total": "Total"}
 _INVOICE_WIDTHS = {"A": 15, "B": 38, "C": 8, "D": 12, "E": 13, "F": 8, "G": 12, "H": 15}
 
-_SLIP_LABELS = {
-    "C3": "Shipment ID", "C4": "Order ID", "C5": "Planned On", "C6": "Shipped On",
-    "C7": "Carrier", "C8": "Service", "C9": "Weight (kg)",
+_SLIP_LABELS = {  # label cell -> text; the value sits right of it in D
+    f"C{PACKING_SLIP_LAYOUT.fields[f][1:]}": SLIP_LABELS[f]
+    for f in ("shipment_id", "order_id", "planned_on", "shipped_on", "carrier", "service",
+              "weight", "customer_id", "warehouse", "tracking_no")
 }
-_SLIP_LINE_HEADERS = {"sku": "SKU", "description": "Description", "quantity": "Quantity",
-                      "bin": "Bin"}
-_SLIP_WIDTHS = {"A": 18, "B": 46, "C": 13, "D": 22}
+_SLIP_WIDTHS = {"A": 18, "B": 40, "C": 12, "D": 20, "E": 10, "F": 30}
 
 def _font(**kw: Any) -> Font:
     # Name the font: without it LibreOffice and PDF export fall back to a serif face.
@@ -202,11 +199,11 @@ def _labels(ws: Worksheet, labels: Mapping[str, str], span_to: str | None) -> No
             ws.merge_cells(f"{ref}:{span_to}{c.row}")
 
 
-def _lines_area(ws: Worksheet, layout: PrintLayout, headers: Mapping[str, str]) -> None:
+def _lines_area(ws: Worksheet, layout: PrintLayout, labels: Mapping[str, str]) -> None:
     hr = layout.lines_header_row
     for fld, letter in layout.line_columns.items():
         h = ws[f"{letter}{hr}"]
-        h.value = headers[fld]
+        h.value = labels[fld]
         h.fill = _HEADER_FILL
         h.font = _HEADER_FONT
         numeric = fld in layout.formats
@@ -216,12 +213,30 @@ def _lines_area(ws: Worksheet, layout: PrintLayout, headers: Mapping[str, str]) 
             c = ws[f"{letter}{r}"]
             c.border = _LINE_BORDER
             if numeric:
+                # right-aligned even when written as text (a JPY amount under #,##0.00)
                 c.number_format = layout.formats[fld]
+                c.alignment = Alignment(horizontal="right", vertical="top")
             else:
                 # indent: a text column right of a number column would touch its digits
-                c.alignment = Alignment(vertical="top", wrap_text=fld == "description",
+                c.alignment = Alignment(vertical="top",
+                                        wrap_text=fld in ("description", "notes"),
                                         indent=1 if letter != "A" else 0)
     ws.row_dimensions[hr].height = 20
+
+
+def _tax_summary(ws: Worksheet, layout: PrintLayout, labels: Mapping[str, str]) -> None:
+    """Caption, headings and rows of the tax summary, at the left of the totals."""
+    hr = layout.summary_first_row - 1
+    ws[f"A{hr}"] = labels["tax_summary"]
+    ws[f"A{hr}"].font = _CAPTION_FONT
+    for fld, letter in layout.summary_columns.items():
+        h = ws[f"{letter}{hr}"]
+        h.value = labels[fld]
+        h.font = _LABEL_FONT
+        h.alignment = Alignment(horizontal="right")
+        h.border = _LINE_BORDER
+        for r in range(layout.summary_first_row, layout.summary_first_row + layout.max_summary):
+            ws[f"{letter}{r}"].alignment = Alignment(horizontal="right")
 
 
 def _field_formats(ws: Worksheet, layout: PrintLayout) -> None:
@@ -237,7 +252,7 @@ def _draw_invoice(ws: Worksheet) -> None:
         ws.column_dimensions[letter].width = w
     _company_block(ws, lay, "A1:D1", "A2:D4", "INVOICE", "F1:H1")
     _labels(ws, _INVOICE_LABELS, "G")
-    ws["A7"] = "Bill To"
+    ws["A7"] = INVOICE_LABELS["bill_to"]
     ws["A7"].font = _CAPTION_FONT
     ws[lay.fields["customer_name"]].font = _font(bold=True)
     ws.merge_cells("A8:D8")
@@ -246,12 +261,13 @@ def _draw_invoice(ws: Worksheet) -> None:
     for fld in ("invoice_no", "currency", "customer_id", "order_id", "shipment_id"):
         ws[lay.fields[fld]].alignment = Alignment(horizontal="right")
     _field_formats(ws, lay)
-    _lines_area(ws, lay, _INVOICE_LINE_HEADERS)
+    _lines_area(ws, lay, INVOICE_LABELS)
+    _tax_summary(ws, lay, INVOICE_LABELS)
     total = ws[lay.fields["total"]]
     total.font = _font(bold=True, size=12)
     total.border = _TOTAL_BORDER
     ws["F47"].font = _font(bold=True, size=12)
-    ws["A49"] = "Payment terms"
+    ws["A49"] = INVOICE_LABELS["payment_terms"]
     ws["A49"].font = _CAPTION_FONT
     ws[lay.fields["payment_terms"]].alignment = _TOP_LEFT
     ws.merge_cells("A50:H51")
@@ -262,17 +278,19 @@ def _draw_packing_slip(ws: Worksheet) -> None:
     lay = PACKING_SLIP_LAYOUT
     for letter, w in _SLIP_WIDTHS.items():
         ws.column_dimensions[letter].width = w
-    _company_block(ws, lay, "A1:B1", "A2:B4", "PACKING SLIP", "C1:D1")
+    _company_block(ws, lay, "A1:B1", "A2:B4", "PACKING SLIP", "C1:F1")
     _labels(ws, _SLIP_LABELS, None)
-    ws["A6"] = "Ship To"
+    ws["A6"] = SLIP_LABELS["ship_to"]
     ws["A6"].font = _CAPTION_FONT
     ws[lay.fields["customer_name"]].font = _font(bold=True)
     ws[lay.fields["ship_to"]].alignment = _TOP_LEFT
     ws.merge_cells("A8:B9")
-    for fld in ("shipment_id", "order_id", "carrier", "service"):
+    for fld in ("shipment_id", "order_id", "carrier", "service", "customer_id", "warehouse",
+                "tracking_no"):
         ws[lay.fields[fld]].alignment = Alignment(horizontal="right")
     _field_formats(ws, lay)
-    _lines_area(ws, lay, _SLIP_LINE_HEADERS)
+    _lines_area(ws, lay, SLIP_LABELS)
+    ws[lay.fields["contents"]].font = _font(bold=True)
     ws["A45"] = "Packed by: ____________________"
     ws["C45"] = "Date: ______________"
     ws["A46"] = "Please check the contents against this slip and report any difference within 7 days."

@@ -74,22 +74,3 @@ def is_known_currency(code: str) -> bool:
     except Exception:
         return True
 
-
-def currency_symbol(code: str) -> str:
-    try:
-        from babel.numbers import get_currency_symbol
-
-        return get_currency_symbol(code.upper(), locale="en")
-    except Exception:
-        return code
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    """Human text for a money amount, e.g. `$1,234.50` or `¥1,235`."""
-    try:
-        from babel.numbers import format_currency
-
-        return format_currency(amount, currency.upper(), locale="en_US")
-    except Exception:
-        return f"{currency} {amount:,.{minor_units(currency)}f}"
-

@@ -1,0 +1,319 @@
+"""The content of each printed document, once: records in, what a reader sees out.
+
+Owns, for the invoice and the packing slip: which fields, lines, tax summary, totals and
+sentences a document shows, each as the text a reader sees (`Shown.text`) beside the typed
+value behind it (`Shown.value`, for a spreadsheet cell that can hold the number itself);
+the labels they carry; how amounts, prices, rates, quantities, weights and dates read
+(`amount_text` ...); and the look-up of one document's records in an `OrderBook`.
+
+The PDF (`documents.pdf`) and the print sheets (`book.print_sheet`) render these models
+and add nothing of their own, so the two cannot disagree. Pure: no files, no clock.
+
+Choices a reader of either rendering relies on:
+- An invoice shows what was issued: the posted Customer Name, the posted dates (payment
+  terms are counted from them), the posted totals. Net is the Invoices sheet's Net, so it
+  includes the SHIPPING line, which is listed with the other lines. Payments received
+  later (Paid, Balance, Status) are on the Invoices sheet, not on the document, so every
+  copy of an invoice says the same.
+- Amounts show their currency's minor unit (`1,234.50`, `1,235`, `1.250`); unit prices,
+  rates and weights show every digit they have, at least two decimals; nothing a
+  document shows is rounded for display. Where a sentence names an amount, the ISO code
+  goes in front (`EUR 1,234.50`): every rendering can draw it and no reader mistakes `$`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+
+from ..domain import money
+from ..domain.models import (Customer, Invoice, InvoiceLine, OrderBook, OrderLine, Product,
+                             Settings, Shipment, ShipmentLine)
+
+
+class DocumentNotFound(LookupError):
+    """The book has no invoice and no shipment with this ID."""
+
+
+# ---- how values read -------------------------------------------------------------------
+
+
+def _places(value: Decimal) -> int:
+    """Decimal places `value` needs to be shown exactly (0.0125 -> 4, 20 -> 0)."""
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def amount_text(amount: Decimal, currency: str) -> str:
+    """An amount at its currency's minor unit: `1,234.50`, `1,235` (JPY), `1.250` (KWD)."""
+    return f"{amount:,.{money.minor_units(currency)}f}"
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """An amount with its currency in words: `EUR 1,234.50`."""
+    return f"{currency.upper()} {amount_text(amount, currency)}"
+
+
+def unit_price_text(price: Decimal, currency: str) -> str:
+    """A unit price may carry more digits than its currency (0.0125 per piece)."""
+    return f"{price:,.{max(money.minor_units(currency), _places(price))}f}"
+
+
+def percent_text(rate: Decimal) -> str:
+    """0.2 -> `20.00%`, 0.08875 -> `8.875%`."""
+    pct = rate * 100
+    return f"{pct:.{max(2, _places(pct))}f}%"
+
+
+def weight_text(kg: Decimal) -> str:
+    """12.5 -> `12.50`, 0.125 -> `0.125` (kilograms; the label says so)."""
+    return f"{kg:.{max(2, _places(kg))}f}"
+
+
+def date_text(day: Optional[dt.date]) -> str:
+    return day.isoformat() if day else ""
+
+
+def address_lines(text: str) -> tuple[str, ...]:
+    """An address typed in one cell: its lines, blank ones dropped, nothing invented."""
+    return tuple(p.strip() for p in (text or "").replace("\r", "").split("\n") if p.strip())
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One value of a document: `text` is what every rendering shows; `value` is the typed
+    value behind it (a Decimal, date or int), or None when the text is all there is."""
+
+    text: str
+    value: Any = None
+
+
+def _text(s: str) -> Shown:
+    return Shown(s or "")
+
+
+def _amount(a: Decimal, ccy: str) -> Shown:
+    return Shown(amount_text(a, ccy), a)
+
+
+def _date(d: Optional[dt.date]) -> Shown:
+    return Shown(date_text(d), d)
+
+
+def _count(n: int) -> Shown:
+    return Shown(str(n), n)
+
+
+def _address(text: str) -> Shown:
+    return Shown("\n".join(address_lines(text)))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# ---- the documents ---------------------------------------------------------------------
+
+Row = Mapping[str, Shown]
+"""A line or a tax-summary row: column key -> value."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """What both renderings of one document show. `fields` are keyed like the print
+    layout's cells (`invoice_no`, `net` ...); `lines` (and an invoice's `tax_summary`) are
+    rows keyed by column. `title`, `doc_id` and `on` (the document's own date) name it."""
+
+    title: str
+    doc_id: str
+    on: dt.date
+    fields: Mapping[str, Shown]
+    lines: tuple[Row, ...]
+
+    def text(self, key: str) -> str:
+        return self.fields[key].text
+
+
+@dataclass(frozen=True)
+class InvoiceDocument(Document):
+    tax_summary: tuple[Row, ...] = ()
+    """One row per tax rate, lowest rate first: `rate`, `net`, `tax`."""
+
+
+@dataclass(frozen=True)
+class PackingSlipDocument(Document):
+    pass
+
+
+LABELS: dict[str, str] = {
+    "invoice_no": "Invoice No", "invoice_date": "Invoice Date", "due_date": "Due Date",
+    "currency": "Currency", "customer_id": "Customer ID", "order_id": "Order ID",
+    "shipment_id": "Shipment ID", "customer_name": "Customer", "bill_to": "Bill To",
+    "ship_to": "Ship To", "net": "Net", "tax": "Tax", "total": "Total",
+    "payment_terms": "Payment terms", "company_name": "Company", "company_address": "Address",
+    "warehouse": "Warehouse", "planned_on": "Planned On", "shipped_on": "Shipped On",
+    "carrier": "Carrier", "service": "Service", "tracking_no": "Tracking No",
+    "weight": "Weight (kg)", "country": "Country", "contents": "Contents",
+    "tax_summary": "Tax summary",
+    "sku": "SKU", "description": "Description", "unit_price": "Unit Price",
+    "tax_rate": "Tax %", "rate": "Tax %", "bin": "Bin", "ordered": "Ordered", "notes": "Notes",
+}
+"""Field and column key -> the label both renderings print beside or above it."""
+INVOICE_LABELS = {**LABELS, "quantity": "Qty"}
+SLIP_LABELS = {**LABELS, "quantity": "Shipped"}
+
+INVOICE_FACTS = ("invoice_no", "invoice_date", "due_date", "currency", "customer_id",
+                 "order_id", "shipment_id")
+INVOICE_COLUMNS = ("sku", "description", "quantity", "unit_price", "net", "tax_rate", "tax",
+                   "total")
+SUMMARY_COLUMNS = ("rate", "net", "tax")
+INVOICE_TOTALS = ("net", "tax", "total")
+SLIP_FACTS = ("shipment_id", "order_id", "customer_id", "warehouse", "planned_on",
+              "shipped_on", "carrier", "service", "tracking_no", "weight")
+SLIP_COLUMNS = ("sku", "description", "bin", "ordered", "quantity", "notes")
+
+
+def _company(settings: Settings) -> dict[str, Shown]:
+    return {"company_name": _text(settings.company_name),
+            "company_address": _address(settings.company_address)}
+
+
+def payment_terms_text(invoice: Invoice) -> str:
+    """The payment-terms sentence, from the invoice's own dates (never today's terms)."""
+    days = (invoice.due_date - invoice.invoice_date).days
+    due = invoice.due_date.isoformat()
+    when = (f"on receipt, by {due}" if days <= 0
+            else f"within {_plural(days, 'day')}, by {due}")
+    return (f"Payment of {money_text(invoice.total, invoice.currency)} due {when}. "
+            f"Please quote invoice number {invoice.invoice_no} with your payment.")
+
+
+def invoice_document(invoice: Invoice, lines: Sequence[InvoiceLine],
+                     customer: Optional[Customer], settings: Settings) -> InvoiceDocument:
+    """The invoice as issued: its header, its lines, tax by rate, totals, payment terms."""
+    ccy = invoice.currency
+    name = invoice.customer_name or (customer.name if customer else "") or invoice.customer_id
+    fields = {
+        **_company(settings),
+        "invoice_no": _text(invoice.invoice_no), "invoice_date": _date(invoice.invoice_date),
+        "due_date": _date(invoice.due_date), "currency": _text(ccy),
+        "customer_id": _text(invoice.customer_id), "order_id": _text(invoice.order_id),
+        "shipment_id": _text(invoice.shipment_id), "customer_name": _text(name),
+        "bill_to": _address((customer.bill_to or customer.ship_to) if customer else ""),
+        "net": _amount(invoice.net, ccy), "tax": _amount(invoice.tax, ccy),
+        "total": _amount(invoice.total, ccy),
+        "payment_terms": _text(payment_terms_text(invoice)),
+    }
+    rows = tuple({
+        "sku": _text(ln.sku), "description": _text(ln.description),
+        "quantity": _count(ln.quantity),
+        "unit_price": Shown(unit_price_text(ln.unit_price, ccy), ln.unit_price),
+        "net": _amount(ln.net, ccy), "tax_rate": Shown(percent_text(ln.tax_rate), ln.tax_rate),
+        "tax": _amount(ln.tax, ccy), "total": _amount(ln.total, ccy),
+    } for ln in lines)
+    by_rate: dict[Decimal, tuple[Decimal, Decimal]] = {}
+    for ln in lines:
+        net, tax = by_rate.get(ln.tax_rate, (money.ZERO, money.ZERO))
+        by_rate[ln.tax_rate] = (net + ln.net, tax + ln.tax)
+    summary = tuple({"rate": Shown(percent_text(rate), rate), "net": _amount(net, ccy),
+                     "tax": _amount(tax, ccy)}
+                    for rate, (net, tax) in sorted(by_rate.items()))
+    return InvoiceDocument("Invoice", invoice.invoice_no, invoice.invoice_date, fields, rows,
+                           summary)
+
+
+def packing_slip_document(shipment: Shipment, shipment_lines: Sequence[ShipmentLine],
+                          order_lines: Mapping[tuple[str, int], OrderLine],
+                          products: Mapping[str, Product], customer: Optional[Customer],
+                          settings: Settings, bins: Mapping[tuple[str, str], str]
+                          ) -> PackingSlipDocument:
+    """What is in the box, never what it costs. `bins` maps (SKU, Warehouse) to the
+    Inventory Bin; `order_lines` give the quantity ordered and the line's notes."""
+    fields = {
+        **_company(settings),
+        "shipment_id": _text(shipment.shipment_id), "order_id": _text(shipment.order_id),
+        "customer_id": _text(shipment.customer_id), "warehouse": _text(shipment.warehouse),
+        "planned_on": _date(shipment.planned_on), "shipped_on": _date(shipment.shipped_on),
+        "carrier": _text(shipment.carrier), "service": _text(shipment.service),
+        "tracking_no": _text(shipment.tracking_no),
+        "weight": Shown(weight_text(shipment.weight), shipment.weight),
+        "customer_name": _text((customer.name if customer else "") or shipment.customer_id),
+        "ship_to": _address((customer.ship_to or customer.bill_to) if customer else ""),
+        "country": _text(shipment.country),
+    }
+    rows = []
+    units = 0
+    for sl in shipment_lines:
+        product = products.get(sl.sku)
+        ordered = order_lines.get((sl.order_id, sl.line))
+        rows.append({
+            "sku": _text(sl.sku), "description": _text(product.description if product else ""),
+            "bin": _text(bins.get((sl.sku, sl.warehouse), "")),
+            "ordered": _count(ordered.quantity) if ordered else _text(""),
+            "quantity": _count(sl.quantity), "notes": _text(ordered.notes if ordered else ""),
+        })
+        units += sl.quantity
+    fields["contents"] = _text(f"{_plural(len(rows), 'line')}, {_plural(units, 'unit')} "
+                              "in this shipment.")
+    return PackingSlipDocument("Packing Slip", shipment.shipment_id,
+                               shipment.shipped_on or shipment.planned_on, fields, tuple(rows))
+
+
+# ---- finding a document's records ------------------------------------------------------
+
+AnyDocument = Union[InvoiceDocument, PackingSlipDocument]
+
+
+def documents(book: OrderBook, doc_ids: Iterable[str]) -> list[AnyDocument]:
+    """The document of each invoice number or shipment ID in `doc_ids`, in that order (an
+    ID that is both is the invoice). Raises `DocumentNotFound` for an unknown ID.
+
+    One pass over each record list keeps only the records these documents need (a run
+    shows one document of a book with 100,000 lines: no index of the whole book)."""
+    ids = [d.strip() for d in doc_ids]
+    wanted = set(ids)
+    invoices = {i.invoice_no: i for i in book.invoices if i.invoice_no in wanted}
+    shipments = {x.shipment_id: x for x in book.shipments
+                 if x.shipment_id in wanted and x.shipment_id not in invoices}
+    for d in ids:
+        if d not in invoices and d not in shipments:
+            raise DocumentNotFound(d)
+    inv_lines: dict[str, list[InvoiceLine]] = {d: [] for d in invoices}
+    if invoices:
+        for il in book.invoice_lines:
+            if il.invoice_no in inv_lines:
+                inv_lines[il.invoice_no].append(il)
+    shp_lines: dict[str, list[ShipmentLine]] = {d: [] for d in shipments}
+    if shipments:
+        for sl in book.shipment_lines:
+            if sl.shipment_id in shp_lines:
+                shp_lines[sl.shipment_id].append(sl)
+    slines = [sl for sls in shp_lines.values() for sl in sls]
+    keys = {(sl.order_id, sl.line) for sl in slines}
+    order_ids = {k[0] for k in keys}
+    skus = {sl.sku for sl in slines}
+    order_lines = {(ln.order_id, ln.line): ln for ln in book.orders
+                   if ln.order_id in order_ids and (ln.order_id, ln.line) in keys}
+    products = {p.sku: p for p in book.products if p.sku in skus}
+    bins = {(x.sku, x.warehouse): x.bin for x in book.inventory if x.sku in skus}
+    customer_ids = {r.customer_id for r in (*invoices.values(), *shipments.values())}
+    customers = {c.customer_id: c for c in book.customers if c.customer_id in customer_ids}
+    out: list[AnyDocument] = []
+    for d in ids:
+        if d in invoices:
+            inv = invoices[d]
+            out.append(invoice_document(inv, inv_lines[d], customers.get(inv.customer_id),
+                                        book.settings))
+        else:
+            shp = shipments[d]
+            out.append(packing_slip_document(shp, shp_lines[d], order_lines, products,
+                                             customers.get(shp.customer_id), book.settings,
+                                             bins))
+    return out
+
+
+def document(book: OrderBook, doc_id: str) -> AnyDocument:
+    """The invoice or packing slip `doc_id` (an invoice number or a shipment ID)."""
+    return documents(book, [doc_id])[0]

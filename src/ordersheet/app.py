@@ -11,9 +11,9 @@ from typing import Sequence
 
 from .book import load as loader
 from .book.plan import ReplaceSheet, WritePlan
-from .book.print_sheet import DocumentNotFound, document_ops
-from .book.port import WorkbookError, WorkbookPort, rows_by_reading
-from .book.render import render
+from .book.print_sheet import DocumentNotFound
+from .book.port import WorkbookError, WorkbookPort
+from .book.render import print_ops, records_op, render
 from .domain import pipeline
 from .domain.pipeline import RunResult
 
@@ -37,21 +37,11 @@ def read_book(port: WorkbookPort) -> loader.Loaded:
     with cycle_collector_paused():  # 100k records are built here too
         with (reading(names) if reading is not None else nullcontext(port.read(names))) \
                 as raws:
-            loaded = loader.load(raws, _row_counts(port, loader.sheets_to_count(all_names)))
-    loaded.workbook_sheets = set(all_names)
+            loaded = loader.load(raws, all_names)
     if "Orders" not in loaded.sheet_names:
         raise WorkbookError("the workbook has no Orders sheet "
                             "(create one with `ordersheet new BOOK`)")
     return loaded
-
-
-def _row_counts(port: WorkbookPort, names: list[str]) -> dict[str, int]:
-    """The log sheets' row counts; a port without `row_counts` (older or third-party
-    engines) is asked to read them."""
-    if not names:
-        return {}
-    count = getattr(port, "row_counts", None)
-    return rows_by_reading(port, names) if count is None else count(names)
 
 
 @contextmanager
@@ -94,9 +84,10 @@ def show_document(port: WorkbookPort, doc_id: str, write: bool = True) -> WriteP
     """Show invoice or shipment `doc_id` on the Invoice / Packing Slip print sheet.
     Raises `DocumentNotFound` when the book has no such document."""
     loaded = read_book(port)
-    plan = WritePlan(document_ops(loaded.book, doc_id, loaded.workbook_sheets))
+    plan = WritePlan(print_ops(loaded.book, doc_id, loaded))
     last = plan.ops[-1]
     plan.activate = last.name if isinstance(last, ReplaceSheet) else last.sheet  # type: ignore[union-attr]
+    plan.add(records_op(loaded))  # the print sheet is ordersheet's from now on
     if write:
         port.apply(plan)
     return plan

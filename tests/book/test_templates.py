@@ -90,8 +90,22 @@ def test_sheets_in_contract_order(book):
     assert book.sheetnames == [
         "Start", "Orders", "Products", "Inventory", "Customers", "Price Rules", "Tax Rates",
         "FX Rates", "Shipping Rates", "Payments", "Returns", "Settings", "Invoice",
-        "Packing Slip"]
+        "Packing Slip", "_ordersheet_records"]
     assert book.active.title == "Start"
+    assert book["_ordersheet_records"].sheet_state == "hidden"
+
+
+def test_the_print_sheets_are_ordersheets_from_the_start(book):
+    """A run fills the template's Invoice and Packing Slip sheets: its hidden record sheet
+    says they are ordersheet's (a sheet of the user's with such a name is never written)."""
+    from ordersheet.book.raw import block_from_grid
+    from ordersheet.book.state import read_state
+
+    ws = book["_ordersheet_records"]
+    raw = block_from_grid(ws.title, [list(r) for r in ws.iter_rows(values_only=True)])
+    state = read_state(raw)
+    assert state.found and state.sheets == {"Invoice": "Invoice", "Packing Slip": "Packing Slip"}
+    assert state.records == {}
 
 
 @pytest.mark.parametrize("spec", t.DATA_SHEETS, ids=lambda sp: sp.name)

@@ -3,23 +3,24 @@ write results back, collecting every coercion problem as an Issue."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 from ..domain import models as m
 from ..domain.issues import Issue, warning
+from . import plan as p
 from . import schema as s
+from .owned import Owned, reconcile
+from .ownership import TOOL_SHEETS, Ownership, sheet_reads_as
 from .raw import CellError, RawSheet, a1, split_a1
+from .state import OWNED_SPECS, RECORDS_SHEET, ToolState, read_state
 
 RECORD_OF = {
     s.ORDERS.name: m.OrderLine, s.PRODUCTS.name: m.Product, s.INVENTORY.name: m.StockLevel,
     s.CUSTOMERS.name: m.Customer, s.PRICE_RULES.name: m.PriceRule, s.TAX_RATES.name: m.TaxRate,
     s.FX_RATES.name: m.FxRate, s.SHIPPING_RATES.name: m.ShippingRate,
     s.PAYMENTS.name: m.Payment, s.RETURNS.name: m.ReturnLine,
-    s.RESERVATIONS.name: m.Reservation, s.SHIPMENTS.name: m.Shipment,
-    s.SHIPMENT_LINES.name: m.ShipmentLine, s.INVOICES.name: m.Invoice,
-    s.INVOICE_LINES.name: m.InvoiceLine,
 }
 FIELD_OF = {
     s.ORDERS.name: "orders", s.PRODUCTS.name: "products", s.INVENTORY.name: "inventory",
@@ -30,8 +31,11 @@ FIELD_OF = {
     s.SHIPMENTS.name: "shipments", s.SHIPMENT_LINES.name: "shipment_lines",
     s.INVOICES.name: "invoices", s.INVOICE_LINES.name: "invoice_lines",
 }
-READ_SPECS = s.INPUT_SHEETS + (s.RESERVATIONS, s.SHIPMENTS, s.SHIPMENT_LINES, s.INVOICES,
-                               s.INVOICE_LINES)
+READ_SPECS = s.INPUT_SHEETS
+OWNED_ORDER = (s.RESERVATIONS.name, s.SHIPMENTS.name, s.SHIPMENT_LINES.name, s.INVOICES.name,
+               s.INVOICE_LINES.name, s.STOCK_LEDGER.name, s.AUDIT_LOG.name)
+"""ordersheet's record sheets, in the order they are read back (a document before its
+lines)."""
 OPTIONAL_WHEN_EMPTY = {s.TAX_RATES.name, s.SHIPPING_RATES.name, s.PRICE_RULES.name,
                        s.FX_RATES.name}
 EXTRA_COLS = {s.ORDERS.name: s.ORDER_TOOL_COLUMNS, s.INVENTORY.name: s.INVENTORY_TOOL_COLUMNS}
@@ -47,13 +51,15 @@ class Loaded:
     bad_order_rows: set[int] = field(default_factory=set)
     """Excel rows of Orders whose cells failed coercion."""
     settings_cells: dict[str, tuple[int, int]] = field(default_factory=dict)
-    ledger_rows: int = 0
-    audit_rows: int = 0
     settings_raw: RawSheet | None = None
     workbook_sheets: set[str] = field(default_factory=set)
-    """Every sheet name in the workbook (set by whoever read it)."""
+    """Every sheet name in the workbook."""
     old_marks: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
     """Cells ordersheet highlighted on an earlier run (from its hidden state sheet)."""
+    state: ToolState = field(default_factory=ToolState)
+    ownership: Ownership | None = None
+    owned: dict[str, Owned] = field(default_factory=dict)
+    """ordersheet's record sheets as read back against its records (`book.owned`)."""
 
 
 def find_sheet(raws: dict[str, RawSheet], name: str) -> RawSheet | None:
@@ -74,16 +80,25 @@ WRITE_ONLY_ORDER_COLUMNS = s.ORDER_TOOL_COLUMNS[1:]
 """Orders tool columns ordersheet writes and never reads back (Status it does read)."""
 
 
-def _parse(raw: RawSheet, spec: s.SheetSpec) -> s.ParsedSheet:
+def tool_columns(raw: RawSheet, spec: s.SheetSpec, own: Ownership) -> tuple[s.Col, ...]:
+    """The sheet's tool columns under the headers ordersheet gave them on this book (its
+    `Total` is `Total (ordersheet)` where the user has a Total of their own)."""
+    cols = EXTRA_COLS.get(spec.name, ())
+    if not cols:
+        return ()
+    layout = _header_layout(raw)
+    return tuple(replace(c, header=own.column(spec.name, c.header, layout)[0]) for c in cols)
+
+
+def _parse(raw: RawSheet, spec: s.SheetSpec, extra: tuple[s.Col, ...]) -> s.ParsedSheet:
     """`schema.parse_sheet` with the sheet's tool columns. Orders' write-only tool columns
     (half the width of a processed Orders sheet) are only located, not coerced: their
     values are dropped anyway, and coercing them can only matter (an Issue, a bad row) when
     a cell there shows an Excel error, in which case they are coerced as before."""
-    extra = EXTRA_COLS.get(spec.name, ())
-    if spec is not s.ORDERS or _has_error_cells(raw, WRITE_ONLY_ORDER_COLUMNS):
+    if spec is not s.ORDERS or _has_error_cells(raw, extra[1:]):
         return s.parse_sheet(raw, spec, extra)
     parsed = s.parse_sheet(raw, spec, extra[:1])
-    for c in WRITE_ONLY_ORDER_COLUMNS:  # where parse_sheet would have put them
+    for c in extra[1:]:  # where parse_sheet would have put them
         col = parsed.layout.headers.get(s.norm(c.header))
         if col is not None:
             parsed.layout.columns[c.field] = col
@@ -111,36 +126,17 @@ def _text_or_blank(values: Any) -> list[str]:
     return [v or "" for v in values]
 
 
-def _records(model: type, parsed: s.ParsedSheet, drop: Any,
-             rename: dict[str, tuple[str, Any]], skip: set[int] | tuple = ()) -> list[Any]:
-    """The parsed rows as `model` records, leaving out the fields in `drop` and the rows
-    whose raw index (`_i`) is in `skip`; `rename` maps a parsed field to (record field,
-    function applied to the whole column). Built column-wise (`models.build_rows`): no dict
-    per row, the same records as `model(**row)`."""
-    if not parsed.records:  # nothing read (e.g. a required column is missing)
-        return []
-    drop = set(drop) | {"_i"}
-    by_column = parsed.records.by_column
-    keep = None
-    if skip:
-        keep = [k for k, i in enumerate(by_column["_i"]) if i not in skip]
-    columns: dict[str, Any] = {}
-    for name, values in by_column.items():
-        if name in drop:
-            continue
-        if keep is not None:
-            values = [values[k] for k in keep]
-        if name in rename:
-            name, fix = rename[name]
-            values = fix(values)
-        columns[name] = values
-    return m.build_rows(model, columns)
-
-
-def load(raws: dict[str, RawSheet], row_counts: dict[str, int] | None = None) -> Loaded:
-    """Read every contract sheet that exists. Never raises on user data. The log sheets
-    (`LOG_SHEETS`) may come as a row count (`row_counts`, by the workbook's sheet name)
-    instead of a sheet: only their length is used."""
+def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = None
+         ) -> Loaded:
+    """Read every contract sheet that exists, and ordersheet's own sheets against its
+    records. Never raises on user data; refuses (`WorkbookError`) a book whose own record
+    of what was posted is damaged, or an owned sheet it cannot read and has no record of.
+    `workbook_sheets`: every sheet name in the book (default: those in `raws`)."""
+    workbook = set(workbook_sheets if workbook_sheets is not None else raws)
+    state = read_state(find_sheet(raws, RECORDS_SHEET))
+    legacy = not state.found and any(
+        s.norm(n) in (s.norm(s.AUDIT_LOG.name), s.norm(STATE_SHEET)) for n in workbook)
+    own = Ownership(state, legacy, workbook)
     issues: list[Issue] = []
     data: dict[str, Any] = {}
     layouts: dict[str, s.SheetLayout] = {}
@@ -152,7 +148,7 @@ def load(raws: dict[str, RawSheet], row_counts: dict[str, int] | None = None) ->
         if raw is None:
             continue
         names[spec.name] = raw.name
-        parsed = _parse(raw, spec)
+        parsed = _parse(raw, spec, tool_columns(raw, spec, own))
         # An optional rate sheet left empty (as the template ships it) is not "a Tax Rates
         # sheet" in CONTRACT terms: a new book must not fail every line for missing tax.
         if parsed.records or spec.name not in OPTIONAL_WHEN_EMPTY:
@@ -166,12 +162,12 @@ def load(raws: dict[str, RawSheet], row_counts: dict[str, int] | None = None) ->
             if not parsed.usable:
                 bad_order_rows = {parsed.layout.excel_row(i) for i in range(len(raw.rows))}
             # Every order row becomes a line, bad ones too (validation reports them).
-            data[FIELD_OF[spec.name]] = tuple(_records(
+            data[FIELD_OF[spec.name]] = tuple(s.build_records(
                 model, parsed, (c.field for c in s.ORDER_TOOL_COLUMNS[1:]),
                 {"status": ("status_in", _text_or_blank)}))
             continue
         # The issue says why; master rows with bad cells are not used.
-        data[FIELD_OF[spec.name]] = tuple(_records(
+        data[FIELD_OF[spec.name]] = tuple(s.build_records(
             model, parsed, (c.field for c in EXTRA_COLS.get(spec.name, ())), {},
             skip=parsed.bad_rows))
     settings_raw = find_sheet(raws, s.SETTINGS_SHEET)
@@ -180,32 +176,34 @@ def load(raws: dict[str, RawSheet], row_counts: dict[str, int] | None = None) ->
     if settings_raw is not None:
         present.add(s.SETTINGS_SHEET)
         names[s.SETTINGS_SHEET] = settings_raw.name
-    logs: dict[str, tuple[str, int]] = {}
-    for extra_name in LOG_SHEETS:
-        raw = find_sheet(raws, extra_name)
-        if raw is not None:
-            logs[extra_name] = (raw.name, len(raw.rows))
-        else:
-            real = _find_name(row_counts or {}, extra_name)
-            if real is not None:
-                logs[extra_name] = (real, row_counts[real])
-        if extra_name in logs:
-            present.add(extra_name)
-            names[extra_name] = logs[extra_name][0]
+    owned = _read_owned(raws, own)
+    taken: set[str] = set()
+    for name, o in owned.items():
+        issues.extend(o.issues)
+        taken |= o.taken
+        if o.sheet is not None:
+            present.add(name)
+            names[name] = o.sheet
+        if name in FIELD_OF:
+            data[FIELD_OF[name]] = tuple(o.records)
     # Inventory without a Warehouse column: one warehouse MAIN (CONTRACT §3).
     if "inventory" in data:
         data["inventory"] = tuple(
             x if x.warehouse else x.model_copy(update={"warehouse": "MAIN"})
             for x in data["inventory"])
-    book = m.OrderBook(**data, settings=settings, present=frozenset(present))
-    loaded = Loaded(book, issues, layouts, names, bad_order_rows, where)
-    for extra_name, attr in zip(LOG_SHEETS, ("ledger_rows", "audit_rows")):
-        if extra_name in logs:
-            setattr(loaded, attr, logs[extra_name][1])
-    loaded.settings_raw = settings_raw
-    state = raws.get(STATE_SHEET)
-    if state is not None:
-        for r in state.rows:
+    if "orders" in data and layouts.get(s.ORDERS.name) is not None:
+        data["orders"] = _shipments_typed(data["orders"], owned, raws, names, own)
+    book = m.OrderBook(**data, settings=settings, present=frozenset(present),
+                       taken_ids=frozenset(taken))
+    for name in TOOL_SHEETS:  # where each of ordersheet's sheets goes, and why
+        own.decide(name)
+    issues.extend(own.issues)
+    own.issues.clear()
+    loaded = Loaded(book, issues, layouts, names, bad_order_rows, where, settings_raw,
+                    workbook, state=state, ownership=own, owned=owned)
+    marks = raws.get(STATE_SHEET) if STATE_SHEET in workbook else None
+    if marks is not None:
+        for r in marks.rows:
             if len(r) >= 2 and isinstance(r[0], str) and isinstance(r[1], str) and r[1]:
                 try:
                     loaded.old_marks.setdefault(r[0], set()).add(split_a1(r[1]))
@@ -214,23 +212,97 @@ def load(raws: dict[str, RawSheet], row_counts: dict[str, int] | None = None) ->
     return loaded
 
 
-STATE_SHEET = "_ordersheet"
-LOG_SHEETS = (s.STOCK_LEDGER.name, s.AUDIT_LOG.name)
-"""Sheets ordersheet appends to and never reads back: only their row count matters."""
-CONTRACT_SHEETS = tuple(spec.name for spec in READ_SPECS) + (
-    s.SETTINGS_SHEET, STATE_SHEET)
+def _read_owned(raws: Mapping[str, RawSheet], own: Ownership) -> dict[str, Owned]:
+    """Each record sheet read back against ordersheet's records (`book.owned`)."""
+    state = own.state
+    out: dict[str, Owned] = {}
+    ships = state.records.get(s.SHIPMENTS.name, []) if state.found else []
+    docs = {
+        s.SHIPMENT_LINES.name: frozenset(x.shipment_id for x in ships),
+        s.INVOICE_LINES.name: frozenset(
+            x.invoice_no for x in state.records.get(s.INVOICES.name, [])),
+    }
+    posted = frozenset(x.shipment_id for x in ships if x.posted_on is not None)
+    for name in OWNED_ORDER:
+        spec = OWNED_SPECS[name][0]
+        real = own.sheet_of(name)
+        records = state.records.get(name) if name in state.sheets else None
+        raw = raws[real] if real is not None and real in raws else None
+        if real is None:
+            # Not ordersheet's sheet yet: a sheet of the user's with this name is taken
+            # over when it reads as one (invoices typed in before ordersheet), else left.
+            cand = find_sheet(raws, name)
+            if cand is not None and sheet_reads_as(cand, spec):
+                own.take(name, cand.name)
+                raw = cand
+                if not own.legacy and cand.rows:
+                    own.issues.append(warning(
+                        "record_adopted", cand.name, "",
+                        f"the sheet '{cand.name}' was not made by ordersheet; its rows are "
+                        f"taken as ordersheet's {name} from now on"))
+        if raw is None and records is None:
+            out[name] = Owned(name, None, [])
+            continue
+        out[name] = reconcile(name, raw, records, tool_docs=docs.get(name, frozenset()),
+                              posted_ids=posted)
+    return out
+
+
+def _shipments_typed(lines: tuple[m.OrderLine, ...], owned: dict[str, Owned],
+                     raws: Mapping[str, RawSheet], names: dict[str, str],
+                     own: Ownership) -> tuple[m.OrderLine, ...]:
+    """When a dispatched order line is no longer on Orders under its (Order ID, Line),
+    the rows that name a shipment in ordersheet's Shipment column are told which
+    (`shipment_in`): validation finds the line that was renamed or renumbered there."""
+    ships = owned[s.SHIPMENTS.name].records
+    posted = {x.shipment_id for x in ships if x.posted_on is not None}
+    if not posted:
+        return lines
+    dispatched = {(sl.order_id, sl.line) for sl in owned[s.SHIPMENT_LINES.name].records
+                  if sl.shipment_id in posted}
+    if dispatched <= {(ln.order_id, ln.line) for ln in lines}:
+        return lines
+    raw = raws[names[s.ORDERS.name]]
+    header, _ = own.column(s.ORDERS.name, "Shipment", _header_layout(raw), register=False)
+    j = next((k for k, h in enumerate(raw.header) if s.norm(h) == s.norm(header)), None)
+    if j is None:
+        return lines
+    out = list(lines)
+    first = raw.header_row + 1
+    for k, ln in enumerate(out):
+        if (ln.order_id, ln.line) in dispatched:
+            continue
+        i = ln.row - first
+        cell = raw.rows[i][j] if 0 <= i < len(raw.rows) and j < len(raw.rows[i]) else None
+        if isinstance(cell, str) and cell.strip():
+            out[k] = ln.model_copy(update={"shipment_in": cell.strip()})
+    return tuple(out)
+
+
+def _header_layout(raw: RawSheet) -> s.SheetLayout:
+    headers: dict[str, int] = {}
+    for j, h in enumerate(raw.header):
+        headers.setdefault(s.norm(h), raw.first_col + j)
+    return s.SheetLayout(raw.name, raw.header_row, raw.first_col, len(raw.rows), {}, headers)
+
+
+STATE_SHEET = p.STATE_SHEET
+CONTRACT_SHEETS = tuple(spec.name for spec in READ_SPECS) + OWNED_ORDER + (
+    s.SETTINGS_SHEET, STATE_SHEET, RECORDS_SHEET)
 
 
 def sheets_to_read(names: list[str]) -> list[str]:
-    """The workbook's own names of the sheets ordersheet reads (each read once)."""
+    """The workbook's own names of the sheets ordersheet reads (each read once): the
+    contract's, and ordersheet's own written under another name (`Invoices (ordersheet)`)
+    where the user had a sheet of that name."""
     wanted = {s.norm(n) for n in CONTRACT_SHEETS}
-    return [n for n in names if s.norm(n) in wanted]
+    return [n for n in names if s.norm(n) in wanted or s.norm(_base_name(n)) in wanted]
 
 
-def sheets_to_count(names: list[str]) -> list[str]:
-    """The workbook's own names of the log sheets, whose rows are counted, not read."""
-    wanted = {s.norm(n) for n in LOG_SHEETS}
-    return [n for n in names if s.norm(n) in wanted]
+def _base_name(name: str) -> str:
+    """`Invoices (ordersheet 2)` -> `Invoices`."""
+    head, sep, tail = name.rpartition(" (ordersheet")
+    return head if sep and tail.endswith(")") else name
 
 
 def _layout_warnings(raw: RawSheet) -> list[Issue]:

@@ -67,8 +67,10 @@ class OpenpyxlBook:
             if tables:
                 t = tables[0]
                 (r1, c1), (r2, c2) = (split_a1(x) for x in t.ref.split(":"))
-                grid = [[_cell_value(ws.cell(r, c).value) for c in range(c1, c2 + 1)]
-                        for r in range(r1, r2 + 1)]
+                # ws._cells, not ws.cell(): reading must not create the cells it looks at
+                cells = ws._cells
+                grid = [[_cell_value(getattr(cells.get((r, c)), "value", None))
+                         for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
                 raw = block_from_grid(ws.title, grid, r1, c1, t.displayName)
                 raw.last_col = max(raw.last_col, ws.max_column)
             else:

@@ -105,3 +105,6 @@ MARK_COLORS = {"Error": "FFC7CE", "Warning": "FFEB9C"}
 """Fill colours of ordersheet's highlights (Excel's 'bad' and 'neutral' styles)."""
 STATE_SHEET = "_ordersheet"
 """Hidden sheet where ordersheet remembers which user cells it marked."""
+RECORDS_SHEET = "_ordersheet_records"
+"""Hidden sheet where ordersheet keeps every record it wrote on its own sheets and which
+sheets and columns it created (`book.state`)."""

@@ -17,11 +17,12 @@ from ..domain.issues import Issue
 from . import plan as p
 from . import print_sheet
 from . import schema as s
+from .layouts import INVOICE_SHEET, PACKING_SLIP_SHEET
 from .load import STATE_SHEET, Loaded
+from .owned import Owned
 from .raw import a1, split_a1
+from .state import APPEND_ONLY, OWNED_SPECS, state_op
 
-TOOL_SHEET_ORDER = ("Issues", "Reservations", "Shipments", "Shipment Lines", "Pick List",
-                    "Invoices", "Invoice Lines", "Stock Ledger", "Audit Log")
 USER_SHEETS = {spec.name for spec in s.INPUT_SHEETS} | {s.SETTINGS_SHEET}
 
 
@@ -33,10 +34,12 @@ def _fmts(spec: s.SheetSpec) -> list[p.Fmt]:
     return [c.fmt for c in spec.cols]
 
 
-def _replace(spec: s.SheetSpec, rows: list[list[Any]], after: str | None) -> p.ReplaceSheet:
-    widths = [max(10.0, min(40.0, len(h) + 4.0)) for h in spec.headers]
-    return p.ReplaceSheet(spec.name, spec.headers, rows, _fmts(spec), after,
-                          _table_name(spec.name), widths)
+def _replace(spec: s.SheetSpec, rows: Any, after: str | None, name: str | None = None,
+             extra: Sequence[str] = ()) -> p.ReplaceSheet:
+    headers = spec.headers + list(extra)
+    widths = [max(10.0, min(40.0, len(h) + 4.0)) for h in headers]
+    return p.ReplaceSheet(name or spec.name, headers, rows, _fmts(spec) + [None] * len(extra),
+                          after, _table_name(spec.name), widths)
 
 
 class RecordRows(Sequence):
@@ -87,20 +90,39 @@ def _records(spec: s.SheetSpec, records) -> RecordRows:
 
 
 class _Placer:
-    """Finds a tool column on a user sheet by header, or the next free column to its right."""
+    """Finds ordersheet's column on a user sheet (the one it created, `book.ownership`),
+    or the next free column to the right for a new one."""
 
-    def __init__(self, layout: s.SheetLayout):
+    def __init__(self, layout: s.SheetLayout, loaded: Loaded, sheet: str):
         self.layout = layout
+        self.loaded = loaded
+        self.sheet = sheet
         self.next_col = max(layout.last_col, layout.first_col) + 1
 
-    def col(self, header: str) -> int:
-        found = self.layout.headers.get(s.norm(header))
+    def col(self, header: str) -> tuple[int, str]:
+        """(column, header it has or gets)."""
+        own = self.loaded.ownership
+        if own is None:
+            written, found = header, self.layout.headers.get(s.norm(header))
+        else:
+            written, found = own.column(self.sheet, header, self.layout)
         if found:
-            return found
+            return found, written
         c = self.next_col
         self.next_col += 1
-        self.layout.headers[s.norm(header)] = c
-        return c
+        self.layout.headers[s.norm(written)] = c
+        return c, written
+
+    def line_col(self) -> int:
+        """Orders' Line: the user's column (CONTRACT §3), or one ordersheet adds."""
+        found = self.layout.headers.get(s.norm("Line"))
+        return found if found else self.col("Line")[0]
+
+
+def _out(loaded: Loaded, name: str) -> str:
+    """The name ordersheet writes its sheet `name` under in this book."""
+    own = loaded.ownership
+    return own.out(name) if own is not None else name
 
 
 def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
@@ -108,55 +130,144 @@ def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
     steps = set(result.steps)
 
     # Issues first: the sheet people look at when something is wrong.
-    plan.add(_replace(s.ISSUES, [[i.sheet, i.cell, i.severity.value, i.code, i.order_id, i.message]
-                                 for i in result.issues], _last_user_sheet(loaded)))
+    issues_sheet = _out(loaded, s.ISSUES.name)
+    plan.add(_replace(s.ISSUES, [[i.sheet, i.cell, i.severity.value, i.code, i.order_id,
+                                  i.message] for i in result.issues],
+                      _last_user_sheet(loaded), issues_sheet))
     _orders(plan, result, loaded)
     _inventory(plan, result, loaded)
     state = result.book
-    prev = "Issues"
-    if "reserve" in steps:
-        plan.add(_replace(s.RESERVATIONS, _records(s.RESERVATIONS, state.reservations), prev))
-        prev = "Reservations"
-    if "reserve" in steps or result.dispatched:
-        plan.add(_replace(s.SHIPMENTS, _records(s.SHIPMENTS, state.shipments), prev))
-        plan.add(_replace(s.SHIPMENT_LINES, _records(s.SHIPMENT_LINES, state.shipment_lines),
-                          "Shipments"))
-        prev = "Shipment Lines"
+    prev = issues_sheet
+    records: dict[str, Any] = {
+        s.RESERVATIONS.name: state.reservations, s.SHIPMENTS.name: state.shipments,
+        s.SHIPMENT_LINES.name: state.shipment_lines, s.INVOICES.name: state.invoices,
+        s.INVOICE_LINES.name: state.invoice_lines,
+        s.STOCK_LEDGER.name: _log(loaded, s.STOCK_LEDGER.name, result.ledger),
+        s.AUDIT_LOG.name: _log(loaded, s.AUDIT_LOG.name,
+                               [result.audit] if result.audit is not None else []),
+    }
+    writes = {
+        s.RESERVATIONS.name: "reserve" in steps,
+        s.SHIPMENTS.name: "reserve" in steps or bool(result.dispatched),
+        s.SHIPMENT_LINES.name: "reserve" in steps or bool(result.dispatched),
+        s.INVOICES.name: "invoice" in steps,
+        s.INVOICE_LINES.name: "invoice" in steps,
+    }
+    for name in (s.RESERVATIONS.name, s.SHIPMENTS.name, s.SHIPMENT_LINES.name):
+        if _owned_sheet(plan, loaded, name, records[name], prev, writes[name]):
+            prev = _out(loaded, name)
     if "ship" in steps:
         from ..domain import shipping
 
-        picks = shipping.pick_list(state.shipments, state.shipment_lines, state) \
-            if hasattr(shipping, "pick_list") else []
-        plan.add(_replace(s.PICK_LIST, [[r.shipment_id, r.warehouse, r.bin, r.sku, r.description,
-                                         r.quantity, r.order_id, r.line] for r in picks], prev))
-        prev = "Pick List"
-    if "invoice" in steps:
-        plan.add(_replace(s.INVOICES, _records(s.INVOICES, state.invoices), prev))
-        plan.add(_replace(s.INVOICE_LINES, _records(s.INVOICE_LINES, state.invoice_lines),
-                          "Invoices"))
-        prev = "Invoice Lines"
-        if state.settings.next_invoice_number != loaded.book.settings.next_invoice_number:
-            _set_setting(plan, loaded, "Next Invoice Number", "next_invoice_number",
-                         state.settings.next_invoice_number)
-    if result.ledger:
-        plan.add(p.AppendRows(s.STOCK_LEDGER.name, s.STOCK_LEDGER.headers,
-                              _records(s.STOCK_LEDGER, result.ledger), _fmts(s.STOCK_LEDGER),
-                              loaded.ledger_rows, _table_name(s.STOCK_LEDGER.name)))
-    if result.audit is not None:
-        plan.add(p.AppendRows(s.AUDIT_LOG.name, s.AUDIT_LOG.headers,
-                              _records(s.AUDIT_LOG, [result.audit]), _fmts(s.AUDIT_LOG),
-                              loaded.audit_rows, _table_name(s.AUDIT_LOG.name)))
+        picks = shipping.pick_list(state.shipments, state.shipment_lines, state)
+        plan.add(_replace(s.PICK_LIST, [[r.shipment_id, r.warehouse, r.bin, r.sku,
+                                         r.description, r.quantity, r.order_id, r.line]
+                                        for r in picks], prev, _out(loaded, s.PICK_LIST.name)))
+        prev = _out(loaded, s.PICK_LIST.name)
+    for name in (s.INVOICES.name, s.INVOICE_LINES.name):
+        if _owned_sheet(plan, loaded, name, records[name], prev, writes[name]):
+            prev = _out(loaded, name)
+    if "invoice" in steps and \
+            state.settings.next_invoice_number != loaded.book.settings.next_invoice_number:
+        _set_setting(plan, loaded, "Next Invoice Number", "next_invoice_number",
+                     state.settings.next_invoice_number)
+    for name in APPEND_ONLY:
+        _owned_sheet(plan, loaded, name, records[name], None, True)
     _marks(plan, result.issues, loaded)
     # The print sheets show the last document this run created.
     if result.new_shipments:
-        plan.ops += print_sheet.document_ops(state, result.new_shipments[-1],
-                                             loaded.workbook_sheets)
+        plan.ops += print_ops(state, result.new_shipments[-1], loaded)
     if result.new_invoices:
-        plan.ops += print_sheet.document_ops(state, result.new_invoices[-1],
-                                             loaded.workbook_sheets)
+        plan.ops += print_ops(state, result.new_invoices[-1], loaded)
+    plan.add(records_op(loaded, records))
     if result.errors:
-        plan.activate = "Issues"
+        plan.activate = issues_sheet
     return plan
+
+
+def _log(loaded: Loaded, name: str, new: Sequence[Any]) -> list[Any]:
+    """An append-only sheet's records after this run: what was there, then `new`."""
+    o = loaded.owned.get(name)
+    return (list(o.records) if o is not None else []) + list(new)
+
+
+def records_op(loaded: Loaded, records: dict[str, Any] | None = None) -> p.ReplaceSheet:
+    """`_ordersheet_records` after this run: ordersheet's records on each of its sheets
+    (as read, where `records` does not say otherwise), and which sheets and columns are
+    its own."""
+    out: dict[str, Any] = {name: o.records for name, o in loaded.owned.items()
+                           if o.sheet is not None or o.records}
+    out.update(records or {})
+    own = loaded.ownership
+    for name, recs in list(out.items()):
+        if recs or (own is not None and name in own.state.sheets):
+            if own is not None:
+                own.out(name)
+        else:
+            del out[name]
+    return state_op(loaded.state, out)
+
+
+def print_ops(state, doc_id: str, loaded: Loaded) -> list[p.Op]:
+    """`print_sheet.document_ops` on the print sheet ordersheet owns in this book."""
+    names = {INVOICE_SHEET: _out(loaded, INVOICE_SHEET),
+             PACKING_SLIP_SHEET: _out(loaded, PACKING_SLIP_SHEET)}
+    existing = {k for k, real in names.items() if real in loaded.workbook_sheets}
+    ops = print_sheet.document_ops(state, doc_id, existing)
+    for op in ops:
+        if isinstance(op, p.ReplaceSheet):
+            op.name = names.get(op.name, op.name)
+        elif isinstance(op, (p.SetCells, p.UpdateColumns, p.MarkCells)):
+            op.sheet = names.get(op.sheet, op.sheet)
+    return ops
+
+
+def _owned_sheet(plan: p.WritePlan, loaded: Loaded, name: str, records: Sequence[Any],
+                 after: str | None, step_ran: bool) -> bool:
+    """Write one of ordersheet's record sheets when this run's steps write it or it must
+    be put back; the rows ordersheet keeps as typed and the user's own columns go with
+    it. The append-only sheets get their new rows appended when nothing above them needs
+    putting back. True when something was written."""
+    o = loaded.owned.get(name) or Owned(name, None, [])
+    if not (step_ran or o.restore):
+        return False
+    spec = OWNED_SPECS[name][0]
+    out = _out(loaded, name)
+    fields = [c.field for c in spec.cols]
+    if name in APPEND_ONLY and not o.restore and (o.sheet == out or o.sheet is None):
+        new = records[len(o.records):]
+        if not new and o.sheet is not None:
+            return False
+        plan.add(p.AppendRows(out, spec.headers, RecordRows(new, fields), _fmts(spec),
+                              o.rows_seen if o.sheet is not None else 0, _table_name(name)))
+        return True
+    if not o.foreign and not o.extra_headers:
+        rows: Any = RecordRows(records, fields)
+    else:
+        rows = _with_kept_rows(o, records, fields)
+    plan.add(_replace(spec, rows, after, out, o.extra_headers))
+    return True
+
+
+def _with_kept_rows(o: Owned, records: Sequence[Any], fields: list[str]) -> list[list[Any]]:
+    """Records and the rows kept as typed (each after the record it followed), every row
+    with its values in the user's own columns."""
+    get = attrgetter(*fields)
+    width = len(o.extra_headers)
+    blank = [None] * width
+    by_anchor: dict[Any, list[list[Any]]] = {}
+    for f in o.foreign:
+        by_anchor.setdefault(f.anchor, []).append(f.values)
+    rows = list(by_anchor.pop(None, []))
+    for r in records:
+        got = get(r)
+        row = list(got) if len(fields) > 1 else [got]
+        key = o.key(r)
+        rows.append(row + (o.extras.get(key, blank) if width else []))
+        rows += by_anchor.pop(key, [])
+    for left in by_anchor.values():  # the record they followed is gone
+        rows += left
+    return rows
 
 
 def _last_user_sheet(loaded: Loaded) -> str | None:
@@ -171,7 +282,7 @@ def _orders(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
     layout = loaded.layouts.get("Orders")
     if layout is None or not layout.n_rows:
         return
-    placer = _Placer(layout)
+    placer = _Placer(layout, loaded, s.ORDERS.name)
     n = layout.n_rows
     first = layout.header_row + 1
     cols: list[tuple[int, str, list[Any], p.Fmt]] = []
@@ -187,7 +298,7 @@ def _orders(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
             for ln in result.lines:
                 if ln.row in result.numbered:
                     values[ln.row - first] = ln.line
-            cols.append((placer.col("Line"), "Line", values, "int"))
+            cols.append((placer.line_col(), "Line", values, "int"))
     wanted = ["status", "reserved", "backordered", "shipped", "shipment", "invoice"]
     if "price" in result.steps:
         wanted = ["status", "price", "net", "tax", "total", "currency", "reserved",
@@ -195,7 +306,8 @@ def _orders(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
     columns = _outcome_columns(result.outcomes, first, n, wanted)
     for c in s.ORDER_TOOL_COLUMNS:
         if c.field in columns:
-            cols.append((placer.col(c.header), c.header, columns[c.field], c.fmt))
+            col, header = placer.col(c.header)
+            cols.append((col, header, columns[c.field], c.fmt))
     plan.add(p.UpdateColumns(loaded.sheet_names["Orders"], layout.header_row, cols, layout.table))
 
 
@@ -250,7 +362,7 @@ def _inventory(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
         reserved[(r.sku, r.warehouse)] += r.quantity
     first = layout.header_row + 1
     n = layout.n_rows
-    placer = _Placer(layout)
+    placer = _Placer(layout, loaded, s.INVENTORY.name)
     res_v: list[Any] = [None] * n
     avail_v: list[Any] = [None] * n
     onhand_v: list[Any] = [None] * n
@@ -264,8 +376,7 @@ def _inventory(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
         avail_v[i] = x.on_hand - res_v[i]
         onhand_v[i] = x.on_hand
         changed |= before.get(x.row) != x.on_hand
-    cols = [(placer.col("Reserved"), "Reserved", res_v, "int"),
-            (placer.col("Available"), "Available", avail_v, "int")]
+    cols = [(*placer.col("Reserved"), res_v, "int"), (*placer.col("Available"), avail_v, "int")]
     if changed and "on_hand" in layout.columns:
         # On Hand is a user column: write only the cells that changed, keep the rest as typed
         cells = {}

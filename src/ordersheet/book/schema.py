@@ -139,6 +139,29 @@ def to_date(v: Any) -> dt.date:
     raise Bad("bad_date", f"'{text[:40]}' is not a date (use a date cell or YYYY-MM-DD)")
 
 
+def to_datetime(v: Any) -> dt.datetime:
+    """A timestamp cell (the log sheets' Timestamp), to the second: Excel keeps a time as a
+    fraction of a day, which comes back a microsecond off."""
+    if isinstance(v, dt.datetime):
+        return _to_second(v)
+    if isinstance(v, dt.date):
+        return dt.datetime(v.year, v.month, v.day)
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and 10000 <= v <= 2958466:
+        return _to_second(dt.datetime(1899, 12, 30) + dt.timedelta(days=float(v)))
+    if isinstance(v, str):
+        try:
+            return _to_second(dt.datetime.fromisoformat(v.strip().rstrip("Z")))
+        except ValueError:
+            pass
+    raise Bad("bad_date", f"'{str(v)[:40]}' is not a date and time")
+
+
+def _to_second(v: dt.datetime) -> dt.datetime:
+    if v.microsecond:
+        v = v.replace(microsecond=0) + dt.timedelta(seconds=v.microsecond >= 500_000)
+    return v.replace(tzinfo=None)
+
+
 def to_percent(v: Any) -> Decimal:
     """A fraction: below 1 a number is a fraction, from 1 percent points; `10%` is 0.1."""
     if isinstance(v, str) and v.strip().endswith("%"):
@@ -395,7 +418,8 @@ INVOICES = SheetSpec("Invoices", (
     Col("due_date", "Due Date", to_date, True, fmt=D),
     Col("customer_id", "Customer ID", to_text, True),
     Col("customer_name", "Customer Name", to_text, default=""),
-    Col("order_id", "Order ID", to_text, True), Col("shipment_id", "Shipment ID", to_text, True),
+    Col("order_id", "Order ID", to_text, True),
+    Col("shipment_id", "Shipment ID", to_text, default=""),
     Col("currency", "Currency", to_code, True),
     Col("net", "Net", to_signed_money, True, fmt=MNY),
     Col("tax", "Tax", to_signed_money, True, fmt=MNY),
@@ -417,14 +441,18 @@ INVOICE_LINES = SheetSpec("Invoice Lines", (
     Col("total", "Total", to_signed_money, True, fmt=MNY),
 ))
 STOCK_LEDGER = SheetSpec("Stock Ledger", (
-    Col("timestamp", "Timestamp", fmt="datetime"), Col("operation", "Operation"),
-    Col("sku", "SKU"), Col("warehouse", "Warehouse"), Col("field", "Field"),
-    Col("change", "Change", fmt="int"), Col("before", "Before", fmt="int"),
-    Col("after", "After", fmt="int"), Col("order_id", "Order ID"), Col("line", "Line"),
+    Col("timestamp", "Timestamp", to_datetime, True, fmt="datetime"),
+    Col("operation", "Operation", to_text, True), Col("sku", "SKU", to_text, True),
+    Col("warehouse", "Warehouse", to_text, True), Col("field", "Field", to_text, True),
+    Col("change", "Change", to_whole, True, fmt="int"),
+    Col("before", "Before", to_whole, True, fmt="int"),
+    Col("after", "After", to_whole, True, fmt="int"),
+    Col("order_id", "Order ID", to_text, default=""), Col("line", "Line", to_whole),
 ))
 AUDIT_LOG = SheetSpec("Audit Log", (
-    Col("timestamp", "Timestamp", fmt="datetime"), Col("user", "User"),
-    Col("operation", "Operation"), Col("details", "Details"),
+    Col("timestamp", "Timestamp", to_datetime, True, fmt="datetime"),
+    Col("user", "User", to_text, default=""), Col("operation", "Operation", to_text, True),
+    Col("details", "Details", to_text, default=""),
 ))
 ISSUES = SheetSpec("Issues", (
     Col("sheet", "Sheet"), Col("cell", "Cell"), Col("severity", "Severity"), Col("code", "Code"),
@@ -661,10 +689,15 @@ def _fast_date(col: list[Any], types: set[type], none: Any, put: Put) -> list[An
             else v.date() if k is _datetime else _SLOW for v in col]
 
 
+def _fast_datetime(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
+    return [none if v is None else v if v.__class__ is _datetime and not v.microsecond
+            else _SLOW for v in col]
+
+
 _FAST: dict[Callable[[Any], Any], Callable[..., list[Any]]] = {
     to_text: _fast_text, _lenient: _fast_lenient, to_code: _fast_code, to_lower_text: _fast_lower,
     to_whole: _fast_whole, to_quantity: _fast_quantity, to_money: _fast_money,
-    to_signed_money: _fast_decimal, to_decimal: _fast_decimal, to_date: _fast_date,
+    to_signed_money: _fast_decimal, to_decimal: _fast_decimal, to_date: _fast_date, to_datetime: _fast_datetime,
 }
 # Types whose equal values always coerce alike, so one result per distinct value serves
 # every cell holding it (not float: 0.0 == -0.0; not Decimal: 1 == 1.0; int xor bool).
@@ -834,6 +867,33 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec, extra: tuple[Col, ...] = ()) -> 
                       count)
     return ParsedSheet(spec, layout, records, bad_rows, issues, True, columns=columns,
                        index=keep)
+
+
+def build_records(model: type, parsed: ParsedSheet, drop: Any = (),
+                  rename: dict[str, tuple[str, Any]] | None = None,
+                  skip: set[int] | tuple = ()) -> list[Any]:
+    """The parsed rows as `model` records, leaving out the fields in `drop` and the rows
+    whose raw index (`_i`) is in `skip`; `rename` maps a parsed field to (record field,
+    function applied to the whole column). Built column-wise (`models.build_rows`): no dict
+    per row, the same records as `model(**row)`."""
+    if not parsed.records:  # nothing read (e.g. a required column is missing)
+        return []
+    drop = set(drop) | {"_i"}
+    by_column = parsed.records.by_column
+    keep = None
+    if skip:
+        keep = [k for k, i in enumerate(by_column["_i"]) if i not in skip]
+    columns: dict[str, Any] = {}
+    for name, values in by_column.items():
+        if name in drop:
+            continue
+        if keep is not None:
+            values = [values[k] for k in keep]
+        if rename and name in rename:
+            name, fix = rename[name]
+            values = fix(values)
+        columns[name] = values
+    return m.build_rows(model, columns)
 
 
 def parse_settings(raw: RawSheet | None) -> tuple[m.Settings, list[Issue], dict[str, tuple[int, int]]]:

@@ -493,8 +493,21 @@ def build_order_book(path: str | Path, sample: bool = False,
     _settings_sheet(wb.create_sheet(s.SETTINGS_SHEET), data.get(s.SETTINGS_SHEET) or settings_defaults())
     _draw_invoice(wb.create_sheet(INVOICE_SHEET))
     _draw_packing_slip(wb.create_sheet(PACKING_SLIP_SHEET))
+    _records_sheet(wb, (INVOICE_SHEET, PACKING_SLIP_SHEET))
     wb.active = 0
     return _save(wb, path)
+
+
+def _records_sheet(wb: Workbook, own_sheets: Sequence[str]) -> None:
+    """ordersheet's hidden record sheet (`book.state`), saying the print sheets drawn here
+    are its own: a run fills them in, and never takes a sheet of the user's for them."""
+    from .state import ToolState, state_rows, HEADER, RECORDS_SHEET
+
+    ws = wb.create_sheet(RECORDS_SHEET)
+    ws.sheet_state = "hidden"
+    state = ToolState(sheets={name: name for name in own_sheets})
+    for row in [HEADER] + state_rows(state, {}):
+        ws.append(row)
 
 
 def build_invoice_template(path: str | Path) -> Path:

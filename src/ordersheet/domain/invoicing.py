@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
@@ -71,16 +72,24 @@ def issue_invoices(shipments: Sequence[Shipment], shipment_lines: Sequence[Shipm
     for sl in shipment_lines:
         lines_by_shipment[sl.shipment_id].append(sl)
     drafter = _Drafter(order_lines, prices, book, rates)
-    # Numbers already on the Invoices sheet are never handed out again, even when a user
-    # set Next Invoice Number back by mistake.
-    taken = {inv.invoice_no for inv in book.invoices}
-
+    # Numbers already on the Invoices sheet (typed in by hand too, or on a row that could
+    # not be read) are never handed out again, and numbering continues after the last of
+    # them, even when a user set Next Invoice Number back by mistake.
+    taken = {inv.invoice_no for inv in book.invoices} | set(book.taken_ids)
     number = settings.next_invoice_number
+    used = [n for n in map(partial(_number_of, prefix), taken) if n is not None]
+    last = max(used, default=0)
+    taken_warning = None
+    if shipments and last >= number:
+        taken_warning = warning(
+            "invoice_number_taken", "Settings", settings.cells.get("next_invoice_number", ""),
+            f"Next Invoice Number {number} is not after {invoice_number(prefix, last)}, "
+            "which is already on the Invoices sheet; numbering continues after it")
+        number = last + 1
     invoices: list[tuple] = []  # rows of `_INVOICE` fields
     lines: list[tuple] = []  # rows of `_LINE` fields ...
     line_nos: list[str] = []  # ... and their Invoice No
     issues: list[Issue] = []
-    warned_taken = False
     due_dates: dict[int, dt.date] = {}  # per Payment Terms Days
     draft, lines_of = drafter.draft, lines_by_shipment.get
 
@@ -94,17 +103,10 @@ def issue_invoices(shipments: Sequence[Shipment], shipment_lines: Sequence[Shipm
         customer, currency, rows, net, tax, shipping = drafted
         if per_invoice:
             rows, tax = _invoice_rounded(rows, currency, settings)
+        if taken_warning is not None:
+            issues.append(taken_warning)
+            taken_warning = None
         no = invoice_number(prefix, number)
-        while no in taken:
-            if not warned_taken:
-                warned_taken = True
-                issues.append(warning(
-                    "invoice_number_taken", "Settings",
-                    settings.cells.get("next_invoice_number", ""),
-                    f"invoice number {no} is already on the Invoices sheet; numbering "
-                    "continues after the last one in use"))
-            number += 1
-            no = invoice_number(prefix, number)
         number += 1
         taken.add(no)
         lines += rows
@@ -120,7 +122,8 @@ def issue_invoices(shipments: Sequence[Shipment], shipment_lines: Sequence[Shipm
     return InvoiceRun(
         tuple(build_tuples(Invoice, _INVOICE, invoices, invoice_date=today, paid=ZERO,
                            status="Open")),
-        tuple(build_tuples(InvoiceLine, _LINE, lines, {"invoice_no": line_nos})), number,
+        tuple(build_tuples(InvoiceLine, _LINE, lines, {"invoice_no": line_nos})),
+        number if invoices else settings.next_invoice_number,
         tuple(issues))
 
 
@@ -285,6 +288,14 @@ def _invoice_rounded(rows: Sequence[tuple], currency: str,
     for t in rounded:
         tax += t
     return [r[:8] + (t, r[7] + t) for r, t in zip(rows, rounded)], tax
+
+
+def _number_of(prefix: str, invoice_no: str) -> int | None:
+    """`INV-00041` -> 41 for prefix `INV-`; None for a number of another series."""
+    if not invoice_no.startswith(prefix):
+        return None
+    digits = invoice_no[len(prefix):]
+    return int(digits) if digits.isdigit() and digits.isascii() else None
 
 
 _TRAILING_NUMBER = re.compile(r"^(.*?)(\d+)$")

@@ -245,6 +245,9 @@ class OrderLine(SheetRow):
     notes: str = ""
     status_in: str = ""
     """What the Status cell said before this run (used for `Cancelled`)."""
+    shipment_in: str = ""
+    """What ordersheet's Shipment cell said before this run, when a dispatched line went
+    missing from Orders (validation finds a line renamed or renumbered by it)."""
 
     @property
     def key(self) -> tuple[str, int]:
@@ -459,7 +462,8 @@ class Invoice(SheetRow):
     customer_id: str
     customer_name: str = ""
     order_id: str
-    shipment_id: str
+    shipment_id: str = ""
+    """Blank for an invoice typed in by hand (from before ordersheet, or for a service)."""
     currency: str
     net: Decimal
     tax: Decimal
@@ -531,6 +535,9 @@ class OrderBook(Record):
     ledger: tuple[LedgerEntry, ...] = ()
     present: frozenset[str] = frozenset()
     """Names of the contract sheets that exist in the book (e.g. "Tax Rates")."""
+    taken_ids: frozenset[str] = frozenset()
+    """Document numbers (SHP-00007, INV-00012) on rows that are not records (a row that
+    could not be read): never issued again."""
 
     def __post_init__(self) -> None:
         # Callers (and tests) may pass lists; the book keeps tuples so `+` and sharing work.
@@ -538,8 +545,10 @@ class OrderBook(Record):
             v = getattr(self, f)
             if type(v) is not tuple:
                 object.__setattr__(self, f, tuple(v))
-        if type(self.present) is not frozenset:
-            object.__setattr__(self, "present", frozenset(self.present))
+        for f in ("present", "taken_ids"):
+            if type(getattr(self, f)) is not frozenset:
+                object.__setattr__(self, f, frozenset(getattr(self, f)))
 
 
-_BOOK_TUPLES = tuple(f.name for f in dc.fields(OrderBook) if f.name not in ("settings", "present"))
+_BOOK_TUPLES = tuple(f.name for f in dc.fields(OrderBook)
+                     if f.name not in ("settings", "present", "taken_ids"))

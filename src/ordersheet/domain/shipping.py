@@ -25,6 +25,7 @@ import re
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import chain
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any, Iterable, Mapping, Optional, Sequence, TypeVar
@@ -391,8 +392,8 @@ def plan_shipments(lines: Sequence[OrderLine], reservations: Sequence[Reservatio
     # New records as rows of `_NEW_SHIPMENT` / `_NEW_LINE` fields, built once at the end.
     new_ships: list[tuple] = []
     new_lines: list[tuple] = []
-    next_no = max((n for n in (shipment_number(s.shipment_id) for s in p.ships)
-                   if n is not None), default=0) + 1
+    next_no = max((n for n in map(shipment_number, chain(
+        (s.shipment_id for s in p.ships), book.taken_ids)) if n is not None), default=0) + 1
     grown: set[int] = set()
     # Looked up once: the loop below runs once per order and warehouse.
     weights, rates_present, customers = p.weights, p.rates_present, p.customers

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import attrgetter, not_
 
-from .issues import Issue, error
+from .issues import Issue, error, warning
 from .models import OrderBook, OrderLine
 
 CANCELLED = "Cancelled"
@@ -104,6 +104,89 @@ def dedupe(book: OrderBook) -> tuple[OrderBook, list[Issue]]:
     return book, issues
 
 
+def _dispatched(book: OrderBook) -> dict[str, list]:
+    """Shipment ID -> its lines, for every dispatched (posted) shipment."""
+    posted = {s.shipment_id for s in book.shipments if s.posted_on is not None}
+    out: dict[str, list] = defaultdict(list)
+    for sl in book.shipment_lines:
+        if sl.shipment_id in posted:
+            out[sl.shipment_id].append(sl)
+    return out
+
+
+def renamed_dispatched_lines(book: OrderBook
+                             ) -> tuple[dict[int, Issue], set[tuple[str, int]]]:
+    """Rows whose Order ID or Line was changed (or cleared) after the line was
+    dispatched: the row still names the shipment in ordersheet's Shipment column, and that
+    shipment holds a line of the same SKU that is no longer on Orders. Such a row is never
+    served under its new key (it would ship and invoice the line a second time): an error
+    at the changed cell, by Excel row; and the (Order ID, Line) keys those rows had."""
+    rows = [ln for ln in book.orders if ln.shipment_in]
+    if not rows:
+        return {}, set()
+    shipped = _dispatched(book)
+    present = {(ln.order_id, ln.line) for ln in book.orders}
+    out: dict[int, Issue] = {}
+    claimed: set[tuple[str, int]] = set()
+    for ln in rows:
+        for sid in (x.strip() for x in ln.shipment_in.split(",")):
+            sl = next((sl for sl in shipped.get(sid, ())
+                       if (sl.order_id, sl.line) not in present and sl.sku == ln.sku
+                       and (sl.order_id, sl.line) not in claimed), None)
+            if sl is None:
+                continue
+            claimed.add((sl.order_id, sl.line))
+            if ln.order_id != sl.order_id:
+                what, cell = f"its Order ID was changed to '{ln.order_id}'", ln.cell("order_id")
+            elif ln.line is None:
+                what, cell = "its Line was cleared", ln.cell("line", "order_id")
+            else:
+                what, cell = f"its Line was changed to {ln.line}", ln.cell("line", "order_id")
+            out[ln.row] = error(
+                "posted_record_edited", "Orders", cell,
+                f"this line was dispatched as order {sl.order_id} line {sl.line} "
+                f"({sid}) and {what}; it is not served again under the new one: type "
+                f"{sl.order_id} / {sl.line} back", ln.order_id)
+            break
+    return out, claimed
+
+
+def missing_dispatched_lines(book: OrderBook, lines: tuple[OrderLine, ...],
+                             explained: set[tuple[str, int]]) -> list[Issue]:
+    """Order lines that were dispatched or invoiced but are on Orders no more: their
+    records stay and they are never served again; one warning per order (at most 10, then
+    one for the rest)."""
+    present = {(ln.order_id, ln.line) for ln in lines}
+    docs: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for sid, sls in _dispatched(book).items():
+        for sl in sls:
+            docs[(sl.order_id, sl.line)].append(sid)
+    for il in book.invoice_lines:
+        if il.line is not None:
+            docs[(il.order_id, il.line)].append(il.invoice_no)
+    by_order: dict[str, dict[int, list[str]]] = defaultdict(dict)
+    for (oid, line), ids in docs.items():
+        if (oid, line) not in present and (oid, line) not in explained:
+            by_order[oid][line] = ids
+    out: list[Issue] = []
+    for oid in sorted(by_order)[:10]:
+        got = by_order[oid]
+        ids = sorted({x for v in got.values() for x in v})
+        out.append(warning(
+            "dispatched_line_missing", "Orders", "",
+            f"order {oid} line(s) {', '.join(map(str, sorted(got)))} went out on "
+            f"{', '.join(ids[:4])}{' ...' if len(ids) > 4 else ''} but are no longer on "
+            "Orders: their records are kept and they are not served again (if they were "
+            "renamed or renumbered, change them back)", oid))
+    if len(by_order) > 10:
+        rest = sorted(by_order)[10:]
+        out.append(warning(
+            "dispatched_line_missing", "Orders", "",
+            f"{len(rest)} more orders that went out are no longer on Orders "
+            f"({', '.join(rest[:5])} ...): their records are kept"))
+    return out
+
+
 def validate(book: OrderBook, bad_rows: frozenset[int] | set[int] = frozenset(),
              prior_issues: list[Issue] | tuple[Issue, ...] = ()) -> Validated:
     """Check every order line against master data. `bad_rows` are Excel rows whose cells
@@ -115,8 +198,10 @@ def validate(book: OrderBook, bad_rows: frozenset[int] | set[int] = frozenset(),
     bad_line_rows = {ln.row for ln in book.orders
                      if ln.row in bad_cell_rows and "line" in ln.cols
                      and ln.cell("line") in bad_cells}
-    lines, numbered = number_lines(book.orders, bad_line_rows)
-    issues: list[Issue] = []
+    renamed, was = renamed_dispatched_lines(book)
+    lines, numbered = number_lines(book.orders, bad_line_rows | set(renamed))
+    issues: list[Issue] = list(renamed.values())
+    issues += missing_dispatched_lines(book, lines, was)
     products = {p.sku: p for p in book.products}
     customers = {c.customer_id for c in book.customers}
     warehouses = {s.warehouse for s in book.inventory}
@@ -127,9 +212,10 @@ def validate(book: OrderBook, bad_rows: frozenset[int] | set[int] = frozenset(),
     invalid_rows: set[int] = set()
     for row in bad_rows:
         invalid_rows.add(row)
-    for i in prior_issues:
+    for i in list(prior_issues) + list(renamed.values()):
         if i.is_error and i.sheet == "Orders" and i.order_id:
             invalid_orders.add(i.order_id)
+    invalid_rows |= {row for row, i in renamed.items() if not i.order_id}
 
     # Sets of the values that pass, so the usual line (every check passes) costs one
     # membership test per check; the messages are built only for a line that fails.

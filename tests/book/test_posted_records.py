@@ -1,0 +1,338 @@
+"""Posted records are permanent and the user's work is the user's (issue 16).
+
+Each test is a book a user keeps: `run --dispatch`, an edit of the kind people make between
+runs, then another run, and what a user would expect to find.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from ordersheet import app, cli
+from ordersheet.book.state import RECORDS_SHEET
+from ordersheet.domain.reservation import replay_ledger
+
+from ..bookfiles import D1, basic_book, write_book
+
+TODAY = "2026-11-20"
+
+
+def run(book: Path, op: str = "run", dispatch: bool = True, today: str = TODAY):
+    code, result = cli.run_operation(book, op, today, None, as_json=False, dispatch=dispatch,
+                                     quiet=True)
+    return code, result
+
+
+def edit(book: Path, change) -> None:
+    wb = load_workbook(book)
+    change(wb)
+    wb.save(book)
+
+
+def put(ws, row: int, col: int, value) -> None:
+    ws.cell(row, col).value = value  # (ws.cell(row, col, None) would leave the cell as it is)
+
+
+def rows(book: Path, sheet: str) -> list[tuple]:
+    return [tuple(r) for r in load_workbook(book)[sheet].iter_rows(values_only=True)]
+
+
+def column(book: Path, sheet: str, header: str) -> list:
+    got = rows(book, sheet)
+    j = got[0].index(header)
+    return [r[j] for r in got[1:]]
+
+
+def codes(result) -> Counter:
+    return Counter(i.code for i in result.issues)
+
+
+def two_orders(tmp_path: Path) -> Path:
+    return basic_book(tmp_path / "b.xlsx", orders=[
+        ["SO-1", 1, D1, "C1", "A-100", 2, None, None, "Normal", None, None, ""],
+        ["SO-2", 1, D1, "C2", "B-200", 1, None, None, "Normal", None, None, ""],
+    ])
+
+
+def dispatched(tmp_path: Path) -> Path:
+    book = two_orders(tmp_path)
+    code, result = run(book)
+    assert code == 0 and result.new_invoices == ("INV-00001", "INV-00002")
+    return book
+
+
+def assert_nothing_twice(book: Path) -> None:
+    """No shipment or invoice number twice, and every order line shipped once."""
+    for sheet, header in (("Shipments", "Shipment ID"), ("Invoices", "Invoice No")):
+        ids = [x for x in column(book, sheet, header) if x]
+        assert len(ids) == len(set(ids)), (sheet, ids)
+    shipped = Counter()
+    for r in rows(book, "Shipment Lines")[1:]:
+        shipped[(r[1], r[2])] += r[5]
+    assert shipped == Counter({("SO-1", 1): 2, ("SO-2", 1): 1})
+
+
+def test_a_blanked_warehouse_of_a_dispatched_shipment_is_restored_and_nothing_ships_twice(
+        tmp_path):
+    book = dispatched(tmp_path)
+    edit(book, lambda wb: put(wb["Shipments"], 2, 4, None))
+    code, result = run(book)
+    assert code == 1
+    edited = [i for i in result.issues if i.code == "posted_record_edited"]
+    assert [(i.sheet, i.cell, i.severity.value) for i in edited] == [("Shipments", "D2", "Error")]
+    assert "blank was typed, 'MAIN' is kept" in edited[0].message
+    assert column(book, "Shipments", "Warehouse") == ["MAIN", "MAIN"]
+    assert result.new_shipments == () and result.new_invoices == () and result.ledger == ()
+    assert_nothing_twice(book)
+    assert column(book, "Orders", "Status") == ["Invoiced", "Invoiced"]
+
+
+def test_a_renamed_invoices_header_is_restored_and_nothing_is_invoiced_again(tmp_path):
+    book = dispatched(tmp_path)
+    edit(book, lambda wb: wb["Invoices"].cell(1, 1, "Invoice Number"))
+    code, result = run(book)
+    assert code == 1
+    assert [(i.cell, i.code) for i in result.issues] == [("A1", "posted_record_edited")]
+    assert rows(book, "Invoices")[0][0] == "Invoice No"
+    assert column(book, "Invoices", "Invoice No") == ["INV-00001", "INV-00002"]
+    assert result.new_invoices == ()
+    assert_nothing_twice(book)
+
+
+def test_a_renamed_reservations_header_does_not_log_every_reservation_again(tmp_path):
+    book = two_orders(tmp_path)
+    run(book, "reserve", dispatch=False)
+    ledger_before = rows(book, "Stock Ledger")
+    edit(book, lambda wb: wb["Reservations"].cell(1, 5, "Qty"))
+    code, result = run(book, "reserve", dispatch=False)
+    assert [i.code for i in result.issues] == ["record_edited"]
+    assert code == 0  # a reservation is not a posted record: a warning
+    assert rows(book, "Stock Ledger") == ledger_before
+    assert rows(book, "Reservations")[0][4] == "Quantity"
+    _ledger_matches_inventory(book, result)
+
+
+def _ledger_matches_inventory(book: Path, result) -> None:
+    reserved = Counter()
+    for r in result.book.reservations:
+        reserved[(r.sku, r.warehouse)] += r.quantity
+    entries = app.read_book(cli.open_book(book)).owned["Stock Ledger"].records
+    replayed = replay_ledger(entries, {})
+    for key, (_, res) in replayed.items():
+        assert res == reserved.get(key, 0), key
+
+
+def test_an_x_typed_into_an_invoice_line_quantity_keeps_the_line(tmp_path):
+    book = dispatched(tmp_path)
+    edit(book, lambda wb: wb["Invoice Lines"].cell(2, 6, "x"))
+    code, result = run(book)
+    assert code == 1
+    [issue] = result.issues
+    assert (issue.code, issue.cell, issue.order_id) == ("posted_record_edited", "F2", "SO-1")
+    assert "'x' was typed, 2 is kept" in issue.message
+    assert column(book, "Invoice Lines", "Quantity")[0] == 2
+    assert len(rows(book, "Invoice Lines")) == len(load_workbook(book)["Invoice Lines"]["A"])
+
+
+def test_a_deleted_invoice_row_is_put_back(tmp_path):
+    book = dispatched(tmp_path)
+    edit(book, lambda wb: wb["Invoices"].delete_rows(2))
+    code, result = run(book)
+    assert code == 1 and [i.code for i in result.issues] == ["posted_record_edited"]
+    assert column(book, "Invoices", "Invoice No") == ["INV-00001", "INV-00002"]
+    assert result.new_invoices == ()
+
+
+def test_a_sorted_ledger_and_shipments_sheet_are_no_edit(tmp_path):
+    book = dispatched(tmp_path)
+
+    def sort(wb):
+        for name in ("Stock Ledger", "Shipments"):
+            ws = wb[name]
+            data = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+            data.reverse()
+            for i, r in enumerate(data, start=2):
+                for j, v in enumerate(r, start=1):
+                    ws.cell(i, j, v)
+    edit(book, sort)
+    code, result = run(book)
+    assert code == 0 and result.issues == []
+    assert_nothing_twice(book)
+
+
+def test_tracking_numbers_typed_on_dispatched_shipments_are_kept(tmp_path):
+    book = dispatched(tmp_path)
+    edit(book, lambda wb: wb["Shipments"].cell(2, 13, "1Z999"))
+    code, result = run(book)
+    assert code == 0 and result.issues == []
+    assert column(book, "Shipments", "Tracking No")[0] == "1Z999"
+
+
+def test_a_dispatched_shipment_set_back_to_ready_stays_dispatched(tmp_path):
+    book = dispatched(tmp_path)
+    edit(book, lambda wb: wb["Shipments"].cell(2, 11, "Ready"))
+    code, result = run(book)
+    assert code == 1 and [i.cell for i in result.issues] == ["K2"]
+    assert column(book, "Shipments", "Status") == ["Shipped", "Shipped"]
+    assert result.dispatched == () and result.ledger == ()
+
+
+def test_renumbered_or_renamed_invoiced_lines_are_not_served_again(tmp_path):
+    for cell, value, where in (((2, 2), 7, "B2"), ((2, 1), "SO-1X", "A2"), ((2, 2), None, "B2")):
+        folder = tmp_path / where / str(value)
+        folder.mkdir(parents=True)
+        book = dispatched(folder)
+        edit(book, lambda wb: put(wb["Orders"], *cell, value))
+        code, result = run(book)
+        assert code == 1
+        found = [i for i in result.issues if i.code == "posted_record_edited"]
+        assert [(i.sheet, i.cell) for i in found] == [("Orders", where)], result.issues
+        assert "dispatched as order SO-1 line 1 (SHP-00001)" in found[0].message
+        assert result.new_shipments == () and result.new_invoices == ()
+        assert_nothing_twice(book)
+        assert load_workbook(book)["Orders"].cell(*cell).value == value  # the user's cell
+
+
+def test_a_dispatched_line_deleted_from_orders_is_reported_and_kept(tmp_path):
+    book = dispatched(tmp_path)
+    edit(book, lambda wb: wb["Orders"].delete_rows(2))
+    code, result = run(book)
+    assert [(i.code, i.order_id) for i in result.issues] == [("dispatched_line_missing", "SO-1")]
+    assert "SHP-00001" in result.issues[0].message
+    assert_nothing_twice(book)
+
+
+def test_invoices_typed_in_before_ordersheet_are_kept_and_numbering_goes_on(tmp_path):
+    head = ["Invoice No", "Invoice Date", "Due Date", "Customer ID", "Customer Name",
+            "Order ID", "Shipment ID", "Currency", "Net", "Tax", "Shipping", "Total", "Paid",
+            "Balance", "Status"]
+    typed = [["INV-00001", dt.date(2026, 1, 5), dt.date(2026, 2, 4), "C1", "Acme", "OLD-1",
+              None, "USD", 100, 0, 0, 100, 100, 0, "Paid"],
+             ["INV-00003", dt.date(2026, 2, 5), dt.date(2026, 3, 7), "C2", "Beta", "OLD-2",
+              None, "USD", 50, 0, 0, 50, 0, 50, "Open"]]
+    book = basic_book(tmp_path / "b.xlsx", Invoices=[head] + typed)
+    code, result = run(book)
+    assert result.new_invoices == ("INV-00004",)
+    got = rows(book, "Invoices")
+    assert [r[0] for r in got[1:]] == ["INV-00001", "INV-00003", "INV-00004"]
+    assert got[1][5] == "OLD-1" and got[2][13] == 50
+    assert "invoice_number_taken" in codes(result)
+    code, again = run(book)
+    assert again.new_invoices == () and [r[0] for r in rows(book, "Invoices")[1:]] == [
+        "INV-00001", "INV-00003", "INV-00004"]
+
+
+def test_users_own_total_and_invoice_columns_are_left_alone(tmp_path):
+    book = basic_book(tmp_path / "b.xlsx")
+
+    def own_columns(wb):
+        ws = wb["Orders"]
+        ws.cell(1, 13, "Total")
+        ws.cell(2, 13, "=F2*2")
+        ws.cell(1, 14, "Invoice")
+        ws.cell(2, 14, "ERP-0042")
+    edit(book, own_columns)
+    code, result = run(book)
+    ws = load_workbook(book)["Orders"]
+    assert (ws["M2"].value, ws["N2"].value) == ("=F2*2", "ERP-0042")
+    taken = [i for i in result.issues if i.code == "column_name_taken"]
+    assert sorted(i.cell for i in taken) == ["M1", "N1"]
+    heads = [c.value for c in ws[1]]
+    assert "Total (ordersheet)" in heads and "Invoice (ordersheet)" in heads
+    assert column(book, "Orders", "Invoice (ordersheet)") == ["INV-00001"]
+    code, again = run(book)
+    assert [c.value for c in load_workbook(book)["Orders"][1]] == heads
+    assert "column_name_taken" not in codes(again)
+
+
+def test_users_own_issues_and_invoices_sheets_are_left_alone(tmp_path):
+    book = basic_book(tmp_path / "b.xlsx", Issues=[["My notes"], ["call Acme back"]],
+                      Invoices=[["Supplier", "Amount"], ["Paper Co", 12.5]])
+    code, result = run(book)
+    wb = load_workbook(book)
+    assert [list(r) for r in wb["Issues"].iter_rows(values_only=True)] == [
+        ["My notes"], ["call Acme back"]]
+    assert [list(r) for r in wb["Invoices"].iter_rows(values_only=True)] == [
+        ["Supplier", "Amount"], ["Paper Co", 12.5]]
+    assert column(book, "Invoices (ordersheet)", "Invoice No") == ["INV-00001"]
+    assert {i.code for i in result.issues} == {"sheet_name_taken"}
+    code, again = run(book)
+    assert again.new_invoices == () and "sheet_name_taken" not in codes(again)
+    assert column(book, "Invoices (ordersheet)", "Invoice No") == ["INV-00001"]
+
+
+def test_rows_typed_under_ordersheet_records_are_kept_and_not_counted(tmp_path):
+    book = dispatched(tmp_path)
+
+    def typed(wb):  # typed right under each table, which Excel then extends
+        ws = wb["Stock Ledger"]
+        ws.append([dt.datetime(2026, 11, 20, 8), "count", "A-100", "MAIN", "On Hand", 5, 8, 13,
+                   None, None])
+        grow_table(ws)
+        ws = wb["Shipment Lines"]
+        ws.append(["SHP-00001", "SO-1", 1, "A-100", "MAIN", 9])
+        grow_table(ws)
+    edit(book, typed)
+    code, result = run(book)
+    assert sorted(i.code for i in result.issues) == ["unknown_row", "unknown_row"]
+    assert rows(book, "Stock Ledger")[-1][1] == "count"
+    assert rows(book, "Shipment Lines")[-1][5] == 9
+    assert_nothing_twice_but(book, extra=9)
+    code, again = run(book)
+    assert again.ledger == () and again.new_invoices == ()
+
+
+def grow_table(ws) -> None:
+    for table in ws.tables.values():
+        first = table.ref.split(":")[0]
+        table.ref = f"{first}:{ws.cell(ws.max_row, ws.max_column).coordinate}"
+
+
+def assert_nothing_twice_but(book: Path, extra: int) -> None:
+    shipped = sum(r[5] for r in rows(book, "Shipment Lines")[1:])
+    assert shipped == 3 + extra  # the typed row is kept as typed, never posted
+
+
+def test_a_damaged_record_sheet_is_refused_with_exit_2(tmp_path):
+    book = dispatched(tmp_path)
+
+    def damage(wb):
+        ws = wb[RECORDS_SHEET]
+        for r in ws.iter_rows(min_row=2):
+            if r[0].value == "records":
+                r[3].value = r[3].value[:-8] + "AAAAAAAA"
+                break
+    edit(book, damage)
+    before = book.read_bytes()
+    r = __import__("typer.testing", fromlist=["CliRunner"]).CliRunner().invoke(
+        cli.cli, ["run", str(book), "--today", TODAY])
+    assert r.exit_code == 2 and "restore the book" in r.output
+    assert book.read_bytes() == before
+
+
+def test_a_legacy_book_with_an_unreadable_owned_sheet_is_refused(tmp_path):
+    book = dispatched(tmp_path)
+
+    def legacy(wb):
+        del wb[RECORDS_SHEET]
+        wb["Invoices"].cell(1, 1, "Invoice Number")
+    edit(book, legacy)
+    before = book.read_bytes()
+    r = __import__("typer.testing", fromlist=["CliRunner"]).CliRunner().invoke(
+        cli.cli, ["run", str(book), "--today", TODAY])
+    assert r.exit_code == 2 and "Invoices sheet cannot be read" in r.output
+    assert book.read_bytes() == before
+
+
+def test_a_legacy_book_is_taken_as_it_is(tmp_path):
+    book = dispatched(tmp_path)
+    edit(book, lambda wb: wb.__delitem__(RECORDS_SHEET))
+    code, result = run(book)
+    assert code == 0 and result.issues == [] and result.new_invoices == ()
+    assert RECORDS_SHEET in load_workbook(book).sheetnames
+    assert_nothing_twice(book)

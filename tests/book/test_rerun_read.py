@@ -16,9 +16,9 @@ from python_calamine import CalamineWorkbook
 
 from ordersheet import app, cli
 from ordersheet.book import load as loader
-from ordersheet.book import xlsx
 from ordersheet.book.openpyxl_engine import OpenpyxlBook
 from ordersheet.book.xlsx import XlsxBook
+from ordersheet.book.xlsx.count import _SstPeek, _count_rows
 
 from ..bookfiles import D1, basic_book
 
@@ -62,16 +62,16 @@ def processed(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("chunk", [700, 4096, None])
 def test_counting_a_processed_book_gives_what_reading_gives(processed, monkeypatch, chunk):
     if chunk:  # small blocks: the head/tail path on a small book
-        monkeypatch.setattr(xlsx, "_COUNT_CHUNK", chunk)
+        monkeypatch.setattr("ordersheet.book.xlsx.count._COUNT_CHUNK", chunk)
     assert_counts_match_reading(processed)
 
 
 def test_the_ledger_is_counted_from_its_head_and_tail(processed, monkeypatch):
-    monkeypatch.setattr(xlsx, "_COUNT_CHUNK", 4096)
+    monkeypatch.setattr("ordersheet.book.xlsx.count._COUNT_CHUNK", 4096)
     book = XlsxBook(processed)
     sheet = book._sheet("Stock Ledger")
-    got = xlsx._count_rows(book.pkg, sheet, book.limits,
-                           xlsx._SstPeek(book.pkg, book.sst_path, book.limits))
+    got = _count_rows(book.pkg, sheet, book.limits,
+                      _SstPeek(book.pkg, book.sst_path, book.limits))
     assert got is not None and got[1] > 100
     assert got == (1, len(XlsxBook(processed).read(["Stock Ledger"])["Stock Ledger"].rows))
 
@@ -197,12 +197,13 @@ def _random_book(path: Path, rng: random.Random) -> Path:
 def test_counts_match_reading_on_random_books(tmp_path, monkeypatch, seed):
     rng = random.Random(seed)
     path = _random_book(tmp_path / f"r{seed}.xlsx", rng)
-    monkeypatch.setattr(xlsx, "_COUNT_CHUNK", rng.choice([300, 600, 1500, 4 * 1024 * 1024]))
+    monkeypatch.setattr("ordersheet.book.xlsx.count._COUNT_CHUNK",
+                        rng.choice([300, 600, 1500, 4 * 1024 * 1024]))
     assert_counts_match_reading(path)
 
 
 def test_trailing_formatted_and_blank_rows_are_not_counted(tmp_path, monkeypatch):
-    monkeypatch.setattr(xlsx, "_COUNT_CHUNK", 512)
+    monkeypatch.setattr("ordersheet.book.xlsx.count._COUNT_CHUNK", 512)
     wb = Workbook()
     ws = wb.active
     ws.title = "Audit Log"

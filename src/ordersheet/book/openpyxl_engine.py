@@ -17,8 +17,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from . import plan as p
+from .files import atomic_write
 from .port import WorkbookError, rows_by_reading
-from .safety import atomic_write
 from .raw import CellError, RawSheet, block_from_grid, split_a1
 
 NOTE_PREFIX = "ordersheet: "

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Sequence
 
 from .book import load as loader
 from .book.plan import ReplaceSheet, WritePlan
 from .book.print_sheet import DocumentNotFound, document_ops
-from .book.port import WorkbookError, WorkbookPort, rows_by_reading
+from .book.port import WorkbookError, WorkbookPort
 from .book.render import render
 from .domain import pipeline
 from .domain.pipeline import RunResult
@@ -33,10 +33,8 @@ def read_book(port: WorkbookPort) -> loader.Loaded:
     names = loader.sheets_to_read(all_names)
     # An engine that can hand the sheets over one at a time (`reading`, the xlsx engine)
     # parses the next ones while `load` converts the first.
-    reading = getattr(port, "reading", None)
     with cycle_collector_paused():  # 100k records are built here too
-        with (reading(names) if reading is not None else nullcontext(port.read(names))) \
-                as raws:
+        with port.reading(names) as raws:
             loaded = loader.load(raws, _row_counts(port, loader.sheets_to_count(all_names)))
     loaded.workbook_sheets = set(all_names)
     if "Orders" not in loaded.sheet_names:
@@ -46,12 +44,10 @@ def read_book(port: WorkbookPort) -> loader.Loaded:
 
 
 def _row_counts(port: WorkbookPort, names: list[str]) -> dict[str, int]:
-    """The log sheets' row counts; a port without `row_counts` (older or third-party
-    engines) is asked to read them."""
+    """The log sheets' row counts (none asked: the engine is not asked)."""
     if not names:
         return {}
-    count = getattr(port, "row_counts", None)
-    return rows_by_reading(port, names) if count is None else count(names)
+    return port.row_counts(names)
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from python_calamine import CalamineWorkbook
 from ordersheet import app, cli
 from ordersheet.book import load as loader
 from ordersheet.book.openpyxl_engine import OpenpyxlBook
+from ordersheet.book.port import WorkbookPort
 from ordersheet.book.xlsx import XlsxBook
 from ordersheet.book.xlsx.count import _SstPeek, _count_rows
 
@@ -109,8 +110,15 @@ def test_read_book_gives_what_reading_every_sheet_gives(processed, monkeypatch):
     assert new == _loaded_facts(old)
 
 
-def test_a_port_without_row_counts_is_asked_to_read(processed):
-    class Plain:
+def test_every_engine_is_a_port_so_read_book_may_use_every_capability():
+    from ordersheet.book.xlwings import XlwingsBook
+
+    assert all(issubclass(engine, WorkbookPort)
+               for engine in (XlsxBook, OpenpyxlBook, XlwingsBook))
+
+
+def test_a_port_without_its_own_row_counts_or_reading_is_asked_to_read(processed):
+    class Plain(WorkbookPort):  # the required methods only: the capabilities' defaults
         def __init__(self, port):
             self.port = port
 

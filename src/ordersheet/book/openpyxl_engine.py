@@ -18,7 +18,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from . import plan as p
 from .files import atomic_write
-from .port import WorkbookError, rows_by_reading
+from .port import WorkbookError, WorkbookPort, rows_by_reading
 from .raw import CellError, RawSheet, block_from_grid, split_a1
 
 NOTE_PREFIX = "ordersheet: "
@@ -40,7 +40,7 @@ def _out(v: Any) -> Any:
     return v
 
 
-class OpenpyxlBook:
+class OpenpyxlBook(WorkbookPort):
     def __init__(self, path: str | Path | None = None, wb: Workbook | None = None):
         self.path = Path(path) if path else None
         if wb is not None:

@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Optional
 
 from . import plan as p
-from .port import WorkbookError, rows_by_reading
+from .port import WorkbookError, WorkbookPort, rows_by_reading
 from .raw import CellError, RawSheet, a1, block_from_grid, split_a1
 
 engine_name = "xlwings"
@@ -151,7 +151,7 @@ def contiguous(cols: list[int]) -> list[list[int]]:
 # ---- the engine ----------------------------------------------------------------------------
 
 
-class XlwingsBook:
+class XlwingsBook(WorkbookPort):
     """The workbook port on a live `xlwings.Book` (remote/Lite or classic desktop)."""
 
     def __init__(self, book: Any):

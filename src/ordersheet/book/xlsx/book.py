@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import plan as p
 from ..files import atomic_write, check_not_open
-from ..port import WorkbookError
+from ..port import WorkbookError, WorkbookPort
 from ..raw import CellError, RawSheet, block_from_grid, split_a1
 from .cells import _blank
 from .count import _SstPeek, _count_rows
@@ -72,7 +72,7 @@ class _SheetCache(weakref.WeakValueDictionary):
         self.header_row.clear()
 
 
-class XlsxBook:
+class XlsxBook(WorkbookPort):
     """An .xlsx order book on disk (the CLI's engine). See the package docstring."""
 
     engine_name = engine_name

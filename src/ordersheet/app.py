@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -33,10 +33,8 @@ def read_book(port: WorkbookPort) -> loader.Loaded:
     names = loader.sheets_to_read(all_names)
     # An engine that can hand the sheets over one at a time (`reading`, the xlsx engine)
     # parses the next ones while `load` converts the first.
-    reading = getattr(port, "reading", None)
     with cycle_collector_paused():  # 100k records are built here too
-        with (reading(names) if reading is not None else nullcontext(port.read(names))) \
-                as raws:
+        with port.reading(names) as raws:
             loaded = loader.load(raws, all_names)
     if "Orders" not in loaded.sheet_names:
         raise WorkbookError("the workbook has no Orders sheet "

@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, app
+from .book.files import book_lock
 from .book.port import WorkbookError
-from .book.safety import book_lock, sniff
 from .domain.pipeline import RunResult
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -50,6 +50,8 @@ def _today(value: Optional[str]) -> dt.date:
 def open_book(path: Path):
     """The package-level engine, which keeps every part of the file it does not own.
     ORDERSHEET_ENGINE=openpyxl selects the reference engine (for comparisons)."""
+    from .book.xlsx.limits import sniff  # the xlsx package loads when a book is opened
+
     sniff(path)
     if os.environ.get("ORDERSHEET_ENGINE") == "openpyxl":
         from .book.openpyxl_engine import OpenpyxlBook

@@ -14,17 +14,17 @@ import openpyxl
 import pytest
 
 from ordersheet import app, cli
-from ordersheet.book import xlsx
 from ordersheet.book.port import WorkbookError
 from ordersheet.book.templates import build_order_book
 from ordersheet.book.xlsx import XlsxBook
+from ordersheet.book.xlsx.read_calamine import _CalamineParser, _calamine
 from ordersheet.cli import run_operation
 
 from .. import fixtures_build as fb
 
 TODAY = dt.date(2026, 11, 20)
 
-pytestmark = pytest.mark.skipif(xlsx._calamine is None, reason="python-calamine absent")
+pytestmark = pytest.mark.skipif(_calamine is None, reason="python-calamine absent")
 
 
 def readers() -> list[threading.Thread]:
@@ -54,8 +54,8 @@ def many_sheets(path: Path, refuse: str | None = None) -> Path:
 
 def parse_in_caller(monkeypatch) -> None:
     """Every `_CalamineParser` made from now on parses in the caller's thread."""
-    init = xlsx._CalamineParser.__init__
-    monkeypatch.setattr(xlsx._CalamineParser, "__init__",
+    init = _CalamineParser.__init__
+    monkeypatch.setattr(_CalamineParser, "__init__",
                         lambda self, path, synchronous=False: init(self, path, True))
 
 
@@ -79,7 +79,7 @@ def test_sheets_may_be_looked_up_in_any_order(tmp_path, monkeypatch, workers):
     has asked for yet. Run on a thread of its own so a wait that never ends fails."""
     path = many_sheets(tmp_path / "many.xlsx")
     alone = sequential_read(path, monkeypatch)
-    monkeypatch.setattr(xlsx._CalamineParser, "WORKERS", workers)
+    monkeypatch.setattr(_CalamineParser, "WORKERS", workers)
     got: dict = {}
 
     def look_up() -> None:
@@ -104,14 +104,14 @@ def test_a_scan_refusal_still_refuses_and_leaves_no_thread(tmp_path):
 
 def test_a_calamine_failure_is_a_refusal_naming_the_sheet(tmp_path, monkeypatch):
     path = many_sheets(tmp_path / "many.xlsx")
-    parse = xlsx._CalamineParser._parse
+    parse = _CalamineParser._parse
 
     def failing(wb, name):
         if name == "S2":
             return parse(wb, "no such sheet")
         return parse(wb, name)
 
-    monkeypatch.setattr(xlsx._CalamineParser, "_parse", staticmethod(failing))
+    monkeypatch.setattr(_CalamineParser, "_parse", staticmethod(failing))
     with pytest.raises(WorkbookError, match="sheet 'no such sheet' cannot be read"):
         XlsxBook(path).read()
     assert not readers()

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from ordersheet.book import files
 from ordersheet.book import plan as p
-from ordersheet.book import safety
 from ordersheet.book.port import WorkbookError
-from ordersheet.book.xlsx import XlsxBook
+from ordersheet.book.xlsx import XlsxBook, limits, package
 
 from .. import fixtures_build as fb
 
@@ -96,10 +96,11 @@ def test_zip_bomb_is_refused_from_the_zip_directory(tmp_path, monkeypatch):
     path = fb.zip_bomb(tmp_path / "bomb.xlsx", 128 * 1024 * 1024)
     assert path.stat().st_size < 2 * 1024 * 1024
     inflated = []
-    real = safety.iter_member
-    monkeypatch.setattr(safety, "iter_member",
-                        lambda fp, info, *a, **k: inflated.append(info.filename) or
-                        real(fp, info, *a, **k))
+    real = limits.iter_member
+    for module in (limits, package):  # read_member's calls, and the package's own
+        monkeypatch.setattr(module, "iter_member",
+                            lambda fp, info, *a, **k: inflated.append(info.filename) or
+                            real(fp, info, *a, **k))
     refused(path, "zip bomb")
     assert "xl/worksheets/sheet1.xml" not in inflated  # refused before its body
 
@@ -161,7 +162,7 @@ def test_two_billion_declared_shared_strings(tmp_path):
 def test_tighter_limits_apply(tmp_path):
     path = fb.orders_book(tmp_path / "b.xlsx")
     with pytest.raises(WorkbookError, match="used range"):
-        XlsxBook(path, limits=safety.Limits(max_cells=4)).read(["Orders"])
+        XlsxBook(path, limits=limits.Limits(max_cells=4)).read(["Orders"])
 
 
 # ---- locks ---------------------------------------------------------------------------------
@@ -172,7 +173,7 @@ def test_a_book_open_in_excel_or_libreoffice_is_refused(tmp_path):
     owner = tmp_path / "~$Orders 2026.xlsx"
     owner.write_bytes(b"\x00")
     with pytest.raises(WorkbookError, match="Orders 2026.xlsx is open in Excel: close it"):
-        with safety.book_lock(path, timeout=1):
+        with files.book_lock(path, timeout=1):
             pass
     owner.unlink()
     book = XlsxBook(path)
@@ -187,8 +188,8 @@ def test_a_book_open_in_excel_or_libreoffice_is_refused(tmp_path):
 HOLD = """
 import sys, time
 from pathlib import Path
-from ordersheet.book import safety
-with safety.book_lock(sys.argv[1], timeout=5):
+from ordersheet.book import files
+with files.book_lock(sys.argv[1], timeout=5):
     Path(sys.argv[2]).write_text("locked")
     time.sleep(float(sys.argv[3]))
 """
@@ -204,21 +205,21 @@ def test_a_second_run_waits_for_the_lock_then_gives_up(tmp_path):
             time.sleep(0.05)
         start = time.monotonic()
         with pytest.raises(WorkbookError, match="another ordersheet run"):
-            with safety.book_lock(path, timeout=0.5):
+            with files.book_lock(path, timeout=0.5):
                 pass
         assert time.monotonic() - start >= 0.5
     finally:
         holder.wait(timeout=30)
-    with safety.book_lock(path, timeout=0.5):  # free again
+    with files.book_lock(path, timeout=0.5):  # free again
         pass
 
 
 APPEND = """
 import sys
-from ordersheet.book import plan as p, safety
+from ordersheet.book import files, plan as p
 from ordersheet.book.xlsx import XlsxBook
 path, who = sys.argv[1], sys.argv[2]
-with safety.book_lock(path, timeout=60):
+with files.book_lock(path, timeout=60):
     book = XlsxBook(path)
     n = len(book.read(["Audit Log"])["Audit Log"].rows)
     book.apply(p.WritePlan([p.AppendRows("Audit Log", ["Who"], [[who]], ["text"], n,
@@ -252,10 +253,10 @@ def test_in_place_save_keeps_one_backup_and_the_permissions(tmp_path):
         previous = path.read_bytes()
         book.apply(p.WritePlan([p.SetCells("Settings", {(2, 2): 41 + n})]))
         book.save()
-        assert safety.backup_path(path).read_bytes() == previous
+        assert files.backup_path(path).read_bytes() == previous
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert XlsxBook(path).read()["Settings"].rows[0] == ["Next Invoice Number", 43]
-    assert original != safety.backup_path(path).read_bytes()  # one generation only
+    assert original != files.backup_path(path).read_bytes()  # one generation only
     assert sorted(x.name for x in tmp_path.iterdir()) == ["b.xlsx", "b.xlsx.bak"]
 
 
@@ -266,7 +267,7 @@ def test_save_as_leaves_the_source_alone(tmp_path):
     book.apply(p.WritePlan([p.SetCells("Settings", {(2, 2): 99})]))
     book.save(tmp_path / "copy.xlsx")
     assert path.read_bytes() == before
-    assert not safety.backup_path(path).exists()
+    assert not files.backup_path(path).exists()
     assert XlsxBook(tmp_path / "copy.xlsx").read()["Settings"].rows[0][1] == 99
 
 
@@ -278,7 +279,7 @@ def test_a_failing_write_leaves_the_book_and_no_temp_files(tmp_path):
         f.write(b"PK half a zip")
         raise RuntimeError("disk full")
     with pytest.raises(RuntimeError):
-        safety.atomic_write(path, boom, backup=True)
+        files.atomic_write(path, boom, backup=True)
     assert path.read_bytes() == before
     assert [x.name for x in tmp_path.iterdir()] == ["b.xlsx"]
 
@@ -298,10 +299,11 @@ def test_a_book_changed_on_disk_after_reading_is_not_overwritten(tmp_path):
 
 SAVER = """
 import sys, time
-from ordersheet.book import plan as p, xlsx
+from ordersheet.book import plan as p
 from ordersheet.book.xlsx import XlsxBook
+from ordersheet.book.xlsx.save import _Build
 path = sys.argv[1]
-write = xlsx._Build.write
+write = _Build.write
 
 
 def slow_write(self, f):  # a slow disk: the kill window inside the write is wide
@@ -320,7 +322,7 @@ def slow_write(self, f):  # a slow disk: the kill window inside the write is wid
     write(self, Slow(f))
 
 
-xlsx._Build.write = slow_write
+_Build.write = slow_write
 print("ready", flush=True)
 k = 0
 while True:
@@ -358,8 +360,8 @@ def test_killing_a_save_at_random_moments_leaves_a_readable_book(tmp_path):
         inside_write += bool(leftovers)
         for x in leftovers:  # a killed save may leave its temp file, never a broken book
             x.unlink()
-        if safety.backup_path(path).exists():
-            XlsxBook(safety.backup_path(path)).read()
+        if files.backup_path(path).exists():
+            XlsxBook(files.backup_path(path)).read()
     assert inside_write >= 1
 
 

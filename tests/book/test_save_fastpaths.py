@@ -26,9 +26,16 @@ from hypothesis import given, settings, strategies as st
 
 from benchmarks.generate import generate_book
 from ordersheet import app
-from ordersheet.book import xlsx
 from ordersheet.book.port import WorkbookError
 from ordersheet.book.xlsx import XlsxBook
+from ordersheet.book.xlsx.cells import _NEEDS_ESC, _plain_int, _plain_texts
+from ordersheet.book.xlsx.edits import _Edit, _Src
+from ordersheet.book.xlsx.ooxml import MAX_TEXT
+from ordersheet.book.xlsx.package import _Package
+from ordersheet.book.xlsx.row_merge import _PLAIN_CELL, _restyle_plain
+from ordersheet.book.xlsx.sheet_writer import _SheetWriter
+from ordersheet.book.xlsx.styles import _Styler, _Styles
+from ordersheet.book.xlsx.zipout import _Compressor, _Deflater, _PartStream, _SWITCH_INTERVAL
 
 TODAY = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 12, 0)
@@ -51,20 +58,20 @@ def make_writer(marks=None, clears=None, cells=None, header=None, cols=None, col
     sources = []
     if cols:
         first, n, columns = cols
-        sources.append(xlsx._Src("cols", first, n, cols=[(c, v, None) for c, v in columns]))
+        sources.append(_Src("cols", first, n, cols=[(c, v, None) for c, v in columns]))
     if cells:
-        sources.append(xlsx._Src("cells", cells={r: {c: (v, None) for c, v in row.items()}
+        sources.append(_Src("cells", cells={r: {c: (v, None) for c, v in row.items()}
                                                  for r, row in cells.items()}))
     if header:
-        sources.append(xlsx._Src("header", cells={r: {c: (v, None) for c, v in row.items()}
+        sources.append(_Src("header", cells={r: {c: (v, None) for c, v in row.items()}
                                                   for r, row in header.items()}))
-    edit = xlsx._Edit(
+    edit = _Edit(
         sources=sources,
         marks={r: {c: (sev, "note") for c, sev in row.items()} for r, row in (marks or {}).items()},
         clears={r: set(cs) for r, cs in (clears or {}).items()})
-    styles = xlsx._Styles(None)
+    styles = _Styles(None)
     head = b"<worksheet><cols>" + col_xml + b"</cols>"
-    return xlsx._SheetWriter("Orders", head, b"", edit, xlsx._Styler(styles), False)
+    return _SheetWriter("Orders", head, b"", edit, _Styler(styles), False)
 
 
 def merged(build, r, attrs, inner, splice: bool, skip=-1, extra=b""):
@@ -240,17 +247,17 @@ def test_random_rows_come_out_as_merged_cell_by_cell(row, with_tool_cells):
        st.integers(0, 200))
 def test_restyling_by_slicing_is_setting_the_attribute(ref, s, t, end, new_s):
     cell = f'<c r="{ref}"{s}{t}{end}'.encode()
-    m = xlsx._PLAIN_CELL.match(cell)
+    m = _PLAIN_CELL.match(cell)
     assert m is not None
-    assert xlsx._restyle_plain(cell, m, new_s) == xlsx._SheetWriter._restyle(None, cell, new_s)
+    assert _restyle_plain(cell, m, new_s) == _SheetWriter._restyle(None, cell, new_s)
 
 
 # ---- whole-column checks -------------------------------------------------------------------
 
 def exact_plain(values) -> bool:
     """`_plain_texts` by its definition, text by text."""
-    return all(not xlsx._NEEDS_ESC.search(v) and not re.search("[\x00-\x1f\x7f]", v)
-               and v[0] != " " and v[-1] != " " and len(v) <= xlsx.MAX_TEXT
+    return all(not _NEEDS_ESC.search(v) and not re.search("[\x00-\x1f\x7f]", v)
+               and v[0] != " " and v[-1] != " " and len(v) <= MAX_TEXT
                for v in values if v)
 
 
@@ -260,8 +267,8 @@ def exact_plain(values) -> bool:
     ["x"] * 5_000 + ["y" * 32_767] + ["z"] * 5_000, ["ab"] * 30_000,
     ["\u3000lead", "x"], ["trail\xa0"], ["a b", "c d "], [" ", "x"]])
 def test_long_and_edge_texts_are_told_apart_as_one_by_one(texts):
-    assert xlsx._plain_texts(texts, has_none=False) == exact_plain(texts)
-    assert xlsx._plain_texts(texts + [None, ""]) == exact_plain(texts)
+    assert _plain_texts(texts, has_none=False) == exact_plain(texts)
+    assert _plain_texts(texts + [None, ""]) == exact_plain(texts)
 
 
 @settings(max_examples=100, deadline=None)
@@ -270,9 +277,9 @@ def test_long_and_edge_texts_are_told_apart_as_one_by_one(texts):
 def test_ints_render_as_their_text(values, strip_none):
     if strip_none:
         values = [v for v in values if v is not None]
-    got = xlsx._plain_int(values, None in values, "", False)[1]
+    got = _plain_int(values, None in values, "", False)[1]
     assert got == [None if v is None else str(v) for v in values]
-    assert xlsx._plain_int(tuple(values), None in values, "", False)[1] == got
+    assert _plain_int(tuple(values), None in values, "", False)[1] == got
 
 
 # ---- the zip thread ------------------------------------------------------------------------
@@ -298,33 +305,33 @@ def test_whole_runs_splice_as_merging_writes(run_book, tmp_path, monkeypatch):
     src, plan = run_book
     fast = save(src, plan, tmp_path / "fast.xlsx")
     spliced = []
-    real = xlsx._SheetWriter._splice
+    real = _SheetWriter._splice
 
     def counting(self, *a):
         got = real(self, *a)
         spliced.append(got is not None)
         return got
-    monkeypatch.setattr(xlsx._SheetWriter, "_splice", counting)
+    monkeypatch.setattr(_SheetWriter, "_splice", counting)
     assert save(src, plan, tmp_path / "counted.xlsx") == fast
     assert sum(spliced) > 50  # highlighted Orders rows and Inventory's On Hand
-    monkeypatch.setattr(xlsx._SheetWriter, "_splice", lambda self, *a: None)
+    monkeypatch.setattr(_SheetWriter, "_splice", lambda self, *a: None)
     assert save(src, plan, tmp_path / "slow.xlsx") == fast
 
     # a second run: last run's highlights are cleared, new ones set
     again = app.execute(XlsxBook(tmp_path / "fast.xlsx"), "run", today=TODAY, now=NOW,
                         dispatch=True, write=False).plan
     slow2 = save(tmp_path / "fast.xlsx", again, tmp_path / "slow2.xlsx")
-    monkeypatch.setattr(xlsx._SheetWriter, "_splice", real)
+    monkeypatch.setattr(_SheetWriter, "_splice", real)
     assert save(tmp_path / "fast.xlsx", again, tmp_path / "fast2.xlsx") == slow2
 
 
 def test_parts_finished_by_the_zip_thread_match_a_synchronous_save(run_book, tmp_path,
                                                                    monkeypatch):
     src, plan = run_book
-    monkeypatch.setattr(xlsx._PartStream, "batch", 3000)  # many tasks per part
+    monkeypatch.setattr(_PartStream, "batch", 3000)  # many tasks per part
     threaded = save(src, plan, tmp_path / "threaded.xlsx")
-    real = xlsx._Compressor.__init__
-    monkeypatch.setattr(xlsx._Compressor, "__init__", lambda self, synchronous=False:
+    real = _Compressor.__init__
+    monkeypatch.setattr(_Compressor, "__init__", lambda self, synchronous=False:
                         real(self, synchronous=True))
     assert save(src, plan, tmp_path / "sync.xlsx") == threaded
 
@@ -342,16 +349,16 @@ def test_a_part_dropped_midway_is_written_again_whole(run_book, tmp_path, monkey
                 k = body.rfind(b"<row ")
                 body = body[:k] + b"<!-- kept -->" + body[k:]
             zout.writestr(info, body)
-    iter_ = xlsx._Package.iter
-    monkeypatch.setattr(xlsx._Package, "iter", lambda self, name, chunk=0: iter_(self, name, 4000))
-    monkeypatch.setattr(xlsx._PartStream, "batch", 3000)
+    iter_ = _Package.iter
+    monkeypatch.setattr(_Package, "iter", lambda self, name, chunk=0: iter_(self, name, 4000))
+    monkeypatch.setattr(_PartStream, "batch", 3000)
     aborted = []
-    abort = xlsx._PartStream.abort
-    monkeypatch.setattr(xlsx._PartStream, "abort", lambda self: aborted.append(1) or abort(self))
+    abort = _PartStream.abort
+    monkeypatch.setattr(_PartStream, "abort", lambda self: aborted.append(1) or abort(self))
     threaded = save(odd, plan, tmp_path / "threaded.xlsx")
     assert aborted
-    real = xlsx._Compressor.__init__
-    monkeypatch.setattr(xlsx._Compressor, "__init__", lambda self, synchronous=False:
+    real = _Compressor.__init__
+    monkeypatch.setattr(_Compressor, "__init__", lambda self, synchronous=False:
                         real(self, synchronous=True))
     assert save(odd, plan, tmp_path / "sync.xlsx") == threaded
 
@@ -360,19 +367,19 @@ def test_the_switch_interval_is_restored_after_a_save(run_book, tmp_path, monkey
     src, plan = run_book
     before = sys.getswitchinterval()
     seen = []
-    deflate = xlsx._PartStream._deflate
+    deflate = _PartStream._deflate
 
     def watching(self, chunk):
         seen.append(sys.getswitchinterval())
         deflate(self, chunk)
-    monkeypatch.setattr(xlsx._PartStream, "_deflate", watching)
+    monkeypatch.setattr(_PartStream, "_deflate", watching)
     save(src, plan, tmp_path / "out.xlsx")
-    assert seen and max(seen) <= xlsx._SWITCH_INTERVAL
+    assert seen and max(seen) <= _SWITCH_INTERVAL
     assert sys.getswitchinterval() == before
 
     def broken(self, chunk):
         raise OSError("disk full")
-    monkeypatch.setattr(xlsx._PartStream, "_deflate", broken)
+    monkeypatch.setattr(_PartStream, "_deflate", broken)
     with pytest.raises(OSError, match="disk full"):
         save(src, plan, tmp_path / "broken.xlsx")
     assert sys.getswitchinterval() == before
@@ -380,7 +387,7 @@ def test_the_switch_interval_is_restored_after_a_save(run_book, tmp_path, monkey
 
 def test_without_threads_nothing_changes_the_interpreter():
     before = sys.getswitchinterval()
-    c = xlsx._Compressor(synchronous=True)
+    c = _Compressor(synchronous=True)
     assert sys.getswitchinterval() == before
     done = []
     c.submit(lambda: done.append(1))
@@ -397,9 +404,9 @@ def test_random_small_books_save_the_same_with_and_without_shortcuts(tmp_path, m
     plan = app.execute(XlsxBook(path), "run", today=TODAY, now=NOW, dispatch=True,
                        write=False).plan
     fast = save(path, plan, tmp_path / "fast.xlsx")
-    monkeypatch.setattr(xlsx._SheetWriter, "_splice", lambda self, *a: None)
-    real = xlsx._Compressor.__init__
-    monkeypatch.setattr(xlsx._Compressor, "__init__", lambda self, synchronous=False:
+    monkeypatch.setattr(_SheetWriter, "_splice", lambda self, *a: None)
+    real = _Compressor.__init__
+    monkeypatch.setattr(_Compressor, "__init__", lambda self, synchronous=False:
                         real(self, synchronous=True))
     assert save(path, plan, tmp_path / "slow.xlsx") == fast
 
@@ -412,7 +419,7 @@ def test_pieces_big_and_small_deflate_as_one_text(sizes, level, batch):
     as the whole text compressed at once."""
     rng = random.Random(len(sizes))
     text = bytes(rng.choices(b"<c r=\"A1\"><v>0123456789</v></c>", k=sum(sizes)))
-    d = xlsx._Deflater(level)
+    d = _Deflater(level)
     d.batch = batch
     at = 0
     for n in sizes:

@@ -19,12 +19,16 @@ from ordersheet.book import plan as p
 from ordersheet.book import xlsx
 from ordersheet.book.openpyxl_engine import OpenpyxlBook
 from ordersheet.book.port import WorkbookError
-from ordersheet.book.raw import CellError, block_from_grid
+from ordersheet.book.raw import CellError, block_from_grid, col_letter
 from ordersheet.book.xlsx import XlsxBook
+from ordersheet.book.xlsx.book import _SheetCache, _window
+from ordersheet.book.xlsx.package import _Sheet, _Table
+from ordersheet.book.xlsx.read_calamine import _calamine
+from ordersheet.book.xlsx.scan import _Scan
 
 from .. import fixtures_build as fb
 
-READERS = ["calamine", "xml"] if xlsx._calamine is not None else ["xml"]
+READERS = ["calamine", "xml"] if _calamine is not None else ["xml"]
 pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported")
 
 
@@ -188,7 +192,7 @@ def test_a_table_window_of_a_grid_is_its_cells_and_none_outside(grid, r0, c0, r1
         return grid[i][j] if 0 <= i < len(grid) and 0 <= j < len(grid[i]) else None
 
     r2, c2 = r1 + rows - 1, c1 + cols - 1
-    got = xlsx._window(grid, r0, c0, r1, r2, c1, c2)
+    got = _window(grid, r0, c0, r1, r2, c1, c2)
     assert got == [[cell(r, c) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
 
 
@@ -206,13 +210,13 @@ def test_a_table_block_is_the_block_of_its_cells(grid, r0, c0, tr1, rows, tc1, c
         return grid[i][j] if 0 <= i < len(grid) and 0 <= j < len(grid[i]) else None
 
     tr2, tc2 = tr1 + rows, tc1 + cols
-    ref = f"{xlsx.col_letter(tc1)}{tr1}:{xlsx.col_letter(tc2)}{tr2}"
-    table = xlsx._Table("t.xml", "rId1", 1, "t", "tblT", ref, header_rows, totals, names)
+    ref = f"{col_letter(tc1)}{tr1}:{col_letter(tc2)}{tr2}"
+    table = _Table("t.xml", "rId1", 1, "t", "tblT", ref, header_rows, totals, names)
     book = XlsxBook.__new__(XlsxBook)
-    book._cache, book._header_rows = xlsx._SheetCache(), {}
-    sheet = xlsx._Sheet("S", 1, "rId1", None, "s.xml", "worksheet", tables=[table])
+    book._cache, book._header_rows = _SheetCache(), {}
+    sheet = _Sheet("S", 1, "rId1", None, "s.xml", "worksheet", tables=[table])
     last = max((c0 + len(r) - 1 for r in grid), default=0)
-    got = book._store(sheet, [list(r) for r in grid], r0, c0, last, xlsx._Scan())
+    got = book._store(sheet, [list(r) for r in grid], r0, c0, last, _Scan())
 
     body = [[cell(r, c) for c in range(tc1, tc2 + 1)]
             for r in range(tr1 + header_rows, tr2 - totals + 1)]
@@ -683,7 +687,8 @@ def test_works_without_calamine_as_in_pyodide(tmp_path):
     path = fb.orders_book(tmp_path / "b.xlsx")
     code = (f"import sys; sys.modules['python_calamine'] = None\n"
             f"from ordersheet.book import xlsx\n"
-            f"assert xlsx._calamine is None\n"
+            f"from ordersheet.book.xlsx import read_calamine\n"
+            f"assert read_calamine._calamine is None\n"
             f"book = xlsx.XlsxBook({str(path)!r})\n"
             f"assert book.reader == 'xml'\n"
             f"print(book.read()['Orders'].rows[0][0])\n")

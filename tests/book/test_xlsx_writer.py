@@ -22,10 +22,17 @@ from hypothesis import given, settings, strategies as st
 from benchmarks.generate import generate_book
 from ordersheet import app
 from ordersheet.book import plan as p
-from ordersheet.book import xlsx
 from ordersheet.book.port import WorkbookError
+from ordersheet.book.raw import col_letter
 from ordersheet.book.render import RecordRows
 from ordersheet.book.xlsx import XlsxBook
+from ordersheet.book.xlsx.cells import (_cell_at, _cell_fast, _empty_cell, _join_cells,
+                                        _join_rows, _plain_texts, _render_column)
+from ordersheet.book.xlsx.package import _Package
+from ordersheet.book.xlsx.save import _Build
+from ordersheet.book.xlsx.sheet_stream import _SheetStream, _Untrusted
+from ordersheet.book.xlsx.sheet_writer import _SheetWriter
+from ordersheet.book.xlsx.zipout import _Compressor, _PartStream
 
 TODAY = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 12, 0)
@@ -75,9 +82,9 @@ def one_by_one(L: str, rs: list[str], col: list, keep_empty: bool, d1904: bool) 
     out = []
     for r, v in zip(rs, col):
         if v is None or (v.__class__ is str and not v):
-            out.append(xlsx._empty_cell(L, r, styles_by_class(v.__class__)) if keep_empty else "")
+            out.append(_empty_cell(L, r, styles_by_class(v.__class__)) if keep_empty else "")
         else:
-            out.append(xlsx._cell_fast(L, r, styles_by_class(v.__class__), v, d1904))
+            out.append(_cell_fast(L, r, styles_by_class(v.__class__), v, d1904))
     return out
 
 
@@ -86,8 +93,8 @@ def one_by_one(L: str, rs: list[str], col: list, keep_empty: bool, d1904: bool) 
        L=st.sampled_from(["A", "M", "XFD"]), keep_empty=st.booleans(), d1904=st.booleans())
 def test_a_column_renders_as_its_cells_one_by_one(col, first, L, keep_empty, d1904):
     rs = [str(first + i) for i in range(len(col))]
-    got = xlsx._render_column(L, rs, col, styles_by_class, d1904, keep_empty=keep_empty)
-    assert [xlsx._cell_at(got, i, r) for i, r in enumerate(rs)] == \
+    got = _render_column(L, rs, col, styles_by_class, d1904, keep_empty=keep_empty)
+    assert [_cell_at(got, i, r) for i, r in enumerate(rs)] == \
         one_by_one(L, rs, col, keep_empty, d1904)
 
 
@@ -97,16 +104,16 @@ def test_rows_join_as_their_cells(cols, first):
     n = min(map(len, cols))
     cols = [c[:n] for c in cols]
     rs = [str(first + i) for i in range(n)]
-    rendered = [xlsx._render_column(xlsx.col_letter(j + 1), rs, c, styles_by_class, False)
+    rendered = [_render_column(col_letter(j + 1), rs, c, styles_by_class, False)
                 for j, c in enumerate(cols)]
-    rows = [[xlsx._cell_at(col, i, r) for col in rendered] for i, r in enumerate(rs)]
-    assert xlsx._join_rows(rs, rendered) == "".join(
+    rows = [[_cell_at(col, i, r) for col in rendered] for i, r in enumerate(rs)]
+    assert _join_rows(rs, rendered) == "".join(
         f'<row r="{r}">{"".join(cells)}</row>' for r, cells in zip(rs, rows) if "".join(cells))
-    assert xlsx._join_cells(rs, rendered) == ["".join(cells).encode() for cells in rows]
+    assert _join_cells(rs, rendered) == ["".join(cells).encode() for cells in rows]
 
 
 def test_plain_texts_are_only_texts_xml_takes_as_they_are():
-    plain = xlsx._plain_texts
+    plain = _plain_texts
     assert plain(["MAIN", "East wing", None, ""]) and plain([]) and plain([None])
     assert plain(["caf\u00e9 \u00d7 \u2192"]) and plain(["\xa0kept"])
     for bad in (" lead", "trail ", "a&b", "a<b", "a>b", "tab\t", "nl\n", "\x00", "\x7f",
@@ -132,7 +139,7 @@ def pieces(data: bytes, size: int) -> list[bytes]:
 
 @pytest.mark.parametrize("size", [1, 7, 64, 333, 10 ** 6])
 def test_a_sheet_read_in_pieces_is_the_whole_sheet(size):
-    s = xlsx._SheetStream(pieces(SHEET, size), "sheet")
+    s = _SheetStream(pieces(SHEET, size), "sheet")
     body = b"".join(s.rows())
     assert s.head + s.sd_tag + body + s.close + s.tail == SHEET
     assert (s.head, s.P, s.empty) == (SHEET[:SHEET.index(b"<sheetData>")], b"", False)
@@ -144,21 +151,21 @@ def test_unusual_xml_anywhere_is_left_to_the_whole_part_reader(size):
     for bad in (b"<!-- note -->", b"<![CDATA[x]]>", b"<?pi x?>"):
         at = SHEET.index(b'<row r="40"')
         data = SHEET[:at] + bad + SHEET[at:]
-        with pytest.raises(xlsx._Untrusted):
-            s = xlsx._SheetStream(pieces(data, size), "sheet")
+        with pytest.raises(_Untrusted):
+            s = _SheetStream(pieces(data, size), "sheet")
             for _ in s.rows():
                 pass
 
 
 def test_a_sheet_without_rows_or_end_is_handled_like_the_whole_part():
     empty = SHEET[:SHEET.index(b"<sheetData>")] + b"<sheetData/></worksheet>"
-    s = xlsx._SheetStream(pieces(empty, 3), "sheet")
+    s = _SheetStream(pieces(empty, 3), "sheet")
     assert list(s.rows()) == [] and s.empty and s.tail == b"</worksheet>"
     with pytest.raises(WorkbookError, match="not closed"):
-        s = xlsx._SheetStream([SHEET[:SHEET.index(b"</sheetData>")]], "sheet")
+        s = _SheetStream([SHEET[:SHEET.index(b"</sheetData>")]], "sheet")
         list(s.rows())
     with pytest.raises(WorkbookError, match="no <sheetData>"):
-        xlsx._SheetStream([b'<worksheet xmlns="x"><foo/></worksheet>'], "sheet")
+        _SheetStream([b'<worksheet xmlns="x"><foo/></worksheet>'], "sheet")
 
 
 # ---- whole runs: every shortcut against the plain way ---------------------------------------
@@ -210,26 +217,26 @@ def test_the_run_writes_what_it_should(run_book, written, reference):
 def test_small_pieces_small_chunks_and_no_thread_change_nothing(run_book, reference, tmp_path,
                                                                 monkeypatch):
     src, plan = run_book
-    iter_ = xlsx._Package.iter
-    monkeypatch.setattr(xlsx._Package, "iter", lambda self, name, chunk=0: iter_(self, name, 997))
-    monkeypatch.setattr(xlsx._SheetWriter, "CHUNK", 97)
-    monkeypatch.setattr(xlsx._Build, "ROWS_CHUNK", 61)
-    monkeypatch.setattr(xlsx, "_STREAM_BATCH", 5000)
-    real = xlsx._Compressor.__init__
-    monkeypatch.setattr(xlsx._Compressor, "__init__", lambda self, synchronous=False:
+    iter_ = _Package.iter
+    monkeypatch.setattr(_Package, "iter", lambda self, name, chunk=0: iter_(self, name, 997))
+    monkeypatch.setattr(_SheetWriter, "CHUNK", 97)
+    monkeypatch.setattr(_Build, "ROWS_CHUNK", 61)
+    monkeypatch.setattr("ordersheet.book.xlsx.zipout._STREAM_BATCH", 5000)
+    real = _Compressor.__init__
+    monkeypatch.setattr(_Compressor, "__init__", lambda self, synchronous=False:
                         real(self, synchronous=True))
     assert save(src, plan, tmp_path / "out.xlsx") == reference
 
 
 def test_rows_merged_one_by_one_come_out_the_same(run_book, reference, tmp_path, monkeypatch):
     src, plan = run_book
-    monkeypatch.setattr(xlsx._SheetWriter, "_bulk", lambda self, data, nums: None)
+    monkeypatch.setattr(_SheetWriter, "_bulk", lambda self, data, nums: None)
     assert save(src, plan, tmp_path / "a.xlsx") == reference
 
     def no_shortcuts(self):
         self._soft = {}
         return set(), []
-    monkeypatch.setattr(xlsx._SheetWriter, "_fast_sources", no_shortcuts)
+    monkeypatch.setattr(_SheetWriter, "_fast_sources", no_shortcuts)
     assert save(src, plan, tmp_path / "b.xlsx") == reference
 
 
@@ -276,7 +283,7 @@ def test_an_excel_saved_orders_sheet_loses_only_its_row_spans(run_book, tmp_path
         return body
     _edit_part(src, spanned, sheet, add_spans)
     bulk = save(spanned, plan, tmp_path / "bulk.xlsx")[sheet]
-    monkeypatch.setattr(xlsx._SheetWriter, "_bulk", lambda self, data, nums: None)
+    monkeypatch.setattr(_SheetWriter, "_bulk", lambda self, data, nums: None)
     assert save(spanned, plan, tmp_path / "rows.xlsx")[sheet] == bulk
     assert b"spans" not in bulk
 
@@ -289,7 +296,7 @@ def test_a_failing_compression_leaves_the_book_as_it_was(run_book, tmp_path, mon
 
     def broken(self, chunk):
         raise OSError("disk full")
-    monkeypatch.setattr(xlsx._PartStream, "_deflate", broken)
+    monkeypatch.setattr(_PartStream, "_deflate", broken)
     book = XlsxBook(book_path)
     book.apply(plan)
     with pytest.raises(OSError, match="disk full"):
@@ -319,5 +326,5 @@ def test_a_second_run_rewrites_the_tool_cells_as_merging_would(run_book, written
     def no_shortcuts(self):
         self._soft = {}
         return set(), []
-    monkeypatch.setattr(xlsx._SheetWriter, "_fast_sources", no_shortcuts)
+    monkeypatch.setattr(_SheetWriter, "_fast_sources", no_shortcuts)
     assert save(again, plan, tmp_path / "slow.xlsx") == fast

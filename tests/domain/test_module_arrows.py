@@ -1,6 +1,7 @@
 """STYLE.md's arrows: rule modules import only money/models/issues of ours; only
 `pipeline` chains the steps; the domain imports nothing outside the standard library,
-pydantic and babel (pure Python, optional in money.py): it runs inside xlwings Lite."""
+pydantic and babel (pure Python, optional in money.py): it runs inside xlwings Lite.
+Each book engine imports exactly one workbook library."""
 
 import ast
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 import ordersheet.domain as domain
 
 HERE = Path(domain.__file__).parent
+BOOK = HERE.parent / "book"
 SHARED = {"money", "models", "issues"}
 RULES = ["validation", "pricing", "credit", "reservation", "shipping", "invoicing"]
 
@@ -40,6 +42,32 @@ def test_the_domain_needs_only_the_standard_library_and_pydantic():
     for path in HERE.glob("*.py"):
         _, external = _imports(path)
         assert external <= allowed, f"{path.name} imports {sorted(external - allowed)}"
+
+
+WORKBOOK_LIBRARIES = {"openpyxl", "xlwings", "python_calamine", "xlsxwriter", "xlrd",
+                      "pyxlsb", "pandas"}
+ENGINES = {"xlsx": {"python_calamine"}, "openpyxl_engine": {"openpyxl"},
+           "xlwings": set(), "files": set()}
+"""each engine's own workbook library (the xlwings engine's is the `xlwings.Book` it is
+handed: it imports none itself; `files` serves every engine and imports none)"""
+
+
+def test_each_book_engine_imports_only_its_own_workbook_library():
+    for engine, own in ENGINES.items():
+        folder = BOOK / engine
+        paths = sorted(folder.glob("*.py")) if folder.is_dir() else [BOOK / f"{engine}.py"]
+        assert paths and all(path.exists() for path in paths), engine
+        for path in paths:
+            _, external = _imports(path)
+            libraries = external & WORKBOOK_LIBRARIES
+            assert libraries <= own, f"book/{path.relative_to(BOOK)} imports {sorted(libraries)}"
+
+
+def test_the_xlsx_engine_needs_only_the_standard_library_defusedxml_and_calamine():
+    allowed = set(sys.stdlib_module_names) | {"defusedxml", "python_calamine", "__future__"}
+    for path in sorted((BOOK / "xlsx").glob("*.py")):
+        _, external = _imports(path)
+        assert external <= allowed, f"xlsx/{path.name} imports {sorted(external - allowed)}"
 
 
 def test_the_checker_sees_a_forbidden_import(tmp_path):

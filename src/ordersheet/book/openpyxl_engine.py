@@ -17,8 +17,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from . import plan as p
-from .port import WorkbookError, rows_by_reading
-from .safety import atomic_write
+from .files import atomic_write
+from .port import WorkbookError, WorkbookPort
 from .raw import CellError, RawSheet, block_from_grid, split_a1
 
 NOTE_PREFIX = "ordersheet: "
@@ -40,7 +40,7 @@ def _out(v: Any) -> Any:
     return v
 
 
-class OpenpyxlBook:
+class OpenpyxlBook(WorkbookPort):
     def __init__(self, path: str | Path | None = None, wb: Workbook | None = None):
         self.path = Path(path) if path else None
         if wb is not None:
@@ -81,10 +81,6 @@ class OpenpyxlBook:
                 raw.last_col = max(raw.last_col, ws.max_column)
             out[ws.title] = raw
         return out
-
-    def row_counts(self, names: list[str]) -> dict[str, int]:
-        """The reference engine counts by reading (simple and obviously right)."""
-        return rows_by_reading(self, names)
 
     # ---- writing ------------------------------------------------------------------------
 

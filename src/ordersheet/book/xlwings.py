@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Optional
 
 from . import plan as p
-from .port import WorkbookError, rows_by_reading
+from .port import WorkbookError, WorkbookPort
 from .raw import CellError, RawSheet, a1, block_from_grid, split_a1
 
 engine_name = "xlwings"
@@ -151,7 +151,7 @@ def contiguous(cols: list[int]) -> list[list[int]]:
 # ---- the engine ----------------------------------------------------------------------------
 
 
-class XlwingsBook:
+class XlwingsBook(WorkbookPort):
     """The workbook port on a live `xlwings.Book` (remote/Lite or classic desktop)."""
 
     def __init__(self, book: Any):
@@ -182,11 +182,6 @@ class XlwingsBook:
             if sheet.name == p.STATE_SHEET:
                 self._remember_note_flags(raw)
         return out
-
-    def row_counts(self, names: list[str]) -> dict[str, int]:
-        """Counted by reading: Excel hands over a sheet's values in one call, and its used
-        range also covers rows that are only formatted, so it cannot stand in."""
-        return rows_by_reading(self, names)
 
     def _read_sheet(self, sheet: Any) -> RawSheet:
         used = sheet.used_range

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, app
+from .book import files
 from .book.files import book_lock
 from .book.port import WorkbookError
 from .domain.pipeline import RunResult
@@ -81,21 +82,47 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
                   pdf: Optional[Path] = None) -> "tuple[int, RunResult]":
     as_of = _today(today)
     now = dt.datetime.combine(as_of, dt.datetime.now().time().replace(microsecond=0))
+    check_targets(book, output, pdf_folder=pdf)
     with _lock(book):
         port = open_book(book)
         outcome = app.execute(port, operation, today=as_of, now=now, user=_user(),
                               dispatch=dispatch, dispatch_ids=dispatch_ids)
         port.save(output)
     result = outcome.result
-    pdfs = _write_pdfs(result.book, result.new_invoices + result.new_shipments, pdf) \
-        if pdf is not None else []
+    code = 1 if result.errors else 0
+    pdfs: list[Path] = []
+    if pdf is not None:
+        try:
+            pdfs = _write_pdfs(result.book, result.new_invoices + result.new_shipments, pdf)
+        except WorkbookError as e:  # the book is saved: say so, and what failed
+            err.print(f"ordersheet: the book was saved, but the PDFs were not: {e}")
+            code = 1
     if as_json:
         print(json.dumps([i.model_dump(mode="json") for i in result.issues], indent=1))
     elif not quiet:
         summarize(result, output or book)
         if pdfs:
             out.print(f"PDFs: {len(pdfs)} in {pdf}")
-    return (1 if result.errors else 0), result
+    return code, result
+
+
+def check_targets(book: Path, output: Optional[Path], pdf_folder: Optional[Path] = None,
+                  pdf_file: Optional[Path] = None) -> None:
+    """Everything a command will write, checked before the book is read or written: the
+    book exists and is a workbook; it can be saved in place, or `--output` is a workbook
+    of its kind in a folder that exists; PDFs never land on the book or another
+    workbook."""
+    from .book.xlsx.limits import sniff
+
+    sniff(book)
+    if output is not None:
+        files.check_output_book(book, output)
+    else:
+        files.check_writable(book)
+    if pdf_folder is not None:
+        files.check_output_folder(book, pdf_folder, "--pdf")
+    if pdf_file is not None:
+        files.check_output_file(book, pdf_file, "PDF file")
 
 
 def summarize(result: RunResult, where: Path) -> None:
@@ -208,8 +235,15 @@ def new_cmd(book: Path = typer.Argument(..., help="Where to create the order boo
 
     if book.exists():
         raise Exit2(f"{book} already exists; choose another name")
-    book.parent.mkdir(parents=True, exist_ok=True)
-    build_order_book(book, sample=sample, today=_today(today))
+    if book.suffix.lower() != ".xlsx":
+        raise Exit2(f"{book}: an order book is an .xlsx workbook; give a name ending in .xlsx")
+    folder = book.parent if str(book.parent) else Path(".")
+    if not folder.is_dir():
+        raise Exit2(f"{book}: the folder {folder} does not exist")
+    try:
+        build_order_book(book, sample=sample, today=_today(today))
+    except OSError as e:
+        raise Exit2(f"cannot write {book}: {e.strerror or e}") from None
     out.print(f"Created {book}")
     return 0
 
@@ -243,13 +277,16 @@ def demo_cmd(directory: Path = typer.Argument(Path("ordersheet-demo"),
 def _write_pdfs(state, doc_ids, directory: Path) -> list[Path]:
     """One PDF per document, named after it (INV-00001.pdf, SHP-00001.pdf)."""
     docs = app.document_pdfs(state, list(doc_ids))
-    if docs:
-        directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, data in docs:
-        target = directory / name
-        target.write_bytes(data)
-        written.append(target)
+    try:
+        if docs:
+            directory.mkdir(parents=True, exist_ok=True)
+        for name, data in docs:
+            target = directory / name
+            target.write_bytes(data)
+            written.append(target)
+    except OSError as e:
+        raise WorkbookError(f"cannot write PDFs into {directory}: {e.strerror or e}") from None
     return written
 
 
@@ -262,6 +299,9 @@ def print_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
                                                       "(a file, or a folder)."),
               output: Optional[Path] = OutputOpt) -> int:
     """Show one invoice or packing slip on its print sheet (and optionally as PDF)."""
+    pdf_file = None if pdf is None or pdf.is_dir() or not pdf.suffix else pdf
+    check_targets(book, output, pdf_folder=pdf if pdf is not None and pdf_file is None
+                  else None, pdf_file=pdf_file)
     with _lock(book):
         port = open_book(book)
         try:
@@ -273,9 +313,13 @@ def print_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
     if pdf is not None:
         loaded = app.read_book(open_book(output or book))
         ((name, data),) = app.document_pdfs(loaded.book, [doc_id.strip()])
-        target = pdf / name if pdf.is_dir() or not pdf.suffix else pdf
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        target = pdf_file or pdf / name
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as e:
+            raise WorkbookError(f"the print sheet was saved, but {target} could not be "
+                                f"written: {e.strerror or e}") from None
         out.print(f"PDF: {target}")
     return 0
 
@@ -294,13 +338,17 @@ def export_shipments_cmd(book: Path = typer.Argument(..., help="The order book (
 
     if fmt.lower() != "csv":
         raise Exit2(f"--format {fmt}: only csv is supported")
+    files.check_output_file(book, dest, "CSV file")
     loaded = app.read_book(open_book(book))
     rows = shipping.carrier_export_rows(loaded.book.shipments, loaded.book, shipment or None)
-    with open(dest, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(shipping.CARRIER_COLUMNS))
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: _csv_safe(v) for k, v in r.items()})
+    try:
+        with open(dest, "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=list(shipping.CARRIER_COLUMNS))
+            w.writeheader()
+            for r in rows:
+                w.writerow({k: _csv_safe(v) for k, v in r.items()})
+    except OSError as e:
+        raise WorkbookError(f"cannot write {dest}: {e.strerror or e}") from None
     out.print(f"{len(rows)} shipments written to {dest}")
     return 0
 

@@ -380,7 +380,7 @@ def test_the_switch_interval_is_restored_after_a_save(run_book, tmp_path, monkey
     def broken(self, chunk):
         raise OSError("disk full")
     monkeypatch.setattr(_PartStream, "_deflate", broken)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(WorkbookError, match="cannot write .*: disk full"):
         save(src, plan, tmp_path / "broken.xlsx")
     assert sys.getswitchinterval() == before
 

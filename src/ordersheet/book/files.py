@@ -134,33 +134,181 @@ def atomic_write(target: str | Path, write: Callable[[object], None],
     """Create `target` through `write(fileobj)` so that a crash or kill at any moment leaves
     either the old file or the new one: temp file in the same folder, flush + fsync,
     `os.replace`. With `backup`, the previous version is kept as `TARGET.bak` (one
-    generation). The new file keeps the old one's permission bits."""
+    generation). The new file keeps the old one's permission bits, owner and group (a run
+    as root on a user's book leaves it the user's). Temp files a killed run left beside
+    the target are removed first. A file-system failure (no space, read-only, no
+    permission) is a one-line `WorkbookError`, and the target is as it was."""
     import tempfile
 
     target = Path(target)
     folder = target.parent if str(target.parent) else Path(".")
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
+        st = target.stat()
+        mode, owner = stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid)
         existed = True
     except FileNotFoundError:
         umask = os.umask(0)
         os.umask(umask)
-        mode = 0o666 & ~umask
+        mode, owner = 0o666 & ~umask, None
         existed = False
-    fd, tmp = tempfile.mkstemp(prefix=".~" + target.name + ".", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise _cannot(target, e) from None
+    remove_stale_temps(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".~" + target.name + ".", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise _cannot(target, e) from None
     try:
         with os.fdopen(fd, "w+b") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
+        if owner is not None:
+            _keep_owner(tmp, owner)
         if backup and existed:
             _keep_backup(target)
         os.replace(tmp, target)
         _fsync_dir(folder)
+    except OSError as e:
+        _discard(tmp)
+        raise _cannot(target, e) from None
     except BaseException:
         _discard(tmp)
         raise
+
+
+def _cannot(target: Path, e: OSError) -> WorkbookError:
+    return WorkbookError(f"cannot write {target}: {e.strerror or e}")
+
+
+def _keep_owner(tmp: str, owner: tuple[int, int]) -> None:
+    """Give the new file the old one's owner and group where this process may."""
+    chown = getattr(os, "chown", None)
+    if chown is None:  # Windows: files have no uid/gid here
+        return
+    st = os.stat(tmp)
+    if (st.st_uid, st.st_gid) == owner:
+        return
+    try:
+        chown(tmp, *owner)
+    except PermissionError:
+        try:  # not root: at least the group, when this user is in it
+            chown(tmp, -1, owner[1])
+        except PermissionError:
+            pass
+
+
+def remove_stale_temps(target: Path) -> list[Path]:
+    """Temp files of a write to `target` (or its backup) that a killed run left behind.
+    Called under the book lock, so no other ordersheet run is writing them."""
+    folder = target.parent if str(target.parent) else Path(".")
+    gone = []
+    for prefix in (".~" + target.name + ".", ".~" + backup_path(target).name + "."):
+        for tmp in folder.glob(_glob_escape(prefix) + "*.tmp"):
+            rest = tmp.name[len(prefix):-len(".tmp")]
+            if len(rest) >= 6 and "." not in rest:  # mkstemp's random part only
+                try:
+                    tmp.unlink()
+                    gone.append(tmp)
+                except OSError:
+                    pass
+    return gone
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+
+def check_writable(book: Path) -> None:
+    """Refuse, before anything is read or written, a book whose file is marked read-only
+    (also for root, who could replace it anyway) or whose folder cannot take a new file."""
+    try:
+        st = book.stat()
+    except OSError:
+        return  # `sniff` says why
+    if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise WorkbookError(f"{book} is read-only: make it writable, or write a copy with "
+                            "--output")
+    folder = book.parent if str(book.parent) else Path(".")
+    if not os.access(folder, os.W_OK):
+        raise WorkbookError(f"{book}: its folder {folder} does not let ordersheet save the "
+                            "book there (read-only or no permission): write a copy with "
+                            "--output")
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def _is_workbook(path: Path) -> bool:
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return True
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return False
+    return head[:4] == b"PK\x03\x04" or head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def check_output_file(book: Path, target: Path, what: str) -> None:
+    """A file ordersheet writes besides the book (a PDF, a CSV) must be neither the book
+    nor any workbook, and must go into a folder that exists: refused before anything is
+    written."""
+    if _same_file(target, book) or _same_file(target, backup_path(book)):
+        raise WorkbookError(f"{what} {target} is the order book itself: choose another file")
+    if target.is_dir():
+        raise WorkbookError(f"{what} {target} is a folder: give a file name")
+    if _is_workbook(target):
+        raise WorkbookError(f"{what} {target} is a workbook: ordersheet writes a "
+                            f"{what.split()[0]} there only into a file of its own kind")
+    _check_folder(target.parent, what)
+
+
+def check_output_folder(book: Path, folder: Path, what: str) -> None:
+    """A folder ordersheet writes files into (PDFs): an existing folder or one it can
+    create, never a file."""
+    if folder.exists() and not folder.is_dir():
+        raise WorkbookError(f"{what} {folder} is a file, not a folder")
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK):
+        raise WorkbookError(f"{what} {folder}: cannot create files there (read-only or no "
+                            "permission)")
+
+
+def check_output_book(book: Path, target: Path) -> None:
+    """`--output`: a workbook of the book's own kind, in a folder that exists."""
+    if target.is_dir():
+        raise WorkbookError(f"--output {target} is a folder: give the workbook's file name")
+    kind, want = target.suffix.lower(), book.suffix.lower()
+    if kind not in (".xlsx", ".xlsm"):
+        raise WorkbookError(f"--output {target}: ordersheet writes an .xlsx or .xlsm "
+                            "workbook, so the name must end in one of those")
+    if kind != want and ".xlsm" in (kind, want):
+        raise WorkbookError(f"--output {target}: the book is {want}, so the copy must be "
+                            f"{want} too (macros live only in .xlsm)")
+    if target.exists() and not _same_file(target, book) and not _is_workbook(target):
+        raise WorkbookError(f"--output {target} exists and is not a workbook: choose "
+                            "another name")
+    _check_folder(target.parent, "--output")
+
+
+def _check_folder(folder: Path, what: str) -> None:
+    folder = folder if str(folder) else Path(".")
+    if not folder.is_dir():
+        raise WorkbookError(f"{what}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise WorkbookError(f"{what}: cannot write into {folder} (read-only or no "
+                            "permission)")
 
 
 def _discard(tmp: str) -> None:
@@ -193,4 +341,5 @@ def _keep_backup(target: Path) -> None:
 
 
 __all__ = ["book_lock", "check_not_open", "atomic_write", "backup_path", "lock_path",
-           "owner_files"]
+           "owner_files", "remove_stale_temps", "check_writable", "check_output_file",
+           "check_output_folder", "check_output_book"]

@@ -336,3 +336,64 @@ def test_a_legacy_book_is_taken_as_it_is(tmp_path):
     assert code == 0 and result.issues == [] and result.new_invoices == ()
     assert RECORDS_SHEET in load_workbook(book).sheetnames
     assert_nothing_twice(book)
+
+
+# ---- formulas: ordersheet never writes over one ------------------------------------------
+
+
+def refuse(book: Path) -> str:
+    from typer.testing import CliRunner
+
+    before = book.read_bytes()
+    r = CliRunner().invoke(cli.cli, ["run", str(book), "--dispatch", "--today", TODAY])
+    assert r.exit_code == 2, r.output
+    assert book.read_bytes() == before
+    return r.output
+
+
+@pytest.mark.parametrize("engine", ["xlsx", "openpyxl"])
+def test_a_formula_typed_into_ordersheets_column_stops_the_run_untouched(tmp_path, engine,
+                                                                           monkeypatch):
+    if engine == "openpyxl":
+        monkeypatch.setenv("ORDERSHEET_ENGINE", "openpyxl")
+    book = two_orders(tmp_path)
+    run(book, "validate", dispatch=False)
+    edit(book, lambda wb: put(wb["Orders"], 3, 13, '=IF(F3>0,"Valid","")'))
+    out = refuse(book)
+    assert "Orders!M3 holds a formula in ordersheet's column 'Status'" in out
+
+
+def with_cached_values(book: Path, values: dict[str, str]) -> None:
+    """Give formulas openpyxl wrote the values Excel would have calculated and saved."""
+    import re
+    import zipfile
+
+    data = {}
+    with zipfile.ZipFile(book) as z:
+        for n in z.namelist():
+            data[n] = z.read(n)
+    for n, b in data.items():
+        if n.startswith("xl/worksheets/sheet"):
+            for formula, value in values.items():
+                b = re.sub(rb"(<f>" + re.escape(formula.encode()) + rb"</f>)<v\s*/?>(</v>)?",
+                           rb"\1<v>" + value.encode() + rb"</v>", b)
+            data[n] = b
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, b in data.items():
+            z.writestr(n, b)
+
+
+def test_an_on_hand_formula_stops_a_dispatch_but_not_a_check(tmp_path):
+    book = two_orders(tmp_path)
+    edit(book, lambda wb: put(wb["Inventory"], 2, 3, "=5+5"))
+    with_cached_values(book, {"5+5": "10"})
+    code, _ = run(book, "validate", dispatch=False)
+    assert code == 0
+    out = refuse(book)
+    assert "Inventory!C2 holds a formula" in out and "never writes over a formula" in out
+
+
+def test_a_line_formula_that_shows_nothing_is_not_numbered_over(tmp_path):
+    book = two_orders(tmp_path)
+    edit(book, lambda wb: put(wb["Orders"], 2, 2, '=""'))
+    assert "Orders!B2 holds a formula" in refuse(book)

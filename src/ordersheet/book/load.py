@@ -60,6 +60,9 @@ class Loaded:
     ownership: Ownership | None = None
     owned: dict[str, Owned] = field(default_factory=dict)
     """ordersheet's record sheets as read back against its records (`book.owned`)."""
+    formulas: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    """The book's name of a user sheet -> its cells that hold a formula (where the engine
+    can tell): ordersheet never writes into them."""
 
 
 def find_sheet(raws: dict[str, RawSheet], name: str) -> RawSheet | None:
@@ -143,11 +146,14 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
     names: dict[str, str] = {}
     present: set[str] = set()
     bad_order_rows: set[int] = set()
+    formulas: dict[str, set[tuple[int, int]]] = {}
     for spec in READ_SPECS:
         raw = find_sheet(raws, spec.name)
         if raw is None:
             continue
         names[spec.name] = raw.name
+        if raw.extra.get("formulas"):
+            formulas[raw.name] = raw.extra["formulas"]
         parsed = _parse(raw, spec, tool_columns(raw, spec, own))
         # An optional rate sheet left empty (as the template ships it) is not "a Tax Rates
         # sheet" in CONTRACT terms: a new book must not fail every line for missing tax.
@@ -176,6 +182,8 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
     if settings_raw is not None:
         present.add(s.SETTINGS_SHEET)
         names[s.SETTINGS_SHEET] = settings_raw.name
+        if settings_raw.extra.get("formulas"):
+            formulas[settings_raw.name] = settings_raw.extra["formulas"]
     owned = _read_owned(raws, own)
     taken: set[str] = set()
     for name, o in owned.items():
@@ -200,7 +208,7 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
     issues.extend(own.issues)
     own.issues.clear()
     loaded = Loaded(book, issues, layouts, names, bad_order_rows, where, settings_raw,
-                    workbook, state=state, ownership=own, owned=owned)
+                    workbook, state=state, ownership=own, owned=owned, formulas=formulas)
     marks = raws.get(STATE_SHEET) if STATE_SHEET in workbook else None
     if marks is not None:
         for r in marks.rows:

@@ -79,6 +79,10 @@ class OpenpyxlBook(WorkbookPort):
                                                 max_col=ws.max_column)]
                 raw = block_from_grid(ws.title, grid)
                 raw.last_col = max(raw.last_col, ws.max_column)
+            formulas = {(c.row, c.column) for c in self.wb[ws.title]._cells.values()
+                        if c.data_type == "f"}
+            if formulas:
+                raw.extra["formulas"] = formulas
             out[ws.title] = raw
         return out
 

@@ -20,6 +20,7 @@ from . import schema as s
 from .layouts import INVOICE_SHEET, PACKING_SLIP_SHEET
 from .load import STATE_SHEET, Loaded
 from .owned import Owned
+from .port import WorkbookError
 from .raw import a1, split_a1
 from .state import APPEND_ONLY, OWNED_SPECS, state_op
 
@@ -182,7 +183,37 @@ def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
     plan.add(records_op(loaded, records))
     if result.errors:
         plan.activate = issues_sheet
+    check_formulas(plan, loaded)
     return plan
+
+
+def check_formulas(plan: p.WritePlan, loaded: Loaded) -> None:
+    """ordersheet never writes into a cell that holds a formula on a user's sheet: a plan
+    that would is refused before anything is written (`WorkbookError`, exit 2), naming the
+    cell and what ordersheet wanted to write there."""
+    for op in plan.ops:
+        if isinstance(op, p.SetCells):
+            cells = loaded.formulas.get(op.sheet)
+            hit = sorted(set(op.cells) & cells) if cells else []
+            if hit:
+                r, c = hit[0]
+                raise WorkbookError(
+                    f"{op.sheet}!{a1(r, c)} holds a formula, and ordersheet would write "
+                    f"{op.cells[(r, c)]!r} there; it never writes over a formula: type the "
+                    "value instead (or move the formula) and run again")
+        elif isinstance(op, p.UpdateColumns):
+            cells = loaded.formulas.get(op.sheet)
+            if not cells:
+                continue
+            cols = {c: h for c, h, _v, _f in op.columns}
+            last = op.header_row + max((len(v) for _c, _h, v, _f in op.columns), default=0)
+            hit = sorted((r, c) for r, c in cells if c in cols and op.header_row <= r <= last)
+            if hit:
+                r, c = hit[0]
+                raise WorkbookError(
+                    f"{op.sheet}!{a1(r, c)} holds a formula in ordersheet's column "
+                    f"'{cols[c]}', which ordersheet fills in itself; it never writes over a "
+                    "formula: move the formula to a column of your own and run again")
 
 
 def _log(loaded: Loaded, name: str, new: Sequence[Any]) -> list[Any]:

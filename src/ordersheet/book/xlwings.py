@@ -203,7 +203,27 @@ class XlwingsBook(WorkbookPort):
         else:
             raw = block_from_grid(sheet.name, grid, r0, c0)
         raw.last_col = max(raw.last_col, used_last_col)
+        formulas = self._formulas(used, r0, c0)
+        if formulas:
+            raw.extra["formulas"] = formulas
         return raw
+
+    @staticmethod
+    def _formulas(used: Any, r0: int, c0: int) -> set[tuple[int, int]]:
+        """Cells holding a formula, where the engine can tell (desktop Excel; xlwings
+        Lite's engine cannot read formulas, so there none are known)."""
+        try:
+            grid = used.options(ndim=2).formula
+        except Exception:  # the remote engine: NotImplementedError
+            return set()
+        if isinstance(grid, str):  # a one-cell range
+            grid = ((grid,),)
+        out = set()
+        for i, row in enumerate(grid or ()):
+            for j, f in enumerate(row or ()):
+                if isinstance(f, str) and f.startswith("="):
+                    out.add((r0 + i, c0 + j))
+        return out
 
     def _remember_note_flags(self, raw: RawSheet) -> None:
         header = [str(h or "").strip().lower() for h in raw.header]

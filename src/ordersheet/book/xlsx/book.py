@@ -302,6 +302,8 @@ class XlsxBook(WorkbookPort):
             raw.extra["hidden_rows"] = scan.hidden_rows
         if scan.merged:
             raw.extra["merged"] = scan.merged
+        if scan.formulas:
+            raw.extra["formulas"] = scan.formulas
         self._cache[s.name] = raw
         return raw
 

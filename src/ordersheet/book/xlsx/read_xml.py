@@ -14,7 +14,7 @@ from .cells import _from_serial
 from .limits import Limits
 from .ooxml import MAX_COL, MAX_ROW
 from .package import _Package, _Sheet
-from .scan import _HIDDEN_ROW, _MERGE, _Scan, _too_big
+from .scan import _HIDDEN_ROW, _MERGE, _Scan, _too_big, formula_cells
 from .styles import _Styles
 from .xmltext import (_Lexer, _attrs, _prefix_of, _sheetdata_span, _trusted, _unescape,
                       _xunescape)
@@ -54,6 +54,7 @@ class _XmlReader:
                 if r:
                     scan.hidden_rows.append(int(r.group(1)))
         scan.merged = sorted(set(x.decode() for x in _MERGE.findall(data, b)))
+        scan.formulas = formula_cells(data, a, b)
         rows = self._cells_fast(lex, data, a, b, what)
         if rows is None:  # cells without references: walk row by row
             rows = self._cells_by_row(lex, data, a, b, what, sheet.name)

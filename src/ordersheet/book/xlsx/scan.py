@@ -1,7 +1,7 @@
 """The bounded pass over a sheet part before a native parser reads it (`_scan_sheet`):
 refuses a DTD or an absurd used range (a cell at XFD1048576 makes a dense reader allocate
 17 billion cells) from the raw bytes, and collects what calamine does not report: error
-cells, hidden rows, merged ranges."""
+cells, hidden rows, merged ranges, formula cells."""
 
 from __future__ import annotations
 
@@ -22,6 +22,29 @@ _REF_ATTR = re.compile(rb"""\sr=["']([A-Z]{1,3})(\d+)["']""")
 _HIDDEN_ROW = re.compile(rb"""<(?:[\w.\-]+:)?row(?=\s)([^>]*\shidden=["'](?:1|true)["'][^>]*)>""")
 _DIMENSION = re.compile(rb"""<(?:[\w.\-]+:)?dimension\s+ref=["']([^"']+)["']""")
 _MERGE = re.compile(rb"""<(?:[\w.\-]+:)?mergeCell\s+ref=["']([^"']+)["']""")
+_FORMULA = re.compile(rb"<(?:[\w.\-]+:)?f[\s>/]")
+_CELL_START = re.compile(rb"<(?:[\w.\-]+:)?c\s")
+
+
+def formula_cells(buf: bytes, start: int = 0, end: int | None = None) -> set[tuple[int, int]]:
+    """(row, column) of every cell in `buf[start:end]` that holds a formula (`<f>` inside
+    the cell; a formula of an extension, such as a sparkline's `<xm:f>`, is outside any
+    open cell and not counted)."""
+    out: set[tuple[int, int]] = set()
+    end = len(buf) if end is None else end
+    for m in _FORMULA.finditer(buf, start, end):
+        pos = m.start()
+        lo = max(start, pos - 4096)
+        cells = list(_CELL_START.finditer(buf, lo, pos))
+        if not cells:
+            continue
+        seg = buf[cells[-1].start():pos]
+        if b"</" in seg or b"/>" in seg:  # that cell closed before the formula
+            continue
+        ref = _REF_ATTR.search(seg)
+        if ref:
+            out.add((int(ref.group(2)), col_index(ref.group(1).decode())))
+    return out
 
 
 def _area(ref: str) -> int:
@@ -43,6 +66,7 @@ class _Scan:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     hidden_rows: list[int] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)
+    formulas: set[tuple[int, int]] = field(default_factory=set)
 
 
 def _big_refs(digits: int) -> tuple[re.Pattern, re.Pattern]:
@@ -111,6 +135,8 @@ def _scan_sheet(pkg: _Package, sheet: _Sheet, limits: Limits) -> _Scan:
                 r = re.search(rb"""\sr=["'](\d+)""", b" " + m.group(1))
                 if r:
                     scan.hidden_rows.append(int(r.group(1)))
+        if b"<f" in buf or b":f" in buf:
+            scan.formulas |= formula_cells(buf)
         if b"mergeCell " in buf:
             scan.merged.extend(x.decode() for x in _MERGE.findall(buf))
         tail = block[-65536:]

@@ -213,7 +213,7 @@ class XlwingsBook(WorkbookPort):
         """Cells holding a formula, where the engine can tell (desktop Excel; xlwings
         Lite's engine cannot read formulas, so there none are known)."""
         try:
-            grid = used.options(ndim=2).formula
+            grid = used.formula
         except Exception:  # the remote engine: NotImplementedError
             return set()
         if isinstance(grid, str):  # a one-cell range

@@ -397,3 +397,63 @@ def test_a_line_formula_that_shows_nothing_is_not_numbered_over(tmp_path):
     book = two_orders(tmp_path)
     edit(book, lambda wb: put(wb["Orders"], 2, 2, '=""'))
     assert "Orders!B2 holds a formula" in refuse(book)
+
+
+# ---- highlights give the user's own fill back -------------------------------------------
+
+
+def fill_of(book: Path, sheet: str, ref: str):
+    f = load_workbook(book)[sheet][ref].fill
+    if not f or f.fill_type is None:
+        return None
+    color = f.fgColor
+    return color.rgb[-6:].upper() if color.type == "rgb" else ("theme", color.theme)
+
+
+@pytest.mark.parametrize("engine", ["xlsx", "openpyxl"])
+def test_a_users_fill_on_a_flagged_cell_comes_back_when_the_problem_is_fixed(
+        tmp_path, engine, monkeypatch):
+    from openpyxl.styles import PatternFill
+    from openpyxl.styles.colors import Color
+
+    if engine == "openpyxl":
+        monkeypatch.setenv("ORDERSHEET_ENGINE", "openpyxl")
+    book = two_orders(tmp_path)
+
+    def paint_and_break(wb):
+        ws = wb["Orders"]
+        ws["F2"].fill = PatternFill("solid", fgColor="FF92D050")
+        ws["F2"].value = "x"
+        if engine == "xlsx":  # a theme colour too, which only the xlsx engine keeps
+            ws["F3"].fill = PatternFill("solid", fgColor=Color(theme=5, tint=0.4))
+            ws["F3"].value = "y"
+    edit(book, paint_and_break)
+    run(book, "validate", dispatch=False)
+    assert fill_of(book, "Orders", "F2") == "FFC7CE"
+    run(book, "validate", dispatch=False)  # still wrong: still marked, the fill still noted
+    assert fill_of(book, "Orders", "F2") == "FFC7CE"
+
+    def fix(wb):
+        wb["Orders"]["F2"].value = 2
+        wb["Orders"]["F3"].value = 1
+    edit(book, fix)
+    code, _ = run(book, "validate", dispatch=False)
+    assert code == 0
+    assert fill_of(book, "Orders", "F2") == "92D050"
+    if engine == "xlsx":
+        assert fill_of(book, "Orders", "F3") == ("theme", 5)
+
+
+def test_a_fill_the_user_changed_on_a_marked_cell_is_theirs(tmp_path):
+    from openpyxl.styles import PatternFill
+
+    book = two_orders(tmp_path)
+    edit(book, lambda wb: put(wb["Orders"], 2, 6, "x"))
+    run(book, "validate", dispatch=False)
+
+    def repaint_and_fix(wb):
+        wb["Orders"]["F2"].fill = PatternFill("solid", fgColor="FF00B0F0")
+        wb["Orders"]["F2"].value = 2
+    edit(book, repaint_and_fix)
+    run(book, "validate", dispatch=False)
+    assert fill_of(book, "Orders", "F2") == "00B0F0"

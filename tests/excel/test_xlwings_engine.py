@@ -21,6 +21,9 @@ from ordersheet.book.xlwings import XlwingsBook, needs_text_prefix, runs
 from tests.excel.payload import (excel_reads, live_book, marks, payload, replay_to_file,
                                  sheet_values)
 
+STATE = ["Sheet", "Cell", "Fill"]
+"""The marks' state sheet as render writes it (each engine adds what it notes)."""
+
 
 def save(wb: Workbook, path: Path) -> Path:
     wb.save(path)
@@ -176,8 +179,9 @@ def contract_plan() -> p.WritePlan:
                           ["datetime", None, None], 0, "tblAuditLog"))
     plan.add(p.MarkCells("Orders", {(5, 3): ("Error", "[bad_date] not a date"),
                                     (6, 4): ("Warning", "[price_mismatch] check")}))
-    plan.add(p.ReplaceSheet(p.STATE_SHEET, ["Sheet", "Cell"], [["Orders", "C5"], ["Orders", "D6"]],
-                            ["text", "text"], None, None, [], hidden=True))
+    plan.add(p.ReplaceSheet(p.STATE_SHEET, STATE, [["Orders", "C5", None],
+                                                  ["Orders", "D6", None]],
+                            ["text"] * 3, None, None, [], hidden=True))
     plan.activate = "Issues"
     return plan
 
@@ -263,7 +267,7 @@ def test_a_rerun_replaces_tool_sheets_and_appends_to_logs(tmp_path):
                               [[dt.datetime(2026, 11, 4, 9, 0), "bob", "validate"]],
                               ["datetime", None, None], 1, "tblAuditLog"))
         plan.add(p.MarkCells("Orders", {}, {(5, 3), (6, 4)}))
-        plan.add(p.ReplaceSheet(p.STATE_SHEET, ["Sheet", "Cell"], [], ["text", "text"], None,
+        plan.add(p.ReplaceSheet(p.STATE_SHEET, STATE, [], ["text"] * 3, None,
                                 None, [], hidden=True))
         return plan
 
@@ -308,29 +312,29 @@ def test_notes_stop_at_the_limit_but_every_cell_is_highlighted(tmp_path, monkeyp
     cells = {(r, 7): ("Error", f"row {r}") for r in range(4, 9)}
     XlwingsBook(book).apply(p.WritePlan([
         p.MarkCells("Orders", cells),
-        p.ReplaceSheet(p.STATE_SHEET, ["Sheet", "Cell"], [["Orders", f"G{r}"] for r in range(4, 9)],
-                       ["text", "text"], None, None, [], hidden=True)]))
+        p.ReplaceSheet(p.STATE_SHEET, STATE, [["Orders", f"G{r}", None] for r in range(4, 9)],
+                       ["text"] * 3, None, None, [], hidden=True)]))
     replay_to_file(src, book, tmp_path / "out.xlsx")
     wb = load_workbook(tmp_path / "out.xlsx")
     got = marks(wb["Orders"])
     assert set(got) == {f"G{r}" for r in range(4, 9)}
     assert [got[f"G{r}"][1] for r in range(4, 9)] == [
         "ordersheet: row 4", "ordersheet: row 5", "", "", ""]
-    assert sheet_values(wb[p.STATE_SHEET]) == [["Sheet", "Cell", "Note"]] + [
-        ["Orders", f"G{r}", "ours" if r < 6 else None] for r in range(4, 9)]
+    assert sheet_values(wb[p.STATE_SHEET]) == [["Sheet", "Cell", "Fill", "Note"]] + [
+        ["Orders", f"G{r}", None, "ours" if r < 6 else None] for r in range(4, 9)]
 
 
 def test_a_note_of_ours_is_rewritten_and_a_users_note_survives_reruns(tmp_path):
     src = user_book(tmp_path / "b.xlsx")
-    state = ["Sheet", "Cell"]
+    state = STATE
 
     def run(path: Path, marks_: dict, clear: set, out: Path) -> None:
         book = live_book(path)
         port = XlwingsBook(book)
         port.read()
-        rows = [["Orders", f"{chr(64 + c)}{r}"] for (r, c) in sorted(marks_)]
+        rows = [["Orders", f"{chr(64 + c)}{r}", None] for (r, c) in sorted(marks_)]
         port.apply(p.WritePlan([p.MarkCells("Orders", marks_, clear),
-                                p.ReplaceSheet(p.STATE_SHEET, state, rows, ["text", "text"],
+                                p.ReplaceSheet(p.STATE_SHEET, state, rows, ["text"] * 3,
                                                None, None, [], hidden=True)]))
         replay_to_file(path, book, out)
 
@@ -354,8 +358,8 @@ def test_notes_left_by_the_cli_are_cleared_by_the_live_engine(tmp_path):
     src = user_book(tmp_path / "b.xlsx")
     ref = OpenpyxlBook(src)
     ref.apply(p.WritePlan([p.MarkCells("Orders", {(4, 4): ("Error", "cli")}),
-                           p.ReplaceSheet(p.STATE_SHEET, ["Sheet", "Cell"], [["Orders", "D4"]],
-                                          ["text", "text"], None, None, [], hidden=True)]))
+                           p.ReplaceSheet(p.STATE_SHEET, STATE, [["Orders", "D4", None]],
+                                          ["text"] * 3, None, None, [], hidden=True)]))
     ref.save(tmp_path / "cli.xlsx")
     book = live_book(tmp_path / "cli.xlsx")
     port = XlwingsBook(book)

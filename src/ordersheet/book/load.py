@@ -54,8 +54,9 @@ class Loaded:
     settings_raw: RawSheet | None = None
     workbook_sheets: set[str] = field(default_factory=set)
     """Every sheet name in the workbook."""
-    old_marks: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
-    """Cells ordersheet highlighted on an earlier run (from its hidden state sheet)."""
+    old_marks: dict[str, dict[tuple[int, int], str | None]] = field(default_factory=dict)
+    """Cells ordersheet highlighted on an earlier run (from its hidden state sheet), with
+    the fill each had of its own before (None: not known)."""
     state: ToolState = field(default_factory=ToolState)
     ownership: Ownership | None = None
     owned: dict[str, Owned] = field(default_factory=dict)
@@ -211,12 +212,17 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
                     workbook, state=state, ownership=own, owned=owned, formulas=formulas)
     marks = raws.get(STATE_SHEET) if STATE_SHEET in workbook else None
     if marks is not None:
+        heads = [str(h or "").strip().lower() for h in marks.header]
+        fill = heads.index("fill") if "fill" in heads else None
         for r in marks.rows:
             if len(r) >= 2 and isinstance(r[0], str) and isinstance(r[1], str) and r[1]:
                 try:
-                    loaded.old_marks.setdefault(r[0], set()).add(split_a1(r[1]))
+                    rc = split_a1(r[1])
                 except ValueError:
                     continue
+                token = r[fill] if fill is not None and fill < len(r) else None
+                loaded.old_marks.setdefault(r[0], {})[rc] = \
+                    ("" if token is None else str(token)) if fill is not None else None
     return loaded
 
 

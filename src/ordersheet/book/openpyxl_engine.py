@@ -43,6 +43,8 @@ def _out(v: Any) -> Any:
 class OpenpyxlBook(WorkbookPort):
     def __init__(self, path: str | Path | None = None, wb: Workbook | None = None):
         self.path = Path(path) if path else None
+        self._fills: dict[tuple[str, str], str] = {}
+        """(sheet, A1) -> the fill a cell had when a mark covered it"""
         if wb is not None:
             self.wb = wb
             self.values_wb = wb
@@ -116,6 +118,10 @@ class OpenpyxlBook(WorkbookPort):
                 ws.sheet_view.tabSelected = ws.title == plan.activate
 
     def _op_ReplaceSheet(self, op: p.ReplaceSheet) -> None:
+        if op.name == p.STATE_SHEET and op.header[2:3] == ["Fill"]:
+            for row in op.rows:
+                if row[2] is None:
+                    row[2] = self._fills.get((row[0], row[1]))
         if op.name in self.wb.sheetnames:
             ws = self.wb[op.name]
             for t in list(ws.tables):
@@ -196,11 +202,18 @@ class OpenpyxlBook(WorkbookPort):
             c = ws.cell(*rc)
             rgb = (c.fill.fgColor.rgb or "") if c.fill and c.fill.fill_type else ""
             if isinstance(rgb, str) and rgb[-6:].upper() in ours:
-                c.fill = PatternFill(fill_type=None)
+                token = op.restore.get(rc) or ""
+                c.fill = PatternFill(fill_type="solid", fgColor="FF" + token[1:],
+                                     bgColor="FF" + token[1:]) \
+                    if token.startswith("#") and len(token) == 7 else PatternFill(fill_type=None)
             if c.comment is not None and c.comment.text.startswith(NOTE_PREFIX):
                 c.comment = None
         for (r, col), (severity, note) in op.marks.items():
             c = ws.cell(r, col)
+            if (r, col) not in op.clear:  # marked for the first time: note its own fill
+                rgb = c.fill.fgColor.rgb if c.fill and c.fill.fill_type == "solid" else None
+                self._fills[(op.sheet, c.coordinate)] = \
+                    "#" + rgb[-6:].upper() if isinstance(rgb, str) else p.FILL_NONE
             color = p.MARK_COLORS.get(severity, p.MARK_COLORS["Warning"])
             c.fill = PatternFill(fill_type="solid", fgColor="FF" + color, bgColor="FF" + color)
             if c.comment is None or c.comment.text.startswith(NOTE_PREFIX):

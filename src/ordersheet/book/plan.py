@@ -86,6 +86,13 @@ class MarkCells:
     sheet: str
     marks: dict[tuple[int, int], tuple[str, str]]
     clear: set[tuple[int, int]] = field(default_factory=set)
+    restore: dict[tuple[int, int], str] = field(default_factory=dict)
+    """The user's own fill of a cell in `clear`, as the engine noted it when it marked the
+    cell (`FILL_NONE`, `#RRGGBB`, or an engine's own description): put back."""
+
+
+FILL_NONE = ""
+"""A cell without a fill of its own."""
 
 
 Op = Union[ReplaceSheet, AppendRows, UpdateColumns, SetCells, MarkCells]

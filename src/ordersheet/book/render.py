@@ -455,10 +455,13 @@ def _marks(plan: p.WritePlan, issues: list[Issue], loaded: Loaded) -> None:
     state_rows = []
     for sheet in sorted(sheets):
         marks = by_sheet.get(sheet, {})
-        clear = loaded.old_marks.get(sheet, set())
-        if marks or clear:
-            plan.add(p.MarkCells(sheet, marks, set(clear)))
-        state_rows += [[sheet, a1(r, c)] for (r, c) in sorted(marks)]
+        old = loaded.old_marks.get(sheet, {})
+        if marks or old:
+            restore = {rc: f for rc, f in old.items() if f is not None}
+            plan.add(p.MarkCells(sheet, marks, set(old), restore))
+        # The fill a cell had before its first mark stays noted while it is marked (the
+        # engine notes it for a cell marked now for the first time: Fill left blank).
+        state_rows += [[sheet, a1(r, c), old.get((r, c))] for (r, c) in sorted(marks)]
     if state_rows or loaded.old_marks:
-        plan.add(p.ReplaceSheet(STATE_SHEET, ["Sheet", "Cell"], state_rows, ["text", "text"],
-                                None, None, [], hidden=True))
+        plan.add(p.ReplaceSheet(STATE_SHEET, ["Sheet", "Cell", "Fill"], state_rows,
+                                ["text", "text", "text"], None, None, [], hidden=True))

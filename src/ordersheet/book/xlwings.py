@@ -161,6 +161,8 @@ class XlwingsBook(WorkbookPort):
         """(sheet, A1) -> 'ours'/'user'/'' as remembered in the state sheet."""
         self._flags_known = False
         self._written_flags: dict[tuple[str, str], str] = {}
+        self._noted_fills: dict[tuple[str, str], str] = {}
+        """(sheet, A1) -> the cell's own fill before this run marked it (desktop Excel)."""
         self._notes_left = NOTE_LIMIT
         self._notes_ok = True
         self._added_sheet = False
@@ -227,12 +229,13 @@ class XlwingsBook(WorkbookPort):
 
     def _remember_note_flags(self, raw: RawSheet) -> None:
         header = [str(h or "").strip().lower() for h in raw.header]
-        if len(header) < 3 or header[2] != STATE_NOTE_HEADER.lower():
+        if STATE_NOTE_HEADER.lower() not in header[2:]:
             return
+        k = header.index(STATE_NOTE_HEADER.lower())
         self._flags_known = True
         for r in raw.rows:
             if len(r) >= 2 and isinstance(r[0], str) and isinstance(r[1], str):
-                flag = r[2] if len(r) > 2 and isinstance(r[2], str) else ""
+                flag = r[k] if len(r) > k and isinstance(r[k], str) else ""
                 self._note_flags[(r[0], r[1].upper())] = flag.strip().lower()
 
     # ---- writing --------------------------------------------------------------------
@@ -306,7 +309,7 @@ class XlwingsBook(WorkbookPort):
 
     def _op_ReplaceSheet(self, op: p.ReplaceSheet) -> None:
         header, rows = list(op.header), op.rows
-        if op.name == p.STATE_SHEET and header[:2] == ["Sheet", "Cell"]:
+        if op.name == p.STATE_SHEET and header[:3] == ["Sheet", "Cell", "Fill"]:
             header, rows = self._state_with_flags(header, rows)
         width = len(header)
         sheet = self._find(op.name)
@@ -448,11 +451,28 @@ class XlwingsBook(WorkbookPort):
         sheet = self._find(op.sheet)
         if sheet is None:
             return
-        colors: dict[Cell, Optional[str]] = {rc: None for rc in op.clear - set(op.marks)}
+        # A cleared cell gets back the fill noted when it was marked, where that is a
+        # colour; a cell marked now has its own fill noted first (desktop Excel: xlwings
+        # Lite's engine cannot read fills, and a cleared cell there is left without one).
+        colors: dict[Cell, Optional[str]] = {
+            rc: _color_of(op.restore.get(rc)) for rc in op.clear - set(op.marks)}
+        if not self.remote:
+            self._note_fills(sheet, [rc for rc in op.marks if rc not in op.clear])
         for rc, (severity, _) in op.marks.items():
             colors[rc] = "#" + p.MARK_COLORS.get(severity, p.MARK_COLORS["Warning"])
         self._paint(sheet, colors)
         self._notes(sheet, op)
+
+    def _note_fills(self, sheet: Any, cells: list[Cell]) -> None:
+        for rc in cells:
+            try:
+                color = sheet.range(rc).color
+            except Exception:  # an engine that cannot tell: nothing noted
+                return
+            token = p.FILL_NONE if color is None else \
+                "#" + "".join(f"{int(x):02X}" for x in color[:3]) \
+                if isinstance(color, (tuple, list)) else str(color).upper()
+            self._noted_fills[(sheet.name, a1(*rc))] = token
 
     def _paint(self, sheet: Any, colors: dict[Cell, Optional[str]]) -> None:
         """Fill (or unfill) the given cells with as few `set_colors` calls as fit."""
@@ -548,8 +568,14 @@ class XlwingsBook(WorkbookPort):
         for r in rows:
             key = (str(r[0]), str(r[1]).upper())
             flag = self._written_flags.get(key, self._note_flags.get(key, ""))
-            out.append(list(r[:2]) + [flag])
-        return header[:2] + [STATE_NOTE_HEADER], out
+            fill = r[2] if r[2] is not None else self._noted_fills.get(key)
+            out.append([r[0], r[1], fill, flag])
+        return header[:3] + [STATE_NOTE_HEADER], out
+
+
+def _color_of(token: Optional[str]) -> Optional[str]:
+    """A noted fill as a colour xlwings can set (None: no fill, or not a plain colour)."""
+    return token if token and token.startswith("#") and len(token) == 7 else None
 
 
 def _is_remote(book: Any) -> bool:

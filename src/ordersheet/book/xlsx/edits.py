@@ -56,6 +56,8 @@ class _Edit:
     sources: list[_Src] = field(default_factory=list)
     marks: dict[int, dict[int, tuple[str, str]]] = field(default_factory=dict)
     clears: dict[int, set[int]] = field(default_factory=dict)
+    restore: dict[tuple[int, int], str] = field(default_factory=dict)
+    """A cleared cell's own fill, noted when it was marked (see `styles.fill_token`)."""
     replace: p.ReplaceSheet | None = None
     table_right: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
     """table display name -> (new right column, names of the added columns)"""

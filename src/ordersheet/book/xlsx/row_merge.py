@@ -15,6 +15,7 @@ from .. import plan as p
 from ..port import WorkbookError
 from ..raw import split_a1
 from .cells import _ROW_PREFIXED, _cell_fast
+from .styles import CLEAR_TO, is_clear
 from .xmltext import _attrs, _set_attr
 
 
@@ -36,6 +37,8 @@ class _RowMerge:
 
     def render(self, r: int, c: int, value: Any, fmt: p.Fmt, base: int,
                action: str | None) -> bytes:
+        if action is not None and not is_clear(action):  # a mark: note the fill it covers
+            self._note_fill(r, c, base)
         sa = self.styler.sa(base, fmt, value.__class__, action)
         out = _cell_fast(self.letters(c), r, sa, value, self.date1904).encode("utf-8")
         return out if not self.P else _ROW_PREFIXED.sub(rb"<\1" + self.P + rb"\2", out)
@@ -50,8 +53,10 @@ class _RowMerge:
         clears = edit.clears.get(r)
         actions: dict[int, str] = {}
         if clears:
+            restore = edit.restore
             for c in clears:
-                actions[c] = "clear"
+                token = restore.get((r, c))
+                actions[c] = "clear" if token is None else CLEAR_TO + token
         if marks:
             for c, (sev, _note) in marks.items():
                 actions[c] = sev
@@ -144,6 +149,8 @@ class _RowMerge:
                         if piece:
                             pieces.append(piece)
                     elif c in actions:
+                        if not is_clear(actions[c]):
+                            self._note_fill(r, c, st)
                         new_s = self.styler.mark(st, actions[c])
                         if new_s != st:
                             raw = self._restyle(raw, new_s)
@@ -221,6 +228,8 @@ class _RowMerge:
                     return None  # written only into an empty cell: merged cell by cell
                 pieces.append(self.render(r, c, got[0], got[1], st, actions.get(c)))
             else:
+                if not is_clear(actions[c]):
+                    self._note_fill(r, c, st)
                 new_s = self.styler.mark(st, actions[c])
                 pieces.append(cell if new_s == st else _restyle_plain(cell, m, new_s))
         pieces.append(inner[at:])
@@ -257,9 +266,16 @@ class _RowMerge:
                 return self._column_text(where, c).encode("utf-8")
             return self.render(r, c, v, got[1], base, action)
         action = actions.get(c)
-        if action is None or action == "clear":
+        if action is None or is_clear(action):  # nothing there to clear
             return b""
         return self.render(r, c, None, None, base, action)
+
+    def _note_fill(self, r: int, c: int, s: int) -> None:
+        """Remember the fill of cell (r, c), style `s`, as it is marked: the user's own,
+        put back when the mark goes. A cell already showing a mark keeps what was noted
+        when it was first marked (`render._marks` passes that on)."""
+        if (r, c) not in self.fills and not self.styler.is_ours(s):
+            self.fills[(r, c)] = self.styler.styles.fill_token(s)
 
     def _restyle(self, raw: bytes, s: int) -> bytes:
         k = raw.find(b">")

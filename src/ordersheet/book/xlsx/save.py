@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from .. import plan as p
 from ..port import WorkbookError
+from ..raw import split_a1
 from .edits import _Edit, _Src
 from .ooxml import CT_STYLES, MAX_COL, MAX_ROW, NS_PKG_R, REL_STYLES, XML_DECL
 from .package import _relative
@@ -53,6 +54,8 @@ class _Build(_WorksheetParts, _WorkbookParts):
         self.ct_default_add: dict[str, str] = {}
         self.rels: dict[str, bytes] = {}
         self.formula_removed = False
+        self.mark_fills: dict[str, dict[tuple[int, int], str]] = {}
+        """sheet -> the fill each cell had when this save marked it"""
         self.values_changed = False
         self._taken = {n.lower() for n in self.pkg.by_name}
         self._vml_block = 0
@@ -232,6 +235,8 @@ class _Build(_WorksheetParts, _WorkbookParts):
                 for (r, c) in op.clear:
                     if not (r in e.marks and c in e.marks[r]):
                         e.clears.setdefault(r, set()).add(c)
+                        if (r, c) in op.restore:
+                            e.restore[(r, c)] = op.restore[(r, c)]
                         # a clear after a mark in the same plan wins over nothing else
             else:  # pragma: no cover - plan.Op is closed
                 raise TypeError(f"unknown plan operation {op!r}")
@@ -242,8 +247,11 @@ class _Build(_WorksheetParts, _WorkbookParts):
         final_hidden = {s.name: s.state in ("hidden", "veryHidden") for s in book.sheets}
         final_hidden.update(hidden)
         active = activate if activate in order and not final_hidden.get(activate) else None
-        for name in order:
+        # The marks' sheet last: it notes the user's own fill of each cell marked above.
+        for name in sorted(order, key=lambda n: n == p.STATE_SHEET):
             e = edits.get(name)
+            if name == p.STATE_SHEET and e is not None and e.replace is not None:
+                _note_fills(e.replace, self.mark_fills)
             sheet = existing.get(name)
             tab = None
             if active is not None:
@@ -308,3 +316,19 @@ class _Build(_WorksheetParts, _WorkbookParts):
             else:
                 w.add(name, part)
         w.close(self.pkg.comment)
+
+
+def _note_fills(op: p.ReplaceSheet, fills: dict[str, dict[tuple[int, int], str]]) -> None:
+    """Fill in the Fill column of the marks' sheet (`render._marks` leaves it blank for a
+    cell marked for the first time) with the fill that cell had before it was marked."""
+    if len(op.header) < 3 or op.header[2] != "Fill":
+        return
+    for row in op.rows:
+        if len(row) >= 3 and row[2] is None:
+            try:
+                rc = split_a1(str(row[1]))
+            except ValueError:
+                continue
+            got = fills.get(str(row[0]), {}).get(rc)
+            if got is not None:
+                row[2] = got

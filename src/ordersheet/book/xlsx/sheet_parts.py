@@ -216,6 +216,8 @@ class _WorksheetParts:
             part.abort()
             raise
         self.formula_removed |= writer.formula_removed
+        if writer.fills:
+            self.mark_fills[sheet.name] = writer.fills
         self.finish(name, part)
 
     def _table_for(self, sheet: _Sheet | None, op: p.ReplaceSheet, rels_path: str,

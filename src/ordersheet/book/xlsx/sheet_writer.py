@@ -90,6 +90,8 @@ class _SheetWriter(_RowMerge):
         self.P = P
         self.lex = _Lexer(self.P)
         self.formula_removed = False
+        self.fills: dict[tuple[int, int], str] = {}
+        """(row, col) -> the fill a cell had when this pass marked it (`fill_token`)"""
         self._letters: dict[int, str] = {}
         self._cols: dict[bytes, int] = {}
         self._col_styles = self._read_col_styles()

@@ -13,6 +13,16 @@ from .ooxml import BUILTIN_FORMATS, DATE_FORMAT_IDS, DURATION_FORMAT_IDS, NS_MAI
 from .xmltext import _attrs, _elem_re, _esc_attr, _set_attr
 
 
+CLEAR = "clear"
+CLEAR_TO = "clear:"
+"""A cell's highlight action: a severity marks it; `clear` removes ordersheet's mark
+(no fill); `clear:` + a fill token (`_Styles.fill_token`) puts that fill back."""
+
+
+def is_clear(action: str) -> bool:
+    return action.startswith(CLEAR)
+
+
 class _Styler:
     """Style of a written cell, cached per (base style, plan format, value class, mark):
     one dict lookup per cell instead of format and xf derivation."""
@@ -41,14 +51,21 @@ class _Styler:
         s = self.styles.derive(base, numfmt=code) if code else base
         return self.mark(s, action)
 
+    def is_ours(self, s: int) -> bool:
+        """Does style `s` show one of ordersheet's highlights?"""
+        ours = self._ours.get(s)
+        if ours is None:
+            ours = self._ours[s] = self.styles.is_ours(s)
+        return ours
+
     def mark(self, s: int, action: str | None) -> int:
         if action is None:
             return s
-        if action == "clear":
-            ours = self._ours.get(s)
-            if ours is None:
-                ours = self._ours[s] = self.styles.is_ours(s)
-            return self.styles.derive(s, fill=0) if ours else s
+        if is_clear(action):
+            if not self.is_ours(s):  # the user changed the fill since: theirs now
+                return s
+            token = action[len(CLEAR_TO):] if action.startswith(CLEAR_TO) else p.FILL_NONE
+            return self.styles.derive(s, fill=self.styles.fill_of_token(token))
         return self.styles.derive(s, fill=self._fill.get(action, self._fill["Warning"]))
 
 
@@ -185,6 +202,37 @@ class _Styles:
         key = re.sub(r"\s+", "", xml)
         if key not in self._fill_index:
             self._fill_index[key] = self._add("fills", xml)
+        return self._fill_index[key]
+
+    def fill_token(self, idx: int) -> str:
+        """The fill of cell format `idx`, as ordersheet notes it before marking a cell:
+        `FILL_NONE`, `#RRGGBB` for a plain solid colour (what every engine can put back),
+        else the fill's XML."""
+        try:
+            fid = int(self.xf_attr(idx, "fillId"))
+        except ValueError:
+            return p.FILL_NONE
+        fills = self.items["fills"]
+        if fid <= 0 or fid >= len(fills):
+            return p.FILL_NONE
+        f = fills[fid]
+        if "patternType" not in f or 'patternType="none"' in f:
+            return p.FILL_NONE
+        m = re.fullmatch(r'\s*<(?:\w+:)?fill>\s*<(?:\w+:)?patternFill patternType="solid">\s*'
+                         r'<(?:\w+:)?fgColor rgb="(?:[0-9A-Fa-f]{2})?([0-9A-Fa-f]{6})"\s*/>'
+                         r'(?:\s*<(?:\w+:)?bgColor[^>]*/>)?\s*</(?:\w+:)?patternFill>\s*'
+                         r'</(?:\w+:)?fill>\s*', f)
+        return "#" + m.group(1).upper() if m else f
+
+    def fill_of_token(self, token: str) -> int:
+        """The fill index of a noted fill (`fill_token`), added when the book lacks it."""
+        if not token:
+            return 0
+        if token.startswith("#") and len(token) == 7:
+            return self.fill_id(token[1:].upper())
+        key = re.sub(r"\s+", "", token)
+        if key not in self._fill_index:
+            self._fill_index[key] = self._add("fills", token)
         return self._fill_index[key]
 
     def is_ours(self, idx: int) -> bool:

@@ -347,15 +347,17 @@ class _Matcher:
         own.extra_headers = [str(self.raw.header[j]) for j in self.extra_j]
         if state is None:  # no record of this sheet yet: take every readable row
             return self._adopt_all(own, rec_of)
-        key_of = [tuple(self.cols[f][v] for f in r.pol.key) for v in range(self.n)]
-        vkeys = with_ordinals(key_of)
-        skeys = with_ordinals([own.key(x) for x in state])
-        if vkeys == skeys and not self.bad and not self.gone and self._all_same(state):
+        # the usual case, the sheet as ordersheet left it: every column as it was written
+        # (keys are columns too, so they match without being built)
+        if len(state) == self.n and not self.bad and not self.gone and self._all_same(state):
             own.records = visible
             own.extras = {own.key(x): self.extras_of(v) for v, x in enumerate(visible)} \
                 if self.extra_j else {}
             own.issues, own.restore = r.issues, r.restore
             return own
+        key_of = [tuple(self.cols[f][v] for f in r.pol.key) for v in range(self.n)]
+        vkeys = with_ordinals(key_of)
+        skeys = with_ordinals([own.key(x) for x in state])
         sindex = {k: i for i, k in enumerate(skeys)}
         match: list[int | None] = [sindex.get(k) for k in vkeys]
         taken = {i for i in match if i is not None}

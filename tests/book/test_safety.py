@@ -214,6 +214,43 @@ def test_a_second_run_waits_for_the_lock_then_gives_up(tmp_path):
         pass
 
 
+def test_the_lock_file_goes_away_after_the_run_and_none_is_made_for_a_missing_book(tmp_path):
+    path = fb.plain_book(tmp_path / "b.xlsx")
+    with files.book_lock(path, timeout=1):
+        assert files.lock_path(path).exists()
+    assert not files.lock_path(path).exists()
+    missing = tmp_path / "nope.xlsx"
+    with pytest.raises(WorkbookError, match="does not exist"):
+        with files.book_lock(missing, timeout=1):
+            pass
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["b.xlsx"]
+
+
+def test_a_run_waiting_on_a_removed_lock_file_locks_the_new_one(tmp_path):
+    """The first run removes its lock file as it ends; the run that waited on that file
+    must not think it holds the book while a third run locks a fresh file."""
+    path = fb.plain_book(tmp_path / "b.xlsx")
+    flag = tmp_path / "flag"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path), str(flag), "1.0"])
+    try:
+        deadline = time.monotonic() + 30
+        while not flag.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with files.book_lock(path, timeout=20):  # waits on the holder's file, then re-locks
+            held = os.stat(files.lock_path(path))
+            assert holder.poll() is not None  # the holder has finished
+            third = os.open(files.lock_path(path), os.O_RDWR)
+            try:  # a third run opening the path now sees the file we hold, locked
+                assert (os.fstat(third).st_ino, os.fstat(third).st_dev) == \
+                    (held.st_ino, held.st_dev)
+                assert not files._try_lock(third)
+            finally:
+                os.close(third)
+    finally:
+        holder.wait(timeout=30)
+    assert not files.lock_path(path).exists()
+
+
 APPEND = """
 import sys
 from ordersheet.book import files, plan as p

@@ -44,29 +44,54 @@ def lock_path(path: Path) -> Path:
 def book_lock(path: str | Path, timeout: float = 30.0, poll: float = 0.1):
     """Hold the book for one ordersheet run.
 
-    Refuses at once when Excel (or LibreOffice) has the book open; waits up to `timeout`
-    seconds for another ordersheet run on the same book, then refuses. The lock file is
-    left in place: deleting it would let a third run lock a different inode."""
+    Refuses at once when Excel (or LibreOffice) has the book open, or when the book does
+    not exist (no lock file is made for it); waits up to `timeout` seconds for another
+    ordersheet run on the same book, then refuses. The lock file `.BOOK.xlsx.lock` is
+    removed when the run ends. A run that was waiting on a lock file that has since been
+    removed sees that the file it holds is no longer the one at the path, and locks again
+    (so two runs never hold different lock files for one book)."""
     path = Path(path)
     check_not_open(path)
-    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o666)
-    locked = False
+    if not path.exists():
+        raise WorkbookError(f"{path} does not exist")
+    where = lock_path(path)
+    deadline = time.monotonic() + max(0.0, timeout)
+    while True:
+        fd = os.open(where, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            while not _try_lock(fd):
+                if time.monotonic() >= deadline:
+                    raise WorkbookError(
+                        f"{path.name} is being changed by another ordersheet run (waited "
+                        f"{timeout:g} s): try again when it has finished")
+                time.sleep(poll)
+        except BaseException:
+            os.close(fd)
+            raise
+        if _holds(fd, where):
+            break
+        _unlock(fd)  # the run before us removed this lock file: lock the new one
+        os.close(fd)
     try:
-        deadline = time.monotonic() + max(0.0, timeout)
-        while True:
-            locked = _try_lock(fd)
-            if locked:
-                break
-            if time.monotonic() >= deadline:
-                raise WorkbookError(f"{path.name} is being changed by another ordersheet run "
-                                    f"(waited {timeout:g} s): try again when it has finished")
-            time.sleep(poll)
         check_not_open(path)
         yield path
     finally:
-        if locked:
-            _unlock(fd)
+        try:
+            where.unlink()  # while still holding it: the next run re-checks the path
+        except OSError:  # Windows keeps a file open elsewhere; a later run removes it
+            pass
+        _unlock(fd)
         os.close(fd)
+
+
+def _holds(fd: int, where: Path) -> bool:
+    """Is the open lock file `fd` still the one at `where`?"""
+    try:
+        at_path = os.stat(where)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (at_path.st_dev, at_path.st_ino)
 
 
 def _try_lock(fd: int) -> bool:

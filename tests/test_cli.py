@@ -99,3 +99,15 @@ def test_audit_log_names_the_settings_user_else_the_os_account(tmp_path):
     plain = basic_book(tmp_path / "p.xlsx")
     assert run("validate", plain, "--today", "2026-11-10").exit_code == 0
     assert load_workbook(plain)["Audit Log"]["B2"].value not in (None, "", "Dana")
+
+
+def test_version_and_help_read_plainly():
+    from ordersheet import __version__
+
+    r = run("--version")
+    assert r.exit_code == 0 and r.output.strip() == f"ordersheet {__version__}"
+    for command in ("run", "validate", "ship", "invoice", "dispatch", "print"):
+        text = run(command, "--help").output
+        assert "<bool>" not in text and "..." not in text.split("\n")[2], text
+        assert "--help" in text
+    assert "--dispatch  " in run("run", "--help").output

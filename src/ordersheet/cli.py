@@ -23,10 +23,22 @@ from .book.files import book_lock
 from .book.port import WorkbookError
 from .domain.pipeline import RunResult
 
-cli = typer.Typer(add_completion=False, no_args_is_help=True,
+cli = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Order automation for an Excel order book.")
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+
+
+def _version(show: bool) -> None:
+    if show:
+        out.print(f"ordersheet {__version__}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Order automation for an Excel order book."""
 
 TodayOpt = typer.Option(None, "--today", help="As-of date YYYY-MM-DD (default: today).")
 OutputOpt = typer.Option(None, "--output", "-o", help="Write a copy here instead of editing BOOK.")
@@ -178,7 +190,7 @@ def _guard(fn):
 
 def _op_command(name: str, operation: str, help_text: str):
     @_guard
-    def command(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
+    def command(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
                 today: Optional[str] = TodayOpt, output: Optional[Path] = OutputOpt,
                 as_json: bool = JsonOpt) -> int:
         return run_operation(book, operation, today, output, as_json)[0]
@@ -190,21 +202,23 @@ def _op_command(name: str, operation: str, help_text: str):
 _op_command("validate", "validate", "Check orders and master data; list every problem.")
 _op_command("price", "price", "Validate, then price order lines and check credit.")
 _op_command("reserve", "reserve", "Validate, price, then reserve stock.")
-_op_command("ship", "ship", "... then plan shipments, pick list and packing slips.")
+_op_command("ship", "ship", "Validate, price, reserve, then plan shipments, pick list and "
+                            "packing slips.")
 
 
 @cli.command("invoice")
 @_guard
-def invoice_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
+def invoice_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
                 pdf: Optional[Path] = PdfOpt, today: Optional[str] = TodayOpt,
                 output: Optional[Path] = OutputOpt, as_json: bool = JsonOpt) -> int:
-    """... then invoice shipments marked Shipped (gapless numbers)."""
+    """Validate, price, reserve, ship, then invoice shipments marked Shipped (gapless
+    numbers)."""
     return run_operation(book, "invoice", today, output, as_json, pdf=pdf)[0]
 
 
 @cli.command("run")
 @_guard
-def run_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
+def run_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
             dispatch: bool = typer.Option(False, "--dispatch",
                                           help="Also dispatch every Ready shipment."),
             pdf: Optional[Path] = PdfOpt, today: Optional[str] = TodayOpt,
@@ -215,7 +229,7 @@ def run_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
 
 @cli.command("dispatch")
 @_guard
-def dispatch_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
+def dispatch_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
                  shipment: Optional[List[str]] = typer.Option(
                      None, "--shipment", help="Dispatch only this shipment (repeatable)."),
                  pdf: Optional[Path] = PdfOpt, today: Optional[str] = TodayOpt,
@@ -292,7 +306,7 @@ def _write_pdfs(state, doc_ids, directory: Path) -> list[Path]:
 
 @cli.command("print")
 @_guard
-def print_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
+def print_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
               doc_id: str = typer.Argument(..., help="An invoice number or shipment ID."),
               pdf: Optional[Path] = typer.Option(None, "--pdf",
                                                  help="Also write the document as PDF "
@@ -326,7 +340,7 @@ def print_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
 
 @cli.command("export-shipments")
 @_guard
-def export_shipments_cmd(book: Path = typer.Argument(..., help="The order book (.xlsx)."),
+def export_shipments_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
                          dest: Path = typer.Argument(..., help="The CSV file to write."),
                          fmt: str = typer.Option("csv", "--format", help="Only csv for now."),
                          shipment: Optional[List[str]] = typer.Option(

@@ -53,6 +53,24 @@ def test_missing_file_folder_and_text_file(tmp_path):
     refused(tmp_path / "notes.xlsx", "not an .xlsx workbook")
 
 
+def test_a_file_says_what_it_really_is(tmp_path):
+    """A renamed file is named for what it is, with what to do about it (issue 18)."""
+    renamed = tmp_path / "orders.xls"
+    renamed.write_bytes(fb.plain_book(tmp_path / "orders.xlsx").read_bytes())
+    assert "rename it to orders.xlsx" in refused(renamed, "is an .xlsx workbook with a .xls")
+    old = tmp_path / "legacy.xls"
+    old.write_bytes(fb.encrypted_book(tmp_path / "x.xlsx").read_bytes())
+    refused(old, "legacy.xls is an old Excel 97-2003 workbook: open it in Excel, save it as")
+    (tmp_path / "notes.xlsx").write_text("Order ID,Quantity\nSO-1,2\n")
+    refused(tmp_path / "notes.xlsx", "a text file, perhaps CSV")
+    (tmp_path / "page.xlsx").write_text("<html><body>Sign in</body></html>")
+    refused(tmp_path / "page.xlsx", "HTML or XML")
+    (tmp_path / "scan.xlsx").write_bytes(b"%PDF-1.7\n")
+    refused(tmp_path / "scan.xlsx", "it is a PDF")
+    (tmp_path / "empty.xlsx").write_bytes(b"")
+    refused(tmp_path / "empty.xlsx", "it is empty")
+
+
 def test_password_protected_book(tmp_path):
     msg = refused(fb.encrypted_book(tmp_path / "secret.xlsx"), "password-protected")
     assert "secret.xlsx" in msg

@@ -72,14 +72,38 @@ def sniff(path: Path) -> None:
         raise WorkbookError(f"{path}: is a folder, not a workbook") from None
     except OSError as e:
         raise WorkbookError(f"{path}: cannot be read ({e.strerror})") from None
+    suffix = path.suffix.lower()
     if head == CFB_SIGNATURE:
-        raise WorkbookError(f"{path.name} is password-protected (or an old .xls file): "
-                            "save it as an .xlsx workbook without a password and run again")
+        if suffix in (".xls", ".xlt"):
+            raise WorkbookError(f"{path.name} is an old Excel 97-2003 workbook: open it in "
+                                "Excel, save it as .xlsx and run ordersheet on that")
+        raise WorkbookError(f"{path.name} is password-protected (or an old .xls file "
+                            "renamed): save it as an .xlsx workbook without a password "
+                            "and run again")
     if head[:4] != ZIP_SIGNATURE:
-        raise WorkbookError(f"{path.name} is not an .xlsx workbook (it is not a zip package)")
+        raise WorkbookError(f"{path.name} is not an .xlsx workbook ({_what(head)})")
+    if suffix in (".xls", ".xlt", ".xlsb", ".ods", ".csv", ".txt"):  # named as another format
+        raise WorkbookError(f"{path.name} is an .xlsx workbook with a {path.suffix}"
+                            f" extension: rename it to {path.stem}.xlsx and run again")
     if size > DEFAULT_LIMITS.max_file_bytes:
         raise WorkbookError(f"{path.name} is {_mb(size)}: larger than ordersheet opens "
                             f"({_mb(DEFAULT_LIMITS.max_file_bytes)})")
+
+
+def _what(head: bytes) -> str:
+    """What a file that is not a zip package probably is, from its first bytes."""
+    if head.startswith(b"%PDF"):
+        return "it is a PDF"
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text[:1] == b"<":
+        return "it is HTML or XML, perhaps a web page saved with an .xlsx name"
+    if not head:
+        return "it is empty"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "it is not a zip package"
+    return "it is a text file, perhaps CSV: open it in Excel and save it as .xlsx"
 
 
 def inspect_zip_infos(infos: list[zipfile.ZipInfo], name: str,

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+
 from openpyxl import load_workbook
 
 from ordersheet import app
@@ -27,3 +29,36 @@ def test_merged_cells_and_hidden_rows_are_reported_once_each(tmp_path):
     assert ("merged_cells", "Orders", "L2", "Warning") in found
     assert ("hidden_rows", "Orders", "A4", "Warning") in found
     assert out.result.status_counts() == {"Valid": 3}
+
+
+@pytest.mark.parametrize("engine", ["xlsx", "openpyxl"])
+def test_rows_typed_under_a_table_belong_to_it(tmp_path, monkeypatch, engine):
+    """Issue 18: eleven rows typed under the template's one-row Orders table were ignored
+    ("validate: 1 order lines"). They are read, the table grows over them on save, and
+    the next run reads them from the table without a word."""
+    from ordersheet.cli import run_operation
+    from tests.bookfiles import write_book
+
+    monkeypatch.setenv("ORDERSHEET_ENGINE", engine)
+    book = write_book(tmp_path / "b.xlsx", {
+        "Orders": [["SO-1", 1, D1, "C1", "A-100", 1, None, None, None, None, None, None]],
+        "Products": [["A-100", "Widget", 10, 1.5, "standard", "Yes"]],
+        "Inventory": [["A-100", "MAIN", 50, "A-01"]],
+        "Customers": [["C1", "Acme", "a@x.com", "US", "USD", None, 30, None, "No", "No",
+                       "1 Main St", "1 Main St"]],
+    }, tables=True)
+    wb = load_workbook(book)
+    for n in range(2, 13):
+        wb["Orders"].append([f"SO-{n}", 1, D1, "C1", "A-100", 1])
+    wb.save(book)
+    code, result = run_operation(book, "validate", "2026-11-10", None, False, quiet=True)
+    assert len(result.lines) == 12
+    grown = [i for i in result.issues if i.code == "table_extended"]
+    assert [(i.sheet, i.cell, i.severity.value) for i in grown] == [("Orders", "A3", "Warning")]
+    assert "11 row(s)" in grown[0].message and "tblOrders" in grown[0].message
+    ws = load_workbook(book)["Orders"]
+    assert ws.tables["tblOrders"].ref.endswith("13")
+    assert ws.tables["tblOrders"].ref.startswith("A1:")
+    code, again = run_operation(book, "validate", "2026-11-10", None, False, quiet=True)
+    assert len(again.lines) == 12
+    assert "table_extended" not in [i.code for i in again.issues]

@@ -287,6 +287,23 @@ def test_rows_typed_under_ordersheet_records_are_kept_and_not_counted(tmp_path):
     assert again.ledger == () and again.new_invoices == ()
 
 
+def test_rows_typed_under_a_record_table_that_was_not_extended_are_kept(tmp_path):
+    """Another program (or Excel with AutoCorrect's table expansion off) leaves the
+    typed rows outside the table: they are still read, kept, and the table grows."""
+    book = dispatched(tmp_path)
+
+    def typed(wb):
+        wb["Shipment Lines"].append(["SHP-00001", "SO-1", 1, "A-100", "MAIN", 9])
+    edit(book, typed)
+    code, result = run(book)
+    assert "unknown_row" in [i.code for i in result.issues]
+    assert rows(book, "Shipment Lines")[-1][5] == 9
+    ws = load_workbook(book)["Shipment Lines"]
+    (table,) = ws.tables.values()
+    assert table.ref.endswith(str(ws.max_row))
+    assert_nothing_twice_but(book, extra=9)
+
+
 def grow_table(ws) -> None:
     for table in ws.tables.values():
         first = table.ref.split(":")[0]

@@ -204,7 +204,8 @@ def test_a_table_window_of_a_grid_is_its_cells_and_none_outside(grid, r0, c0, r1
 def test_a_table_block_is_the_block_of_its_cells(grid, r0, c0, tr1, rows, tc1, cols,
                                                  header_rows, totals, names):
     """A table's range may reach past the filled cells (a bigger ref, empty header cells
-    named by the table): the block is the one its cells, one by one, would give."""
+    named by the table), and rows typed directly under a table without a totals row
+    belong to it: the block is the one its cells, one by one, would give."""
     def cell(r, c):
         i, j = r - r0, c - c0
         return grid[i][j] if 0 <= i < len(grid) and 0 <= j < len(grid[i]) else None
@@ -213,13 +214,17 @@ def test_a_table_block_is_the_block_of_its_cells(grid, r0, c0, tr1, rows, tc1, c
     ref = f"{col_letter(tc1)}{tr1}:{col_letter(tc2)}{tr2}"
     table = _Table("t.xml", "rId1", 1, "t", "tblT", ref, header_rows, totals, names)
     book = XlsxBook.__new__(XlsxBook)
-    book._cache, book._header_rows = _SheetCache(), {}
+    book._cache, book._header_rows, book.grown_tables = _SheetCache(), {}, {}
     sheet = _Sheet("S", 1, "rId1", None, "s.xml", "worksheet", tables=[table])
     last = max((c0 + len(r) - 1 for r in grid), default=0)
     got = book._store(sheet, [list(r) for r in grid], r0, c0, last, _Scan())
 
+    end = tr2
+    while not totals and any(not (cell(end + 1, c) is None or isinstance(cell(end + 1, c), str)
+                                  and not cell(end + 1, c).strip()) for c in range(tc1, tc2 + 1)):
+        end += 1
     body = [[cell(r, c) for c in range(tc1, tc2 + 1)]
-            for r in range(tr1 + header_rows, tr2 - totals + 1)]
+            for r in range(tr1 + header_rows, end - totals + 1)]
     if header_rows:
         header = [cell(tr1, c) for c in range(tc1, tc2 + 1)]
         header = [names[j] if v is None and j < len(names) else v for j, v in enumerate(header)]
@@ -227,6 +232,8 @@ def test_a_table_block_is_the_block_of_its_cells(grid, r0, c0, tr1, rows, tc1, c
     else:
         want = block_from_grid("S", [list(names)] + body, tr1 - 1, tc1, "tblT")
     want.last_col = max(want.last_col, last)
+    if end > tr2:
+        want.extra["table_grown"] = ("tblT", tr2 + 1, end)
     assert got == want
 
 

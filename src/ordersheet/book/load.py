@@ -335,6 +335,13 @@ def _layout_warnings(raw: RawSheet) -> list[Issue]:
             out.append(warning("merged_cells", raw.name, top_left,
                                f"cells {ref} are merged: only {top_left} holds a value, the "
                                "other cells of the range read as empty"))
+    grown = raw.extra.get("table_grown")
+    if grown:
+        table, top, bottom = grown
+        out.append(warning("table_extended", raw.name, a1(top, raw.first_col),
+                           f"{bottom - top + 1} row(s) typed directly under the table "
+                           f"{table} (rows {top}-{bottom}) are read as part of it; the table "
+                           "is extended over them when the book is saved"))
     hidden = [r for r in raw.extra.get("hidden_rows", ()) if first <= r <= last]
     if hidden:
         shown = ", ".join(map(str, hidden[:10])) + (" ..." if len(hidden) > 10 else "")

@@ -71,10 +71,21 @@ class OpenpyxlBook(WorkbookPort):
                 (r1, c1), (r2, c2) = (split_a1(x) for x in t.ref.split(":"))
                 # ws._cells, not ws.cell(): reading must not create the cells it looks at
                 cells = ws._cells
+                end = r2
+                while not t.totalsRowCount and end < ws.max_row and any(
+                        getattr(cells.get((end + 1, c)), "value", None) not in (None, "")
+                        for c in range(c1, c2 + 1)):
+                    end += 1
+                grown = (t.displayName, r2 + 1, end) if end > r2 else None
+                if grown:  # rows typed under the table join it; a save writes the new ref
+                    t.ref = f"{t.ref.split(':')[0]}:{get_column_letter(c2)}{end}"
+                    r2 = end
                 grid = [[_cell_value(getattr(cells.get((r, c)), "value", None))
                          for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
                 raw = block_from_grid(ws.title, grid, r1, c1, t.displayName)
                 raw.last_col = max(raw.last_col, ws.max_column)
+                if grown:
+                    raw.extra["table_grown"] = grown
             else:
                 grid = [[_cell_value(c.value) for c in row]
                         for row in ws.iter_rows(min_row=1, max_row=ws.max_row,

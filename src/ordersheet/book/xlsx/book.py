@@ -32,6 +32,14 @@ from .xmltext import _trusted
 engine_name = "xlsx"
 
 
+def _rows_under(cell, last: int, bottom: int, c1: int, c2: int) -> int:
+    """How many rows directly under a table's last row hold something in its columns."""
+    r = last + 1
+    while r <= bottom and any(not _blank(cell(r, c)) for c in range(c1, c2 + 1)):
+        r += 1
+    return r - 1 - last
+
+
 def _window(grid: list[list[Any]], r0: int, c0: int, first_row: int, last_row: int,
             first_col: int, last_col: int) -> list[list[Any]]:
     """Rows first_row..last_row by columns first_col..last_col (Excel, inclusive) of a grid
@@ -89,6 +97,9 @@ class XlsxBook(WorkbookPort):
         self._activate: str | None = None
         self._cache = _SheetCache()
         self._header_rows: dict[str, dict[int, dict[int, Any]]] = {}
+        self.grown_tables: dict[str, int] = {}
+        """sheet -> the last row of rows typed under its table, read as the table's: the
+        save extends the table over them, as Excel does when one types under a table."""
         self._open()
 
     # -- opening: everything here is small and checked --
@@ -279,6 +290,11 @@ class XlsxBook(WorkbookPort):
         if table is not None:
             first_data = tr1 + (1 if table.header_rows else 0)
             last_data = tr2 - table.totals_rows
+            below = _rows_under(cell, tr2, r0 + len(grid) - 1, tc1, tc2) \
+                if not table.totals_rows else 0
+            if below:
+                last_data += below
+                self.grown_tables[s.name] = last_data
             # Cells outside the grid are empty: rows below it would be dropped as trailing
             # and columns right of it cut by the header, so neither is made.
             right = c0 + max(map(len, grid), default=0) - 1
@@ -298,6 +314,8 @@ class XlsxBook(WorkbookPort):
         else:
             raw = block_from_grid(s.name, grid, r0, c0)
         raw.last_col = max(raw.last_col, last_col)
+        if s.name in self.grown_tables and table is not None:
+            raw.extra["table_grown"] = (table.display, tr2 + 1, self.grown_tables[s.name])
         if scan.hidden_rows:
             raw.extra["hidden_rows"] = scan.hidden_rows
         if scan.merged:
@@ -354,6 +372,7 @@ class XlsxBook(WorkbookPort):
         if in_place:
             self._cache.clear()
             self._header_rows.clear()
+            self.grown_tables.clear()
             self._open()
 
     def _header_row(self, name: str) -> int:

@@ -106,7 +106,7 @@ class _Build(_WorksheetParts, _WorkbookParts):
         self._taken.add(name.lower())
         return name
 
-    def vmlblock_from_grid(self) -> int:
+    def vml_idmap_block(self) -> int:
         """A drawing id block no VML part of the book uses (Excel's o:idmap)."""
         if not self._vml_block:
             used = [0]
@@ -240,6 +240,10 @@ class _Build(_WorksheetParts, _WorkbookParts):
                         # a clear after a mark in the same plan wins over nothing else
             else:  # pragma: no cover - plan.Op is closed
                 raise TypeError(f"unknown plan operation {op!r}")
+        for name, bottom in book.grown_tables.items():  # rows typed under a table join it
+            if name in existing and (name not in edits or edits[name].replace is None):
+                e = edits.setdefault(name, _Edit())
+                e.table_bottom = max(e.table_bottom, bottom)
         for name, e in edits.items():
             if e.replace is not None or e.sources:
                 self.values_changed = True

@@ -116,7 +116,7 @@ class _WorksheetParts:
             return None, False  # nothing of ours can be there
         comments = self.pkg.read(com_rel.target) if com_rel else None
         vml = self.pkg.read(vml_rel.target) if vml_rel else None
-        res = _edit_notes(comments, vml, marks, clears, self.vmlblock_from_grid())
+        res = _edit_notes(comments, vml, marks, clears, self.vml_idmap_block())
         if not res.changed:
             return None, False
         set_ld, drop_ld = None, False

@@ -62,3 +62,36 @@ def test_rows_typed_under_a_table_belong_to_it(tmp_path, monkeypatch, engine):
     code, again = run_operation(book, "validate", "2026-11-10", None, False, quiet=True)
     assert len(again.lines) == 12
     assert "table_extended" not in [i.code for i in again.issues]
+
+
+def test_a_title_above_the_header_is_not_the_header(tmp_path):
+    """Issue 18: a title row ("Orders 2026", merged across) and a blank row above the
+    headers made every column "missing" and the tool wrote its headers into the title."""
+    book = basic_book(tmp_path / "b.xlsx")
+    wb = load_workbook(book)
+    for name in ("Orders", "Customers", "Products"):
+        ws = wb[name]
+        ws.insert_rows(1, 2)
+        ws["A1"] = f"{name} — Acme Ltd"
+    wb["Orders"].merge_cells("A1:F1")
+    wb.save(book)
+    from ordersheet.cli import run_operation
+
+    code, result = run_operation(book, "run", "2026-11-10", None, False, quiet=True)
+    assert [i.code for i in result.issues if i.is_error] == []
+    assert result.status_counts() == {"Reserved": 1}
+    ws = load_workbook(book)["Orders"]
+    assert [c.value for c in ws[1]][:2] == ["Orders — Acme Ltd", None]
+    assert all(c.value is None for c in ws[1][1:])  # nothing written into the title row
+    header = [c.value for c in ws[3]]
+    assert header[:2] == ["Order ID", "Line"] and "Status" in header
+    assert ws.cell(4, header.index("Status") + 1).value == "Reserved"
+
+
+def test_a_one_column_sheet_keeps_its_first_row_as_header():
+    from ordersheet.book.raw import block_from_grid
+
+    raw = block_from_grid("S", [["SKU"], ["A-1"], ["A-2"]])
+    assert (raw.header_row, raw.header, raw.rows) == (1, ["SKU"], [["A-1"], ["A-2"]])
+    raw = block_from_grid("S", [["Price list"], [None], ["SKU", "Price"], ["A-1", 3]])
+    assert (raw.header_row, raw.header, raw.rows) == (3, ["SKU", "Price"], [["A-1", 3]])

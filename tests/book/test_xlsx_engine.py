@@ -238,8 +238,10 @@ def test_a_table_block_is_the_block_of_its_cells(grid, r0, c0, tr1, rows, tc1, c
 
 
 def _obvious_block(name, grid, origin_row=1, origin_col=1):
-    """The header is the first non-empty row; data rows are the rows under it, cut to the
-    header's columns, trailing empty rows dropped (the plain, slow definition)."""
+    """The header is the first non-empty row, or the first row with two or more filled
+    cells when only one-cell rows (titles) and blank rows stand above it, at most ten
+    rows down; data rows are the rows under it, cut to the header's columns, trailing
+    empty rows dropped (the plain, slow definition)."""
     from ordersheet.book.raw import RawSheet
 
     def empty(v):
@@ -256,6 +258,10 @@ def _obvious_block(name, grid, origin_row=1, origin_col=1):
         h += 1
     if h == len(grid):
         return RawSheet(name, origin_row, origin_col, [], [], None, last_col)
+    for k in range(h, min(len(grid), h + 10)):
+        if sum(not empty(v) for v in grid[k]) >= 2:
+            h = k
+            break
     cells = list(grid[h])
     first = 0
     while first < len(cells) and empty(cells[first]):

@@ -70,10 +70,32 @@ def _empty(v: Any) -> bool:
     return v is None or (v.__class__ is str and not v.strip())
 
 
+TITLE_ROWS = 10
+"""How many rows of titles (one filled cell each) may stand above a sheet's header."""
+
+
+def _filled(row: list[Any]) -> int:
+    return sum(1 for v in row if not _empty(v))
+
+
+def _past_titles(grid: list[list[Any]], h: int) -> int:
+    """The header row at or below `h`, the first non-empty row: a sheet may carry a title
+    ("Orders 2026", one filled cell, often merged across) and a blank line or a subtitle
+    above its header. Rows with one filled cell are skipped when a row with two or more
+    follows within TITLE_ROWS; otherwise the first non-empty row is the header."""
+    k = h
+    while k < len(grid) and k - h < TITLE_ROWS:
+        n = _filled(grid[k])
+        if n >= 2:
+            return k
+        k += 1
+    return h
+
+
 def block_from_grid(name: str, grid: list[list[Any]], origin_row: int = 1, origin_col: int = 1,
            table: str | None = None) -> RawSheet:
-    """Find the header (first non-empty row) and the data rows under it in a grid whose
-    top-left cell is (origin_row, origin_col). Trailing empty rows and columns are cut.
+    """Find the header (first non-empty row, past any title rows) and the data rows under
+    it in a grid whose top-left cell is (origin_row, origin_col). Trailing empty rows and columns are cut.
     Linear with small constants (it runs on 100,000-row sheets); rows are shared with
     `grid` where no padding is needed."""
     width = max(map(len, grid), default=0)
@@ -87,6 +109,7 @@ def block_from_grid(name: str, grid: list[list[Any]], origin_row: int = 1, origi
         h += 1
     if h == len(grid):
         return RawSheet(name, origin_row, origin_col, [], [], table, last_col)
+    h = _past_titles(grid, h)
     header = list(grid[h])
     first = 0
     while first < len(header) and _empty(header[first]):

@@ -155,5 +155,9 @@ def test_the_readmes_cover_every_script_and_the_install_steps():
     scripts = [n for n in excel.__all__ if n not in functions]
     assert [n for n in scripts if n not in lite] == []
     assert all(f in lite for f in ("ORDER_PRICE", "STOCK_AVAILABLE", "LINE_TOTAL"))
-    assert "xlwings addin install -f ordersheet_addin.xlam" in classic
+    assert "xlwings addin install -f addin/classic/ordersheet_addin.xlam" in classic
+    import ordersheet_addin
+
+    for word in [*ordersheet_addin.STEPS, "dispatch SHP-00003", "show INV-00041"]:
+        assert f"`{word}`" in classic, word
     assert 'RunPython "import xlwings as xw, ordersheet.excel as o; o.process_orders(' in classic

@@ -15,6 +15,7 @@ import importlib.metadata as md
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -210,6 +211,21 @@ def test_the_wheel_is_the_same_for_the_same_files_and_records_every_member():
     assert "ordersheet/excel.py" in names and "ordersheet/cli.py" not in names
     assert not any("__pycache__" in n or n.startswith("ordersheet/book/xlsx/") for n in names)
     assert sorted(ln.split(",")[0] for ln in record.splitlines()) == sorted(names)
+
+
+def test_an_installed_package_embeds_the_same_wheel(tmp_path):
+    """From site-packages (compiled files beside the sources) the wheel is the one a
+    checkout gives: only the package's own files go in."""
+    import compileall
+
+    site = tmp_path / "site-packages"
+    shutil.copytree(ROOT / "src" / "ordersheet", site / "ordersheet",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    assert compileall.compile_dir(site, quiet=1)
+    code = "import sys; from ordersheet import lite; sys.stdout.buffer.write(lite.wheel())"
+    done = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(site)),
+                          capture_output=True, check=True)
+    assert done.stdout == lite.wheel()
 
 
 def test_main_py_replaces_an_ordersheet_imported_before_it(tmp_path):

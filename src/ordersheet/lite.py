@@ -195,7 +195,7 @@ def main_py(root: Path = PACKAGE, *, bundle: bool = True, version: str = __versi
     text = base64.b64encode(data).decode("ascii")
     lines = "\n".join(text[i:i + 76] for i in range(0, len(text), 76))
     return "".join([
-        BUNDLE_DOC.format(version=version), "\n",
+        BUNDLE_DOC.format(version=version), "\n\n",
         inspect.getsource(unpack), "\n\n",
         f'unpack(\n    """\n{lines}\n""",\n    "{hashlib.sha256(data).hexdigest()}",\n)\n\n',
         _imports(root),

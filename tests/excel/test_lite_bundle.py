@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import tomllib
 import zipfile
 from pathlib import Path
 
@@ -182,6 +181,7 @@ def test_main_py_imports_exactly_what_excel_exports():
 
 
 def test_requirements_are_pyprojects_bounds_of_what_lite_imports():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     by_name = {Requirement(d).name: d for d in deps}
     assert [by_name[Requirement(r).name] for r in lite.REQUIREMENTS] == list(lite.REQUIREMENTS)

@@ -7,7 +7,7 @@ relabels the ribbon of the .xlam it produces (customUI/customUI.xml, edited insi
 for ordersheet. Every other part of the file, the VBA project included, stays exactly as
 xlwings ships it: VBA cannot be edited reliably without Excel, so the ribbon keeps the one
 button id and callback the template wires (`myButton` -> `RibbonMyAddin.RunMain` ->
-`ordersheet_addin.main()`).
+`ordersheet_addin.main()`, which does what Settings `Run` says).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ ADDIN = HERE / "ordersheet_addin.xlam"
 CUSTOM_UI = "customUI/customUI.xml"
 
 SUPERTIP = ("On the active workbook: validate, price, reserve stock, plan shipments and invoice "
-            "the shipments marked Shipped (ordersheet.excel.process_orders). Problems go to "
-            "the Issues sheet.")
+            "the shipments marked Shipped; or what the Settings row Run says (validate, "
+            "dispatch SHP-00003, show INV-00041 ...). Problems go to the Issues sheet.")
 RIBBON = f"""\
 <customUI xmlns="http://schemas.microsoft.com/office/2006/01/customui">
     <ribbon>

@@ -1,12 +1,13 @@
-"""ordersheet for xlwings Lite: paste this file into the main.py tab of xlwings Lite and
-put `ordersheet` in the requirements.txt tab (see README.md next to this file).
+"""ordersheet for xlwings Lite, to paste into the main.py tab.
 
-xlwings Lite lists every script (button) and custom function it finds in this module, so
-importing them is all this file does. The code lives in the `ordersheet` package, the same
-one the command line uses, so a button click and `ordersheet run` give the same results.
+This file only imports ordersheet's scripts (buttons) and custom functions, so that
+xlwings Lite lists them; the code is the `ordersheet` package, the one the command line
+uses. Paste it as it is when requirements.txt installs ordersheet from a hosted wheel
+(`ordersheet lite DIR --wheel-url URL` writes both files and the wheel). Without a hosted
+wheel, paste the main.py that `ordersheet lite DIR` writes instead: it carries the package.
 """
 
-from ordersheet.excel import (  # noqa: F401 - imported so xlwings Lite lists them
+from ordersheet.excel import (  # noqa: E402,F401 - xlwings Lite lists what main.py imports
     create_invoices,
     dispatch_shipments,
     line_total,

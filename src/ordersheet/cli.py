@@ -373,6 +373,35 @@ def _csv_safe(value: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+@cli.command("lite")
+@_guard
+def lite_cmd(directory: Path = typer.Argument(Path("ordersheet-lite"),
+                                              help="Folder for main.py and requirements.txt."),
+             wheel_url: Optional[str] = typer.Option(
+                 None, "--wheel-url", help="Where you will host the wheel (https://.../"
+                                           "ordersheet-VERSION-py3-none-any.whl): main.py "
+                                           "then only imports, and the wheel is written "
+                                           "beside it for you to upload.")) -> int:
+    """Write main.py and requirements.txt to paste into xlwings Lite (main.py carries the
+    ordersheet package itself, so nothing needs hosting)."""
+    from . import lite
+
+    try:
+        written = lite.write(directory, wheel_url)
+    except lite.LiteError as e:
+        raise Exit2(str(e)) from None
+    for path in written:
+        out.print(f"Written: {path}")
+    if wheel_url:
+        out.print(f"Upload {written[-1].name} so that {wheel_url} serves it (to xlwings Lite: "
+                  "allow https://addin.xlwings.org by CORS), then paste main.py and "
+                  "requirements.txt into xlwings Lite's tabs of the same names.")
+    else:
+        out.print("Paste each file into the xlwings Lite tab of the same name "
+                  "(see addin/lite/README.md).")
+    return 0
+
+
 @cli.command("version")
 def version_cmd() -> None:
     """Print the version."""

@@ -283,8 +283,10 @@ def demo_cmd(directory: Path = typer.Argument(Path("ordersheet-demo"),
                        directory / "pdf")
     if pdfs:
         out.print(f"PDFs: {len(pdfs)} in {directory / 'pdf'}")
-    out.print(f"Open {book} in Excel to see Orders, Issues, Reservations, Shipments, "
-              "Pick List and Invoices.")
+    out.print(f"Open {book} in Excel to see Orders (the status of every line), Issues, "
+              "Shipments, Invoices, the Invoice print sheet and the Stock Ledger. The demo "
+              "dispatches every shipment, so Reservations and the Pick List are empty; "
+              "`ordersheet new --sample BOOK` then `ordersheet ship BOOK` shows them filled.")
     return 0  # the sample's deliberate problems are the point of the demo
 
 

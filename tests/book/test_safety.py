@@ -256,7 +256,7 @@ def test_a_run_waiting_on_a_removed_lock_file_locks_the_new_one(tmp_path):
             time.sleep(0.05)
         with files.book_lock(path, timeout=20):  # waits on the holder's file, then re-locks
             held = os.stat(files.lock_path(path))
-            assert holder.poll() is not None  # the holder has finished
+            assert holder.wait(timeout=30) == 0  # the holder let go and ends
             third = os.open(files.lock_path(path), os.O_RDWR)
             try:  # a third run opening the path now sees the file we hold, locked
                 assert (os.fstat(third).st_ino, os.fstat(third).st_dev) == \

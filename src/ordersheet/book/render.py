@@ -18,7 +18,7 @@ from . import plan as p
 from . import print_sheet
 from . import schema as s
 from .layouts import INVOICE_SHEET, PACKING_SLIP_SHEET
-from .load import STATE_SHEET, Loaded
+from .load import Loaded
 from .owned import Owned
 from .port import WorkbookError
 from .raw import a1, split_a1
@@ -463,5 +463,5 @@ def _marks(plan: p.WritePlan, issues: list[Issue], loaded: Loaded) -> None:
         # engine notes it for a cell marked now for the first time: Fill left blank).
         state_rows += [[sheet, a1(r, c), old.get((r, c))] for (r, c) in sorted(marks)]
     if state_rows or loaded.old_marks:
-        plan.add(p.ReplaceSheet(STATE_SHEET, ["Sheet", "Cell", "Fill"], state_rows,
+        plan.add(p.ReplaceSheet(p.STATE_SHEET, ["Sheet", "Cell", "Fill"], state_rows,
                                 ["text", "text", "text"], None, None, [], hidden=True))

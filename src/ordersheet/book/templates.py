@@ -38,11 +38,10 @@ from ..domain import models as m
 from . import schema as s
 from .layouts import (INVOICE_LAYOUT, INVOICE_SHEET, PACKING_SLIP_LAYOUT,
                       PACKING_SLIP_SHEET, PrintLayout)
-from .plan import NUMBER_FORMATS
+from .plan import NUMBER_FORMATS, RECORDS_SHEET, TABLE_STYLE
 
 # ---- constants ------------------------------------------------------------------------
 
-TABLE_STYLE = "TableStyleMedium2"
 DV_LAST_ROW = 5000
 """Dropdowns cover rows 2..DV_LAST_ROW of their column (room to type, cheap to store)."""
 FIXED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)
@@ -501,7 +500,7 @@ def build_order_book(path: str | Path, sample: bool = False,
 def _records_sheet(wb: Workbook, own_sheets: Sequence[str]) -> None:
     """ordersheet's hidden record sheet (`book.state`), saying the print sheets drawn here
     are its own: a run fills them in, and never takes a sheet of the user's for them."""
-    from .state import ToolState, state_rows, HEADER, RECORDS_SHEET
+    from .state import ToolState, state_rows, HEADER
 
     ws = wb.create_sheet(RECORDS_SHEET)
     ws.sheet_state = "hidden"

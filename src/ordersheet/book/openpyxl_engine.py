@@ -1,7 +1,7 @@
 """Reference workbook engine on openpyxl: simple and obviously right, used by tests as an
-oracle and as the fallback where the package-level engine cannot run. It re-saves the
-whole file, so it may drop parts openpyxl does not understand (charts, extensions): the
-CLI uses `book.xlsx` for in-place edits."""
+oracle, and by the CLI only when ORDERSHEET_ENGINE=openpyxl asks for it (to compare). It
+re-saves the whole file, so it may drop parts openpyxl does not understand (charts,
+extensions): the CLI uses `book.xlsx` for in-place edits."""
 
 from __future__ import annotations
 

@@ -8,8 +8,10 @@ It owns:
 - the input sheets of CONTRACT §3 as Excel Tables, headers taken from `schema` specs
   (never the tool-managed columns: ordersheet adds those itself), with number formats,
   widths, a frozen header row and dropdowns;
-- `INVOICE_LAYOUT` / `PACKING_SLIP_LAYOUT`: which cell of the print sheet holds which field.
-  The renderer writes values only into those cells; every style lives here.
+- the Settings sheet, one row per key of `schema.SETTINGS`, with its note and dropdown;
+- the look of the Invoice and Packing Slip print sheets: labels, fonts, borders, widths
+  and page setup around the cells `layouts` places each field in. The renderer
+  (`print_sheet`) writes values only into those cells; every style lives here.
 
 Builds are deterministic (fixed document timestamps and zip entry times), so regenerating
 an unchanged template leaves the committed bytes alone.

@@ -1,12 +1,14 @@
 """Use cases shared by the CLI and the Excel scripts: read a workbook through any engine,
-run the pipeline, render one write plan, apply it. Entry points stay thin."""
+run the pipeline, render one write plan, apply it; and say what a run did
+(`run_summary`). Entry points stay thin."""
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
+from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from .book import load as loader
@@ -18,7 +20,8 @@ from .domain import pipeline
 from .domain.pipeline import RunResult
 
 
-__all__ = ["Outcome", "execute", "read_book", "show_document", "DocumentNotFound"]
+__all__ = ["Outcome", "execute", "read_book", "show_document", "DocumentNotFound",
+           "RunSummary", "run_summary"]
 
 
 @dataclass
@@ -97,3 +100,54 @@ def document_pdfs(state, doc_ids) -> list[tuple[str, bytes]]:
     from .documents import pdf  # fpdf2 is loaded only when a PDF is asked for
 
     return pdf.pdfs(state, doc_ids)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run did, in words: the same facts in the CLI and in Excel's output pane."""
+
+    title: str
+    """`ordersheet run: 7 order lines`"""
+    statuses: list[tuple[str, int]] = field(default_factory=list)
+    """Each line status with its number of order lines, the most lines first."""
+    lines: list[str] = field(default_factory=list)
+    """One fact a line: stock short, shipments planned and dispatched, invoices created,
+    issues (details are on the Issues sheet)."""
+
+    def text(self) -> str:
+        """Plain text, the statuses beside the title (Excel's output pane)."""
+        head = self.title
+        if self.statuses:
+            head += " (" + ", ".join(f"{status} {n}" for status, n in self.statuses) + ")"
+        return "\n".join([head, *self.lines])
+
+
+def run_summary(result: RunResult) -> RunSummary:
+    """The summary of `result` that both entry points print."""
+    statuses = sorted(result.status_counts().items(), key=lambda kv: -kv[1])
+    lines = []
+    if not statuses:
+        lines.append("No order lines on the Orders sheet yet: type some and run again.")
+    if result.shortfalls:
+        short = sorted(result.shortfalls.items(), key=lambda kv: -kv[1])[:10]
+        lines.append("Short of stock (units backordered): "
+                     + ", ".join(f"{sku} {n}" for sku, n in short))
+    if result.new_shipments:
+        lines.append(f"Shipments planned: {len(result.new_shipments)} "
+                     f"({result.new_shipments[0]}..{result.new_shipments[-1]})")
+    if result.dispatched:
+        lines.append(f"Shipments dispatched: {len(result.dispatched)}")
+    if result.new_invoices:
+        lines.append(f"Invoices created: {len(result.new_invoices)} "
+                     f"({result.new_invoices[0]}..{result.new_invoices[-1]})")
+    if result.issues:
+        parts = []
+        for word, is_error in (("error", True), ("warning", False)):
+            codes = Counter(i.code for i in result.issues if i.is_error is is_error)
+            if codes:
+                n = sum(codes.values())
+                parts.append(f"{n} {word}{'s' if n != 1 else ''} ("
+                             + ", ".join(f"{code} {k}" for code, k in codes.most_common()) + ")")
+        lines.append("Issues: " + ", ".join(parts) + " - see the Issues sheet")
+    return RunSummary(f"ordersheet {result.operation}: {sum(n for _, n in statuses)} order lines",
+                      statuses, lines)

@@ -9,12 +9,12 @@ import datetime as dt
 import json
 import os
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__, app
@@ -138,36 +138,21 @@ def check_targets(book: Path, output: Optional[Path], pdf_folder: Optional[Path]
 
 
 def summarize(result: RunResult, where: Path) -> None:
-    counts = result.status_counts()
-    if not counts:
-        out.print("No order lines on the Orders sheet yet: type some and run again.")
-    t = Table(title=f"ordersheet {result.operation}: {sum(counts.values())} order lines",
-              show_header=True, header_style="bold")
+    """`app.run_summary`, the statuses as a table, then the first issues in full."""
+    summary = app.run_summary(result)
+    t = Table(title=summary.title, show_header=True, header_style="bold")
     t.add_column("Status")
     t.add_column("Lines", justify="right")
-    for status, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+    for status, n in summary.statuses:
         t.add_row(status, str(n))
     out.print(t)
-    if result.shortfalls:
-        out.print("[bold]Short of stock[/] (units backordered): " + ", ".join(
-            f"{sku} {n}" for sku, n in sorted(result.shortfalls.items(), key=lambda kv: -kv[1])[:10]))
-    if result.new_shipments:
-        out.print(f"Shipments planned: {len(result.new_shipments)} "
-                  f"({result.new_shipments[0]}..{result.new_shipments[-1]})")
-    if result.dispatched:
-        out.print(f"Shipments dispatched: {len(result.dispatched)}")
-    if result.new_invoices:
-        out.print(f"Invoices created: {len(result.new_invoices)} "
-                  f"({result.new_invoices[0]}..{result.new_invoices[-1]})")
-    if result.issues:
-        by_code = Counter((i.severity.value, i.code) for i in result.issues)
-        out.print("Issues: " + ", ".join(f"{code} {n}" + (" (warning)" if sev == "Warning" else "")
-                                         for (sev, code), n in by_code.most_common()))
-        for i in result.issues[:10]:
-            style = "red" if i.is_error else "yellow"
-            out.print(f"  [{style}]{i}[/]", markup=True, soft_wrap=True)
-        if len(result.issues) > 10:
-            out.print(f"  ... and {len(result.issues) - 10} more on the Issues sheet")
+    for line in summary.lines:
+        out.print(line, markup=False)  # SKUs and codes are text, never rich markup
+    for i in result.issues[:10]:
+        style = "red" if i.is_error else "yellow"
+        out.print(f"  [{style}]{escape(str(i))}[/]", markup=True, soft_wrap=True)
+    if len(result.issues) > 10:
+        out.print(f"  ... and {len(result.issues) - 10} more on the Issues sheet")
     out.print(f"Written: {where}")
 
 

@@ -31,7 +31,6 @@ from .book.port import WorkbookError
 from .book.raw import block_from_grid
 from .book.xlwings import XlwingsBook, cell_in
 from .domain import money, pricing
-from .domain.pipeline import RunResult
 
 
 def _identity_decorator(f: Any = None, *args: Any, **kwargs: Any) -> Any:
@@ -77,27 +76,6 @@ def _as_date(value: Any) -> dt.date:
     return s.to_date(value)
 
 
-def summary(result: RunResult) -> str:
-    """A few lines for the xlwings Lite output pane (details are on the Issues sheet)."""
-    counts = sorted(result.status_counts().items(), key=lambda kv: -kv[1])
-    head = f"ordersheet {result.operation}: {sum(n for _, n in counts)} order lines"
-    if counts:
-        head += " (" + ", ".join(f"{status} {n}" for status, n in counts) + ")"
-    lines = [head]
-    if result.new_shipments:
-        lines.append(f"shipments planned: {len(result.new_shipments)}")
-    if result.dispatched:
-        lines.append(f"shipments dispatched: {len(result.dispatched)}")
-    if result.new_invoices:
-        lines.append(f"invoices created: {len(result.new_invoices)} "
-                     f"({result.new_invoices[0]}..{result.new_invoices[-1]})")
-    errors = len(result.errors)
-    warnings = len(result.issues) - errors
-    if result.issues:
-        lines.append(f"issues: {errors} errors, {warnings} warnings - see the Issues sheet")
-    return "\n".join(lines)
-
-
 def _run(book: Any, operation: str, as_of: Any, *, dispatch: bool = False,
          dispatch_ids: Optional[Sequence[str]] = None) -> Optional[app.Outcome]:
     try:
@@ -112,7 +90,7 @@ def _run(book: Any, operation: str, as_of: Any, *, dispatch: bool = False,
     except WorkbookError as e:
         print(f"ordersheet: {e}")
         return None
-    print(summary(outcome.result))
+    print(app.run_summary(outcome.result).text())  # for the output pane
     return outcome
 
 

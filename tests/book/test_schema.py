@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ordersheet.book import schema as s
+from ordersheet.book.schema import columns, parse
 from ordersheet.book.raw import CellError, RawSheet, block_from_grid, col_letter, split_a1
 
 
@@ -194,7 +195,7 @@ def _one_cell_at_a_time(raw, spec, extra=()):
     for i, row in enumerate(raw.rows):
         if all(s.is_blank(v) for v in row):
             continue
-        oid = s._order_id_of(row, 0) if spec in (s.ORDERS, s.RETURNS) else ""
+        oid = parse.order_id_of(row, 0) if spec in (s.ORDERS, s.RETURNS) else ""
         rec = {}
         for j, c in enumerate(spec.cols + extra):
             v = row[j] if j < len(row) else None
@@ -284,8 +285,8 @@ def test_positions_finds_the_mark_by_identity_in_any_column():
     """The fast paths mark the cells they leave to the full rules with one sentinel; its
     positions are found by identity, whatever the column holds (Decimals compare with a
     foreign object through the numbers ABCs, text and dates by value)."""
-    mark = s._SLOW
+    mark = columns.SLOW
     values = [D("1.5"), mark, None, "x", mark, dt.date(2026, 1, 1), 0, mark]
-    assert s._positions(values, mark) == [1, 4, 7]
-    assert s._positions([D(1)] * 5, mark) == []
-    assert s._positions([], mark) == []
+    assert columns.positions(values, mark) == [1, 4, 7]
+    assert columns.positions([D(1)] * 5, mark) == []
+    assert columns.positions([], mark) == []

@@ -192,7 +192,7 @@ def test_settings_hold_every_key_with_its_default(book):
     settings, issues, where = s.parse_settings(block_from_grid("Settings", rows))
     assert issues == []
     assert settings.model_dump(exclude={"cells"}) == m.Settings().model_dump(exclude={"cells"})
-    assert set(where) == {fld for fld, _ in s.SETTINGS_KEYS.values()}
+    assert set(where) == {key.field for key in s.SETTINGS}
     choices = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
     policy_row = 1 + next(i for i, r in enumerate(rows) if r[0] == "Allocation Policy")
     assert choices[f"B{policy_row}"] == '"fifo,priority"'

@@ -274,8 +274,30 @@ def test_the_summary_is_printed_for_the_output_pane(tmp_path, capsys):
     src = order_book(tmp_path / "book.xlsx")
     excel.process_orders(live_book(src), dispatch=True, as_of=TODAY)
     out = capsys.readouterr().out
-    assert out.startswith("ordersheet run: 7 order lines")
-    assert "invoices created:" in out and "see the Issues sheet" in out
+    assert out.startswith("ordersheet run: 7 order lines (")
+    assert "\nInvoices created: 3 (INV-00041..INV-00043)\n" in out
+    assert "\nIssues: 5 errors (bad_quantity 2, " in out and "see the Issues sheet" in out
+
+
+def test_the_output_pane_and_the_command_line_print_the_same_summary(tmp_path, capsys,
+                                                                     monkeypatch):
+    from rich.console import Console
+
+    from ordersheet import cli
+
+    src = order_book(tmp_path / "book.xlsx")
+    copy = tmp_path / "copy.xlsx"
+    copy.write_bytes(src.read_bytes())
+    outcome = excel.process_orders(live_book(src), dispatch=True, as_of=TODAY)
+    pane = capsys.readouterr().out.splitlines()
+    monkeypatch.setattr(cli, "out", Console(width=1000, highlight=False))  # no wrapping
+    cli.run_operation(copy, "run", TODAY.isoformat(), None, False, dispatch=True)
+    terminal = capsys.readouterr().out.splitlines()
+    summary = app.run_summary(outcome.result)
+    assert summary.text().splitlines() == pane
+    assert len(summary.lines) == 5  # short of stock, planned, dispatched, invoiced, issues
+    for line in summary.lines:
+        assert line in terminal
 
 
 def test_as_of_accepts_what_app_mode_and_vba_send(tmp_path):

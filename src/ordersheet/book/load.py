@@ -9,12 +9,12 @@ from typing import Any, Iterable, Mapping
 
 from ..domain import models as m
 from ..domain.issues import Issue, warning
-from . import plan as p
 from . import schema as s
 from .owned import Owned, reconcile
 from .ownership import TOOL_SHEETS, Ownership, sheet_reads_as
 from .raw import CellError, RawSheet, a1, split_a1
-from .state import OWNED_SPECS, RECORDS_SHEET, ToolState, read_state
+from .plan import RECORDS_SHEET, STATE_SHEET
+from .state import OWNED_SPECS, ToolState, read_state
 
 RECORD_OF = {
     s.ORDERS.name: m.OrderLine, s.PRODUCTS.name: m.Product, s.INVENTORY.name: m.StockLevel,
@@ -300,7 +300,6 @@ def _header_layout(raw: RawSheet) -> s.SheetLayout:
     return s.SheetLayout(raw.name, raw.header_row, raw.first_col, len(raw.rows), {}, headers)
 
 
-STATE_SHEET = p.STATE_SHEET
 CONTRACT_SHEETS = tuple(spec.name for spec in READ_SPECS) + OWNED_ORDER + (
     s.SETTINGS_SHEET, STATE_SHEET, RECORDS_SHEET)
 

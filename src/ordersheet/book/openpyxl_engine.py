@@ -1,7 +1,7 @@
 """Reference workbook engine on openpyxl: simple and obviously right, used by tests as an
-oracle and as the fallback where the package-level engine cannot run. It re-saves the
-whole file, so it may drop parts openpyxl does not understand (charts, extensions): the
-CLI uses `book.xlsx` for in-place edits."""
+oracle, and by the CLI only when ORDERSHEET_ENGINE=openpyxl asks for it (to compare). It
+re-saves the whole file, so it may drop parts openpyxl does not understand (charts,
+extensions): the CLI uses `book.xlsx` for in-place edits."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from .files import atomic_write
 from .port import WorkbookError, WorkbookPort
 from .raw import CellError, RawSheet, block_from_grid, split_a1
 
-NOTE_PREFIX = "ordersheet: "
 engine_name = "openpyxl"
 
 
@@ -157,7 +156,7 @@ class OpenpyxlBook(WorkbookPort):
         if table_name:
             ref = f"A1:{get_column_letter(len(header))}{max(n, 2)}"
             t = Table(displayName=table_name, ref=ref)
-            t.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+            t.tableStyleInfo = TableStyleInfo(name=p.TABLE_STYLE, showRowStripes=True)
             for existing in list(ws.tables):
                 del ws.tables[existing]
             ws.add_table(t)
@@ -217,7 +216,7 @@ class OpenpyxlBook(WorkbookPort):
                 c.fill = PatternFill(fill_type="solid", fgColor="FF" + token[1:],
                                      bgColor="FF" + token[1:]) \
                     if token.startswith("#") and len(token) == 7 else PatternFill(fill_type=None)
-            if c.comment is not None and c.comment.text.startswith(NOTE_PREFIX):
+            if c.comment is not None and c.comment.text.startswith(p.NOTE_PREFIX):
                 c.comment = None
         for (r, col), (severity, note) in op.marks.items():
             c = ws.cell(r, col)
@@ -227,8 +226,8 @@ class OpenpyxlBook(WorkbookPort):
                     "#" + rgb[-6:].upper() if isinstance(rgb, str) else p.FILL_NONE
             color = p.MARK_COLORS.get(severity, p.MARK_COLORS["Warning"])
             c.fill = PatternFill(fill_type="solid", fgColor="FF" + color, bgColor="FF" + color)
-            if c.comment is None or c.comment.text.startswith(NOTE_PREFIX):
-                c.comment = Comment(NOTE_PREFIX + note, "ordersheet", width=300, height=120)
+            if c.comment is None or c.comment.text.startswith(p.NOTE_PREFIX):
+                c.comment = Comment(p.NOTE_PREFIX + note, "ordersheet", width=300, height=120)
 
     def save(self, dest: str | Path | None = None) -> None:
         target = Path(dest) if dest else self.path

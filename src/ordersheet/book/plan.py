@@ -110,6 +110,11 @@ class WritePlan:
 
 MARK_COLORS = {"Error": "FFC7CE", "Warning": "FFEB9C"}
 """Fill colours of ordersheet's highlights (Excel's 'bad' and 'neutral' styles)."""
+NOTE_PREFIX = "ordersheet: "
+"""Every note ordersheet writes starts with this: a note that does not is the user's, and
+no engine changes or removes it."""
+TABLE_STYLE = "TableStyleMedium2"
+"""Style of every Excel Table ordersheet creates (its own sheets, the template's)."""
 STATE_SHEET = "_ordersheet"
 """Hidden sheet where ordersheet remembers which user cells it marked."""
 RECORDS_SHEET = "_ordersheet_records"

@@ -18,7 +18,7 @@ from . import plan as p
 from . import print_sheet
 from . import schema as s
 from .layouts import INVOICE_SHEET, PACKING_SLIP_SHEET
-from .load import STATE_SHEET, Loaded
+from .load import Loaded
 from .owned import Owned
 from .port import WorkbookError
 from .raw import a1, split_a1
@@ -170,8 +170,7 @@ def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
             prev = _out(loaded, name)
     if "invoice" in steps and \
             state.settings.next_invoice_number != loaded.book.settings.next_invoice_number:
-        _set_setting(plan, loaded, "Next Invoice Number", "next_invoice_number",
-                     state.settings.next_invoice_number)
+        _set_setting(plan, loaded, "next_invoice_number", state.settings.next_invoice_number)
     for name in APPEND_ONLY:
         _owned_sheet(plan, loaded, name, records[name], None, True)
     _marks(plan, result.issues, loaded)
@@ -419,16 +418,20 @@ def _inventory(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
                              layout.table))
 
 
-def _set_setting(plan: p.WritePlan, loaded: Loaded, key: str, fld: str, value: Any) -> None:
+def _set_setting(plan: p.WritePlan, loaded: Loaded, fld: str, value: Any) -> None:
+    """Write `value` into the Settings Value cell of field `fld`, adding its Key row (or
+    the whole sheet) when the book has none."""
+    key = s.SETTING[fld].label
     where = loaded.settings_cells.get(fld)
     raw = loaded.settings_raw
     if where:
-        plan.add(p.SetCells(loaded.sheet_names.get("Settings", "Settings"), {where: value}))
+        plan.add(p.SetCells(loaded.sheet_names.get(s.SETTINGS_SHEET, s.SETTINGS_SHEET),
+                            {where: value}))
     elif raw is not None:
         row = raw.header_row + len(raw.rows) + 1
         plan.add(p.SetCells(raw.name, {(row, raw.first_col): key, (row, raw.first_col + 1): value}))
     else:
-        plan.add(p.ReplaceSheet("Settings", ["Key", "Value"], [[key, value]], [None, None],
+        plan.add(p.ReplaceSheet(s.SETTINGS_SHEET, ["Key", "Value"], [[key, value]], [None, None],
                                 None, "tblSettings", [28.0, 30.0]))
 
 
@@ -463,5 +466,5 @@ def _marks(plan: p.WritePlan, issues: list[Issue], loaded: Loaded) -> None:
         # engine notes it for a cell marked now for the first time: Fill left blank).
         state_rows += [[sheet, a1(r, c), old.get((r, c))] for (r, c) in sorted(marks)]
     if state_rows or loaded.old_marks:
-        plan.add(p.ReplaceSheet(STATE_SHEET, ["Sheet", "Cell", "Fill"], state_rows,
+        plan.add(p.ReplaceSheet(p.STATE_SHEET, ["Sheet", "Cell", "Fill"], state_rows,
                                 ["text", "text", "text"], None, None, [], hidden=True))

@@ -296,11 +296,8 @@ def sample_data(today: dt.date) -> dict[str, list[list[Any]]]:
         {"payment_id": "PAY-0004", "date": today - dt.timedelta(days=1), "customer_id": "C-4001",
          "amount": D("52000"), "currency": "JPY", "reference": "Furikomi Yamanoha"},
     ]
-    settings = {"Company Name": COMPANY_NAME, "Company Address": COMPANY_ADDRESS,
-                "Base Currency": "USD", "User": "Sam Rivera"}
-    from .templates import settings_defaults  # one list of keys and defaults
-
-    settings_rows = [[k, settings.get(k, v)] for k, v in settings_defaults()]
+    settings = s.settings_rows({"company_name": COMPANY_NAME, "company_address": COMPANY_ADDRESS,
+                                "base_currency": "USD", "user": "Sam Rivera"})
     return {
         s.ORDERS.name: _rows(s.ORDERS, orders),
         s.PRODUCTS.name: _rows(s.PRODUCTS, products),
@@ -312,5 +309,5 @@ def sample_data(today: dt.date) -> dict[str, list[list[Any]]]:
         s.SHIPPING_RATES.name: _rows(s.SHIPPING_RATES, shipping),
         s.PAYMENTS.name: _rows(s.PAYMENTS, payments),
         s.RETURNS.name: [],
-        s.SETTINGS_SHEET: settings_rows,
+        s.SETTINGS_SHEET: settings,
     }

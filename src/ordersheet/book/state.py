@@ -40,10 +40,10 @@ from typing import Any, Callable, Sequence
 from ..domain import models as m
 from . import plan as p
 from . import schema as s
+from .plan import RECORDS_SHEET
 from .port import WorkbookError
 from .raw import RawSheet, a1
 
-RECORDS_SHEET = p.RECORDS_SHEET
 HEADER = ["Kind", "Name", "Part", "Data", "Check"]
 FORMAT = "1"
 PIECE = 32_000

@@ -8,8 +8,10 @@ It owns:
 - the input sheets of CONTRACT §3 as Excel Tables, headers taken from `schema` specs
   (never the tool-managed columns: ordersheet adds those itself), with number formats,
   widths, a frozen header row and dropdowns;
-- `INVOICE_LAYOUT` / `PACKING_SLIP_LAYOUT`: which cell of the print sheet holds which field.
-  The renderer writes values only into those cells; every style lives here.
+- the Settings sheet, one row per key of `schema.SETTINGS`, with its note and dropdown;
+- the look of the Invoice and Packing Slip print sheets: labels, fonts, borders, widths
+  and page setup around the cells `layouts` places each field in. The renderer
+  (`print_sheet`) writes values only into those cells; every style lives here.
 
 Builds are deterministic (fixed document timestamps and zip entry times), so regenerating
 an unchanged template leaves the committed bytes alone.
@@ -38,11 +40,11 @@ from ..domain import models as m
 from . import schema as s
 from .layouts import (INVOICE_LAYOUT, INVOICE_SHEET, PACKING_SLIP_LAYOUT,
                       PACKING_SLIP_SHEET, PrintLayout)
-from .plan import NUMBER_FORMATS
+from .plan import NUMBER_FORMATS, RECORDS_SHEET, TABLE_STYLE
+from .sample import sample_data
 
 # ---- constants ------------------------------------------------------------------------
 
-TABLE_STYLE = "TableStyleMedium2"
 DV_LAST_ROW = 5000
 """Dropdowns cover rows 2..DV_LAST_ROW of their column (room to type, cheap to store)."""
 FIXED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)
@@ -56,30 +58,6 @@ YES_NO_FIELDS = {
 }
 
 SETTINGS_HEADERS = ["Key", "Value", "Notes"]
-# (label as in CONTRACT §3, model field, note for the user). Order = the contract's order.
-SETTINGS_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("Company Name", "company_name", "printed on invoices and packing slips"),
-    ("Company Address", "company_address", "printed under the company name"),
-    ("Base Currency", "base_currency", "ISO code of List Price, Cost and FX Rates"),
-    ("Invoice Prefix", "invoice_prefix", "INV- gives INV-00001"),
-    ("Next Invoice Number", "next_invoice_number", "ordersheet moves it on"),
-    ("Credit Note Prefix", "credit_note_prefix", "for returns"),
-    ("Allocation Policy", "allocation_policy", "fifo or priority"),
-    ("Allow Partial", "allow_partial", "Yes: reserve what is there, backorder the rest"),
-    ("Rounding Mode", "rounding_mode", "half-up or half-even"),
-    ("Tax Rounding", "tax_rounding", "line or invoice"),
-    ("Charge Shipping", "charge_shipping", "Yes: a SHIPPING line on each invoice"),
-    ("Return Window Days", "return_window_days", "days after shipping"),
-    ("Restocking Fee %", "restocking_fee", "kept from refunds of returns"),
-    ("User", "user", "name written to the Audit Log"),
-)
-SETTINGS_CHOICES = {
-    "allocation_policy": ("fifo", "priority"),
-    "rounding_mode": ("half-up", "half-even"),
-    "tax_rounding": ("line", "invoice"),
-    "allow_partial": ("Yes", "No"),
-    "charge_shipping": ("Yes", "No"),
-}
 
 DATA_SHEETS: tuple[s.SheetSpec, ...] = (
     s.ORDERS, s.PRODUCTS, s.INVENTORY, s.CUSTOMERS, s.PRICE_RULES, s.TAX_RATES, s.FX_RATES,
@@ -301,16 +279,6 @@ def _draw_packing_slip(ws: Worksheet) -> None:
 # ---- data sheets ----------------------------------------------------------------------
 
 
-def _yes_no(v: Any) -> Any:
-    return ("Yes" if v else "No") if isinstance(v, bool) else v
-
-
-def settings_defaults() -> list[list[Any]]:
-    """[label, default] for every Settings key, defaults from `models.Settings`."""
-    d = m.Settings()
-    return [[label, _yes_no(getattr(d, fld))] for label, fld, _ in SETTINGS_ROWS]
-
-
 def _data_validations(ws: Worksheet, spec: s.SheetSpec) -> None:
     letters = {c.field: get_column_letter(i + 1) for i, c in enumerate(spec.cols)}
 
@@ -390,24 +358,20 @@ def _data_sheet(ws: Worksheet, spec: s.SheetSpec, rows: Sequence[Sequence[Any]])
 
 
 def _settings_sheet(ws: Worksheet, rows: Sequence[Sequence[Any]]) -> None:
-    notes = {label: note for label, _, note in SETTINGS_ROWS}
+    notes = {key.label: key.note for key in s.SETTINGS}
     full = [[r[0], r[1], notes.get(str(r[0]), "")] for r in rows]
     _write_table(ws, s.SETTINGS_SHEET, SETTINGS_HEADERS, full, [None, None, None],
                  [24.0, 36.0, 50.0])
-    for i, (label, fld, _) in enumerate(SETTINGS_ROWS, start=2):
+    for i, key in enumerate(s.SETTINGS, start=2):
         cell = ws.cell(i, 2)
-        if fld == "restocking_fee":
-            cell.number_format = NUMBER_FORMATS["pct"]
-        elif fld == "next_invoice_number" or fld == "return_window_days":
-            cell.number_format = "0"
-        else:
-            cell.number_format = NUMBER_FORMATS["text"]  # `INV-` etc. stay text
+        cell.number_format = NUMBER_FORMATS[key.fmt]  # text: `INV-` etc. stay text
         cell.alignment = Alignment(horizontal="left")
-        if fld in SETTINGS_CHOICES:
-            values = SETTINGS_CHOICES[fld]
+        if key.choices:
+            values = key.choices
             dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"',
                                 allow_blank=True, errorStyle="stop",
-                                error=f"Choose one of: {', '.join(values)}", errorTitle=label)
+                                error=f"Choose one of: {', '.join(values)}",
+                                errorTitle=key.label)
             dv.add(f"B{i}")
             ws.add_data_validation(dv)
 
@@ -480,17 +444,13 @@ def build_order_book(path: str | Path, sample: bool = False,
     """Write a new order book: Start, the input sheets of CONTRACT §3 (Excel Tables),
     Settings, and the Invoice and Packing Slip print layouts. With `sample`, the tables
     hold the believable small business of `sample.sample_data(today)` (today: the clock)."""
-    data: dict[str, list[list[Any]]] = {}
-    if sample:
-        from .sample import sample_data
-
-        data = sample_data(today or dt.date.today())
+    data = sample_data(today or dt.date.today()) if sample else {}
     wb = Workbook()
     _start_sheet(wb.active)
     wb.active.title = START_SHEET
     for spec in DATA_SHEETS:
         _data_sheet(wb.create_sheet(spec.name), spec, data.get(spec.name, []))
-    _settings_sheet(wb.create_sheet(s.SETTINGS_SHEET), data.get(s.SETTINGS_SHEET) or settings_defaults())
+    _settings_sheet(wb.create_sheet(s.SETTINGS_SHEET), data.get(s.SETTINGS_SHEET) or s.settings_rows())
     _draw_invoice(wb.create_sheet(INVOICE_SHEET))
     _draw_packing_slip(wb.create_sheet(PACKING_SLIP_SHEET))
     _records_sheet(wb, (INVOICE_SHEET, PACKING_SLIP_SHEET))
@@ -501,7 +461,7 @@ def build_order_book(path: str | Path, sample: bool = False,
 def _records_sheet(wb: Workbook, own_sheets: Sequence[str]) -> None:
     """ordersheet's hidden record sheet (`book.state`), saying the print sheets drawn here
     are its own: a run fills them in, and never takes a sheet of the user's for them."""
-    from .state import ToolState, state_rows, HEADER, RECORDS_SHEET
+    from .state import ToolState, state_rows, HEADER
 
     ws = wb.create_sheet(RECORDS_SHEET)
     ws.sheet_state = "hidden"

@@ -40,13 +40,10 @@ from .raw import CellError, RawSheet, a1, block_from_grid, split_a1
 
 engine_name = "xlwings"
 
-NOTE_PREFIX = "ordersheet: "
-"""Every note ordersheet writes starts with this, like the .xlsx engine's."""
 NOTE_LIMIT = 250
 """Notes written (or rewritten) per run at most: each is one Excel action."""
 COLOR_CELLS = 10_000
 """Cells per `Range.set_colors` call (xlwings' limit)."""
-TABLE_STYLE = "TableStyleMedium2"
 ERROR_TEXTS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!",
                          "#SPILL!", "#CALC!", "#DATA!", "#GETTING_DATA", "#FIELD!",
                          "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
@@ -302,7 +299,7 @@ class XlwingsBook(WorkbookPort):
         rng = sheet.range((1, 1), (last_row, last_col))
         table = self._table_on(sheet, table_name) or self._table_on(sheet)
         if table is None:
-            sheet.tables.add(source=rng, name=table_name, table_style_name=TABLE_STYLE,
+            sheet.tables.add(source=rng, name=table_name, table_style_name=p.TABLE_STYLE,
                              has_headers=True)
         elif table.range is None or table.range.address != rng.address:
             table.resize(rng)
@@ -519,7 +516,7 @@ class XlwingsBook(WorkbookPort):
 
     def _is_ours(self, sheet: Any, rc: Cell, earlier: set[Cell]) -> bool:
         try:
-            return sheet.range(rc).note.text.startswith(NOTE_PREFIX)
+            return sheet.range(rc).note.text.startswith(p.NOTE_PREFIX)
         except NotImplementedError:
             pass  # the remote engine cannot read note text synchronously
         flag = self._note_flags.get((sheet.name, a1(*rc)))
@@ -540,7 +537,7 @@ class XlwingsBook(WorkbookPort):
                 sheet.range(rc).note.delete()
         for rc, (_, text) in sorted(op.marks.items()):
             key = (sheet.name, a1(*rc))
-            body = NOTE_PREFIX + text
+            body = p.NOTE_PREFIX + text
             if has_note(rc):
                 if not self._is_ours(sheet, rc, op.clear):
                     self._written_flags[key] = USERS  # the user's note stays as it is
@@ -592,5 +589,5 @@ def _safe_name(get) -> Optional[str]:
         return None
 
 
-__all__ = ["XlwingsBook", "NOTE_PREFIX", "NOTE_LIMIT", "cell_in", "cell_out", "runs",
+__all__ = ["XlwingsBook", "NOTE_LIMIT", "cell_in", "cell_out", "runs",
            "needs_text_prefix"]

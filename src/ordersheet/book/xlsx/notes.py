@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..plan import NOTE_PREFIX
 from ..raw import col_letter, split_a1
 from .ooxml import NS_MAIN, XML_DECL
 from .xmltext import _Lexer, _attrs, _esc, _prefix_of, _trusted, _unescape
 
 
-NOTE_PREFIX = "ordersheet: "
 NOTE_AUTHOR = "ordersheet"
 
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..plan import TABLE_STYLE
 from ..port import WorkbookError
 from .ooxml import NS_MAIN, XML_DECL
 from .xmltext import _esc_attr, _prefix_of, _set_attr, _trusted
-
-
-TABLE_STYLE = "TableStyleMedium2"
 
 
 def _table_xml(tid: int, name: str, ref: str, columns: list[str]) -> bytes:

@@ -1,0 +1,121 @@
+"""The Settings sheet: its keys, in one table (`SETTINGS`), and how it is read.
+
+Settings is two columns, Key and Value (CONTRACT §3). Each key is written here once: its
+label, the `models.Settings` field it sets, how its value is read, the values it allows,
+and what the template shows beside it. Reading (`parse_settings`), the template
+(`templates`) and the sample book (`sample`) all take the keys from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from ...domain import models as m
+from ...domain.issues import Issue, error
+from ..raw import RawSheet, a1
+from .coerce import Bad, is_blank, to_bool, to_code, to_lower_text, to_percent, to_text, to_whole
+from .headers import norm
+
+SETTINGS_SHEET = "Settings"
+
+
+def _rounding_mode(v: Any) -> str:
+    return to_text(v).lower().replace("_", "-")
+
+
+@dataclass(frozen=True)
+class Setting:
+    label: str
+    """The Key cell, as CONTRACT §3 names it (matched like a header: `norm`)."""
+    field: str
+    """The `models.Settings` field it sets."""
+    parse: Callable[[Any], Any]
+    note: str
+    """What the template's Notes column says about it."""
+    allowed: tuple[str, ...] = ()
+    """The values it may take (after `parse`); empty: any."""
+    fmt: str = "text"
+    """Number format of its Value cell in the template (`plan.NUMBER_FORMATS`)."""
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """What the template's dropdown offers (Yes/No for a yes-or-no setting)."""
+        return self.allowed or (("Yes", "No") if self.parse is to_bool else ())
+
+
+SETTINGS: tuple[Setting, ...] = (  # in the contract's order, the template's rows
+    Setting("Company Name", "company_name", to_text, "printed on invoices and packing slips"),
+    Setting("Company Address", "company_address", to_text, "printed under the company name"),
+    Setting("Base Currency", "base_currency", to_code,
+            "ISO code of List Price, Cost and FX Rates"),
+    Setting("Invoice Prefix", "invoice_prefix", to_text, "INV- gives INV-00001"),
+    Setting("Next Invoice Number", "next_invoice_number", to_whole, "ordersheet moves it on",
+            fmt="int"),
+    Setting("Credit Note Prefix", "credit_note_prefix", to_text, "for returns"),
+    Setting("Allocation Policy", "allocation_policy", to_lower_text, "fifo or priority",
+            ("fifo", "priority")),
+    Setting("Allow Partial", "allow_partial", to_bool,
+            "Yes: reserve what is there, backorder the rest"),
+    Setting("Rounding Mode", "rounding_mode", _rounding_mode, "half-up or half-even",
+            ("half-up", "half-even")),
+    Setting("Tax Rounding", "tax_rounding", to_lower_text, "line or invoice",
+            ("line", "invoice")),
+    Setting("Charge Shipping", "charge_shipping", to_bool,
+            "Yes: a SHIPPING line on each invoice"),
+    Setting("Return Window Days", "return_window_days", to_whole, "days after shipping",
+            fmt="int"),
+    Setting("Restocking Fee %", "restocking_fee", to_percent, "kept from refunds of returns",
+            fmt="pct"),
+    Setting("User", "user", to_text, "name written to the Audit Log"),
+)
+SETTING: dict[str, Setting] = {k.field: k for k in SETTINGS}
+"""`models.Settings` field -> its key."""
+SETTINGS_KEYS: dict[str, Setting] = {norm(k.label): k for k in SETTINGS}
+"""normalised label -> its key."""
+
+
+def settings_rows(values: Mapping[str, Any] | None = None) -> list[list[Any]]:
+    """[Key, Value] rows of every setting, in the contract's order: the value in `values`
+    (by `models.Settings` field), else the default of `models.Settings` (Yes/No for a
+    yes-or-no setting)."""
+    given = values or {}
+    d = m.Settings()
+    rows = []
+    for k in SETTINGS:
+        v = given[k.field] if k.field in given else getattr(d, k.field)
+        rows.append([k.label, ("Yes" if v else "No") if isinstance(v, bool) else v])
+    return rows
+
+
+def parse_settings(raw: RawSheet | None
+                   ) -> tuple[m.Settings, list[Issue], dict[str, tuple[int, int]]]:
+    """Settings is two columns, Key and Value. Returns the settings, issues, and for each
+    known field the (row, col) of its Value cell (to write Next Invoice Number back)."""
+    values: dict[str, Any] = {}
+    cells: dict[str, str] = {}
+    where: dict[str, tuple[int, int]] = {}
+    issues: list[Issue] = []
+    if raw is None:
+        return m.Settings(), issues, where
+    grid = [raw.header] + raw.rows
+    for i, r in enumerate(grid):
+        if len(r) < 2 or is_blank(r[0]):
+            continue
+        key = SETTINGS_KEYS.get(norm(r[0]))
+        if key is None:
+            continue
+        fld = key.field
+        row, col = raw.header_row + i, raw.first_col + 1
+        where[fld] = (row, col)
+        cells[fld] = a1(row, col)
+        if is_blank(r[1]):
+            continue
+        try:
+            val = key.parse(r[1])
+            if key.allowed and val not in key.allowed:
+                raise Bad("bad_value", f"must be one of {', '.join(key.allowed)}, found '{r[1]}'")
+            values[fld] = val
+        except Bad as b:
+            issues.append(error(b.code, raw.name, a1(row, col), f"{r[0]}: {b.message}"))
+    return m.Settings(**values, cells=cells), issues, where

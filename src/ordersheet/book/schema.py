@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 
 from ..domain import models as m
 from ..domain.issues import Issue, error
+from ..domain.records import build_rows
 from .raw import CellError, RawSheet, a1, col_letter
 
 # ---- header matching ----------------------------------------------------------------
@@ -874,7 +875,7 @@ def build_records(model: type, parsed: ParsedSheet, drop: Any = (),
                   skip: set[int] | tuple = ()) -> list[Any]:
     """The parsed rows as `model` records, leaving out the fields in `drop` and the rows
     whose raw index (`_i`) is in `skip`; `rename` maps a parsed field to (record field,
-    function applied to the whole column). Built column-wise (`models.build_rows`): no dict
+    function applied to the whole column). Built column-wise (`records.build_rows`): no dict
     per row, the same records as `model(**row)`."""
     if not parsed.records:  # nothing read (e.g. a required column is missing)
         return []
@@ -893,7 +894,7 @@ def build_records(model: type, parsed: ParsedSheet, drop: Any = (),
             name, fix = rename[name]
             values = fix(values)
         columns[name] = values
-    return m.build_rows(model, columns)
+    return build_rows(model, columns)
 
 
 def parse_settings(raw: RawSheet | None) -> tuple[m.Settings, list[Issue], dict[str, tuple[int, int]]]:

@@ -38,6 +38,7 @@ from decimal import Decimal
 from typing import Any, Callable, Sequence
 
 from ..domain import models as m
+from ..domain.records import build_rows
 from . import plan as p
 from . import schema as s
 from .port import WorkbookError
@@ -220,7 +221,7 @@ def decode(model: type, data: str) -> list[Any]:
         columns[name] = _decode_column(texts, *types[name])
     if not count:
         return []
-    return m.build_rows(model, columns)
+    return build_rows(model, columns)
 
 
 def _crc(data: str) -> str:

@@ -20,8 +20,8 @@ from operator import attrgetter
 from typing import Callable, Mapping, Sequence
 
 from .issues import Issue, warning
-from .models import (PRIORITIES, LedgerEntry, OrderBook, OrderLine, Reservation, StockLevel,
-                     build_tuples)
+from .models import PRIORITIES, LedgerEntry, OrderBook, OrderLine, Reservation, StockLevel
+from .records import build_tuples
 
 _TAKEN = ("sku", "warehouse", "change", "before", "after", "order_id", "line")
 """A take, as gathered: the fields of its Stock Ledger row."""
@@ -223,7 +223,7 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
         sku_state[2].append((sk[1], cell))
     # One row per take: (sku, warehouse, units, before, after, order_id, line). The Stock
     # Ledger rows and the new Reservations are built from them at the end, a column at a
-    # time (`models.build_tuples`): the same records as a keyword call each, without the
+    # time (`records.build_tuples`): the same records as a keyword call each, without the
     # class call packing and unpacking keywords (~176,000 records in a 100k-line run).
     taken: list[tuple] = []  # fields `_TAKEN`
     grown: set[int] = set()  # rows that grew a record dated today instead of adding one

@@ -19,7 +19,6 @@ idempotent: a posted shipment's stock has left and is never taken out again.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 from bisect import bisect_left
@@ -27,13 +26,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import chain
 from decimal import Decimal
-from operator import attrgetter
-from typing import Any, Iterable, Mapping, Optional, Sequence, TypeVar
+from typing import Iterable, Optional, Sequence
 
 from .issues import Issue, error, warning
 from .models import (Customer, LedgerEntry, OrderBook, OrderLine, Reservation, Shipment,
-                     ShipmentLine, ShippingRate, StockLevel, build_rows,
-                     build_tuples)
+                     ShipmentLine, ShippingRate, StockLevel)
+from .records import build_tuples, copies
 
 READY = "Ready"
 SHIPPED = "Shipped"
@@ -665,7 +663,7 @@ def dispatch(book: OrderBook, reservations: Sequence[Reservation],
 
     # Every posted shipment becomes Shipped, posted today (a typed Shipped On stays).
     olds = [ships[i] for i in to_post]
-    news = _copies(olds, {"status": [SHIPPED] * len(olds),
+    news = copies(olds, {"status": [SHIPPED] * len(olds),
                           "shipped_on": [s.shipped_on or today for s in olds],
                           "posted_on": [today] * len(olds)})
     for i, s in zip(to_post, news):
@@ -675,7 +673,7 @@ def dispatch(book: OrderBook, reservations: Sequence[Reservation],
     new_res = tuple(r if left[n] == r.quantity else r.model_copy(update={"quantity": left[n]})
                     for n, r in enumerate(res) if left[n] > 0)
     lowered = sorted(n for n in touched if on_hand[n] != stock[n].on_hand)
-    for n, st in zip(lowered, _copies([stock[n] for n in lowered],
+    for n, st in zip(lowered, copies([stock[n] for n in lowered],
                                       {"on_hand": [on_hand[n] for n in lowered]})):
         stock[n] = st
     new_stock = tuple(stock)
@@ -684,31 +682,6 @@ def dispatch(book: OrderBook, reservations: Sequence[Reservation],
 
 
 _LEDGER = ("sku", "warehouse", "field", "change", "before", "after", "order_id", "line")
-
-
-# ---- many records at once -------------------------------------------------------------
-# Planning and dispatch make a record per shipment, shipment line and ledger row (a few
-# hundred thousand in a large run). A keyword call per record goes through the class call,
-# which packs the keywords into a dict and unpacks them again for `__init__`; instead the
-# rows are gathered as tuples and `models.build_tuples` builds each kind a column at a time:
-# the same records, without that dict or an `__init__` frame per record.
-
-R = TypeVar("R")
-
-
-def _copies(records: Sequence[R], update: Mapping[str, Sequence[Any]]) -> list[R]:
-    """`[r.model_copy(update={f: update[f][k] for f in update}) for k, r in
-    enumerate(records)]` for records of one type: `update` maps a field to its new
-    values, one per record; every other field is carried over (read a column at a time)."""
-    if not records:
-        return []
-    cls = type(records[0])
-    names = [f.name for f in dataclasses.fields(cls)]
-    unknown = set(update) - set(names)
-    if unknown:
-        raise TypeError(f"{cls.__name__} has no field {sorted(unknown)[0]!r}")
-    return build_rows(cls, {n: update[n] if n in update else list(map(attrgetter(n), records))
-                            for n in names})
 
 
 # ---- views: pick list and carrier export ----------------------------------------------

@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ordersheet.domain import invoicing, shipping
+from ordersheet.domain import carriers, invoicing, shipping
+from ordersheet.domain import dispatch as dispatching
 from ordersheet.domain import models as m
+from ordersheet.domain.carriers import choose_rate
+from ordersheet.domain.dispatch import dispatch
 from ordersheet.domain.invoicing import issue_invoices
 from ordersheet.domain.models import LinePrice
 from ordersheet.domain.money import quantize
 from ordersheet.domain.pricing import pricer_for
 from ordersheet.domain.records import build_tuples
-from ordersheet.domain.shipping import choose_rate, dispatch
 
 from .factories import DAY, NOW, D, book, customer, line, product, stock
 from .test_performance_shape import choose_rate_as_written
@@ -31,7 +33,7 @@ def test_built_records_are_the_keyword_built_ones():
     rows = [("SHP-1", "O1", 1, "A", "MAIN", 3), ("SHP-1", "O1", 2, "B", "EAST", 1)]
     built = build_tuples(m.ShipmentLine, shipping._NEW_LINE, rows)
     assert built == [m.ShipmentLine(**dict(zip(shipping._NEW_LINE, r))) for r in rows]
-    ledger = build_tuples(m.LedgerEntry, shipping._LEDGER,
+    ledger = build_tuples(m.LedgerEntry, dispatching._LEDGER,
                           [("A", "MAIN", "Reserved", -3, 5, 2, "O1", 1)],
                           timestamp=NOW, operation="dispatch")
     assert ledger == [m.LedgerEntry(timestamp=NOW, operation="dispatch", sku="A",
@@ -146,7 +148,7 @@ def test_in_time_rows_are_kept_per_number_of_days_and_pick_what_the_rule_picks()
                             max_weight=D("2")),
              m.ShippingRate(carrier="DHL", service="Freight", cost=D("9"), transit_days=4,
                             country="US"))
-    index = shipping._RateIndex(rates)
+    index = carriers.RateIndex(rates)
     for planned in (DAY, DAY + dt.timedelta(days=30)):  # same day counts, other dates
         for days in range(-1, 7):
             for kg in (D("0.5"), D("2"), D("2.00"), D("9.99"), D("10"), D("40")):
@@ -163,7 +165,7 @@ def test_a_row_whose_transit_days_run_past_the_calendar_never_arrives_in_time():
                             transit_days=10 ** 9),
              m.ShippingRate(carrier="UPS", service="Ground", cost=D("5"), transit_days=5))
     due = DAY + dt.timedelta(days=6)
-    assert shipping._RateIndex(rates).choose("US", D("1"), DAY, due, None) is rates[1]
+    assert carriers.RateIndex(rates).choose("US", D("1"), DAY, due, None) is rates[1]
     assert choose_rate(rates, "US", D("1"), DAY, due, "") is rates[1]
 
 

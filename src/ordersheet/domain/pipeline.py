@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from . import credit, invoicing, pricing, reservation, shipping, validation
+from . import dispatch as dispatching  # (`dispatch` is `run`'s flag)
 from .issues import Issue, sort_issues
 from .models import AuditEntry, Key, LedgerEntry, LinePrice, OrderBook, OrderLine
 
@@ -115,8 +116,8 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
     state = book
     if "reserve" in steps:
         # Shipments a user marked Shipped (or a dispatch run) leave the warehouse first.
-        d = shipping.dispatch(state, state.reservations, state.shipments, state.shipment_lines,
-                              [], today, now)
+        d = dispatching.dispatch(state, state.reservations, state.shipments,
+                                 state.shipment_lines, [], today, now)
         state = state.model_copy(update={"shipments": d.shipments, "reservations": d.reservations,
                                          "inventory": d.inventory})
         ledger += d.ledger
@@ -137,8 +138,8 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
         new_shipments = sp.new_ids
         if dispatch:
             select = list(dispatch_ids) if dispatch_ids else None
-            d = shipping.dispatch(state, state.reservations, state.shipments,
-                                  state.shipment_lines, select, today, now)
+            d = dispatching.dispatch(state, state.reservations, state.shipments,
+                                     state.shipment_lines, select, today, now)
             state = state.model_copy(update={"shipments": d.shipments,
                                              "reservations": d.reservations,
                                              "inventory": d.inventory})

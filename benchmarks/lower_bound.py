@@ -47,7 +47,7 @@ def minimal_run(book: Any, records: bool) -> tuple[Any, dict[int, Any]]:
     from ordersheet.domain.models import (Invoice, InvoiceLine, LedgerEntry, LinePrice,
                                           Reservation, Shipment, ShipmentLine)
     from ordersheet.domain.records import build_tuples
-    from ordersheet.domain.pipeline import LineOutcome
+    from ordersheet.domain.status import LineOutcome
 
     products = {p.sku: p for p in book.products}
     customers = {c.customer_id: c for c in book.customers}

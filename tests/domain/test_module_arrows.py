@@ -14,11 +14,12 @@ HERE = Path(domain.__file__).parent
 BOOK = HERE.parent / "book"
 SHARED = {"money", "models", "issues", "records"}
 RULES = ["validation", "pricing", "credit", "reservation", "carriers", "shipping", "dispatch",
-         "invoicing", "views"]
+         "invoicing", "views", "status"]
 PARTS = {
     "shipping": {"carriers"},   # planning rates every shipment it plans
     "dispatch": {"shipping"},   # what a shipment's status means (planning makes them)
     "views": {"shipping"},      # which shipments are Ready; a weight as text
+    "status": {"validation"},   # what a Cancelled line is
 }
 """The rule modules a rule module may read besides the shared ones: part of its own rule or
 the meaning of the records it works on -- never a step (`test_only_the_pipeline_...`)."""
@@ -84,7 +85,7 @@ def test_shared_modules_import_only_shared_modules():
 def test_only_the_pipeline_chains_the_steps():
     steps = _steps()
     assert {("shipping", "plan_shipments"), ("dispatch", "dispatch"),
-            ("reservation", "reserve")} <= steps
+            ("status", "line_outcomes"), ("reservation", "reserve")} <= steps
     for path in HERE.glob("*.py"):
         if path.stem == "pipeline":
             continue

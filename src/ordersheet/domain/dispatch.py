@@ -55,7 +55,7 @@ def dispatch(book: OrderBook, reservations: Sequence[Reservation],
         # Every Ready shipment is marked: unposted Ready (or blank) and Shipped ones are
         # posted, found in one pass without the set.
         to_post = [i for i, s in enumerate(ships)
-                   if s.posted_on is None and (s.status or "").strip().lower() in _POSTABLE]
+                   if s.posted_on is None and plain_status(s) in _POSTABLE]
     else:
         index: dict[str, int] = {}
         for i, s in enumerate(ships):

@@ -140,8 +140,7 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
         release(i, recs[i].quantity, _GONE)
 
     # 2. Quantity lowered (or partly dispatched): the line gives back its newest units.
-    over = {k for k, n in line_held.items()
-            if n > 0 and n > by_key[k].quantity - shipped.get(k, 0)}  # need(k), inlined
+    over = {k for k, n in line_held.items() if n > 0 and n > need(k)}
     for k, idxs in _group(recs, left, over, lambda r: (r.order_id, r.line)).items():
         excess = line_held[k] - need(k)
         for i in sorted(idxs, key=lambda i: (recs[i].reserved_on, i), reverse=True):
@@ -248,9 +247,9 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
     missing_of: dict[int, int] = {}
     if shipped or line_held:
         wanting: list[OrderLine] = []
-        shipped_get, held_get = shipped.get, line_held.get
+        held_get = line_held.get
         for k, ln in by_key.items():
-            missing = ln.quantity - shipped_get(k, 0) - held_get(k, 0)  # need(k) - held
+            missing = need(k) - held_get(k, 0)
             if missing > 0:
                 wanting.append(ln)
                 if missing != ln.quantity:

@@ -6,8 +6,8 @@ This module owns:
   per order and warehouse), numbered `SHP-00001`... without gaps, and keeps Ready
   shipments in step with the reservations behind them (grow, shrink, cancel); each is
   rated by `carriers`;
-- what a shipment's status means (`is_ready`, `is_cancelled`, `plain_status`) and its
-  number (`shipment_number`, `format_shipment_id`), which dispatch and the views share.
+- what a shipment's status means (`is_ready`, `is_cancelled`, `plain_status`: dispatch and
+  the views read them too) and its number (`shipment_number`, `format_shipment_id`).
 
 A shipment's status is `Ready` (planned, stock still reserved), `Shipped` (set by dispatch
 or typed by a user; posted on the next run) or `Cancelled` (emptied because its
@@ -257,13 +257,12 @@ def plan_shipments(lines: Sequence[OrderLine], reservations: Sequence[Reservatio
         (s.shipment_id for s in p.ships), book.taken_ids)) if n is not None), default=0) + 1
     grown: set[int] = set()
     # Looked up once: the loop below runs once per order and warehouse.
-    weights, rates_present, customers = p.weights, p.rates_present, p.customers
+    weights, rates_present = p.weights, p.rates_present
     candidates = p.rate_index.candidates
 
     for oid in sorted(todo, key=lambda o: (orders[o].order_date, o)):
         order = orders[oid]
-        c = customers.get(order.customer_id)  # p.country, inlined
-        country = c.country if c is not None and c.country else ""
+        country = p.country(order.customer_id)
         if rates_present:  # the same for every shipment of the order but the weight
             cands = candidates(country, today, order.requested, order.ship_method)
         # Work out every shipment of the order first: one without a rate stops them all.
@@ -300,7 +299,7 @@ def plan_shipments(lines: Sequence[OrderLine], reservations: Sequence[Reservatio
             service = rate.service if rate else ""
             cost = rate.cost if rate else Decimal(0)
             if i is None:
-                sid = _ID_FORMAT % next_no  # format_shipment_id, inlined
+                sid = format_shipment_id(next_no)
                 next_no += 1
                 new_ships.append((sid, oid, order.customer_id, wh, carrier, service, country,
                                   weight, cost))

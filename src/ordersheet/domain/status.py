@@ -3,7 +3,7 @@
 `line_outcomes` reads the state the steps left (reservations, shipments, invoices) and
 gives every order line its Status -- the first that applies -- and the other Orders tool
 columns (Price, Reserved, Backordered, Shipped, Shipment, Invoice), plus the units
-backordered per SKU for the run summary. It decides nothing the steps did not.
+backordered per SKU for the run summary. It changes no record.
 """
 
 from __future__ import annotations

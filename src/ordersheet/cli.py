@@ -335,16 +335,16 @@ def export_shipments_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="
     """Write a carrier batch-import CSV of Ready shipments (one row per shipment)."""
     import csv
 
-    from .domain import shipping
+    from .domain import views
 
     if fmt.lower() != "csv":
         raise Exit2(f"--format {fmt}: only csv is supported")
     files.check_output_file(book, dest, "CSV file")
     loaded = app.read_book(open_book(book))
-    rows = shipping.carrier_export_rows(loaded.book.shipments, loaded.book, shipment or None)
+    rows = views.carrier_export_rows(loaded.book.shipments, loaded.book, shipment or None)
     try:
         with open(dest, "w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=list(shipping.CARRIER_COLUMNS))
+            w = csv.DictWriter(f, fieldnames=list(views.CARRIER_COLUMNS))
             w.writeheader()
             for r in rows:
                 w.writerow({k: _csv_safe(v) for k, v in r.items()})

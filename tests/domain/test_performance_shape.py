@@ -13,11 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ordersheet.domain import models as m
-from ordersheet.domain import money, pricing, shipping
+from ordersheet.domain import carriers, money, pricing
 from ordersheet.domain.invoicing import issue_invoices
 from ordersheet.domain.models import LinePrice
 from ordersheet.domain.pricing import pricer_for
-from ordersheet.domain.shipping import choose_rate, plan_shipments
+from ordersheet.domain.carriers import choose_rate
+from ordersheet.domain.shipping import plan_shipments
 
 from .factories import DAY, NOW, D, book, customer, line, product, stock
 
@@ -74,13 +75,13 @@ def test_choose_rate_picks_the_same_row_as_the_rule_as_written(rates, country, w
 
 def test_planning_indexes_the_shipping_rates_once_not_per_shipment(monkeypatch):
     built = []
-    original = shipping._RateIndex.__init__
+    original = carriers.RateIndex.__init__
 
     def counting(self, rates):
         built.append(len(rates))
         original(self, rates)
 
-    monkeypatch.setattr(shipping._RateIndex, "__init__", counting)
+    monkeypatch.setattr(carriers.RateIndex, "__init__", counting)
     orders = [line(f"O{n}", 1, "A", 1, customer="C1") for n in range(30)]
     reservations = [m.Reservation(order_id=f"O{n}", line=1, sku="A", warehouse="MAIN",
                                   quantity=1, reserved_on=DAY) for n in range(30)]

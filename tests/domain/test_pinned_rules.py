@@ -17,7 +17,8 @@ import pytest
 
 from ordersheet.domain import models as m
 from ordersheet.domain import pipeline, validation
-from ordersheet.domain.shipping import dispatch, plan_shipments
+from ordersheet.domain.dispatch import dispatch
+from ordersheet.domain.shipping import plan_shipments
 
 from .factories import DAY, NOW, D, book, customer, line, product, stock
 from .test_invoicing import PRODUCTS, price, shipment, sline

@@ -158,9 +158,9 @@ def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
         if _owned_sheet(plan, loaded, name, records[name], prev, writes[name]):
             prev = _out(loaded, name)
     if "ship" in steps:
-        from ..domain import shipping
+        from ..domain import views
 
-        picks = shipping.pick_list(state.shipments, state.shipment_lines, state)
+        picks = views.pick_list(state.shipments, state.shipment_lines, state)
         plan.add(_replace(s.PICK_LIST, [[r.shipment_id, r.warehouse, r.bin, r.sku,
                                          r.description, r.quantity, r.order_id, r.line]
                                         for r in picks], prev, _out(loaded, s.PICK_LIST.name)))

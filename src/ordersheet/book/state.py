@@ -38,6 +38,7 @@ from decimal import Decimal
 from typing import Any, Callable, Sequence
 
 from ..domain import models as m
+from ..domain.records import build_rows
 from . import plan as p
 from . import schema as s
 from .plan import RECORDS_SHEET
@@ -59,7 +60,9 @@ OWNED_SPECS: dict[str, tuple[s.SheetSpec, type]] = {
     s.AUDIT_LOG.name: (s.AUDIT_LOG, m.AuditEntry),
 }
 """The sheets whose rows are ordersheet's records: contract name -> (columns, record)."""
-APPEND_ONLY = frozenset({s.STOCK_LEDGER.name, s.AUDIT_LOG.name})
+APPEND_ONLY = (s.STOCK_LEDGER.name, s.AUDIT_LOG.name)
+"""Record sheets that only grow, in the order their batches are written (a tuple: the
+written book must not depend on the hash seed)."""
 
 
 @dataclass
@@ -220,7 +223,7 @@ def decode(model: type, data: str) -> list[Any]:
         columns[name] = _decode_column(texts, *types[name])
     if not count:
         return []
-    return m.build_rows(model, columns)
+    return build_rows(model, columns)
 
 
 def _crc(data: str) -> str:

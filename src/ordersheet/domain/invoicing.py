@@ -23,7 +23,8 @@ from typing import Any, Mapping, Sequence
 from . import money
 from .issues import Issue, warning
 from .models import (Customer, Invoice, InvoiceLine, Key, LinePrice, OrderBook, OrderLine,
-                     Rates, Settings, Shipment, ShipmentLine, build_tuples)
+                     Rates, Settings, Shipment, ShipmentLine)
+from .records import build_tuples
 
 ZERO = Decimal(0)
 SHIPPING_SKU = "SHIPPING"
@@ -32,7 +33,7 @@ NUMBER_DIGITS = 5
 
 # One invoice per shipment and one line per shipment line (over 100,000 in a large run):
 # invoices and lines are gathered as rows of `_INVOICE` / `_LINE` fields and built once at
-# the end by `models.build_rows`, a column at a time. A keyword call per record (let alone
+# the end by `records.build_tuples`, a column at a time. A keyword call per record (let alone
 # a dict splatted into `InvoiceLine(**d)`) goes through the class call, which packs the
 # keywords into a dict and unpacks them again for `__init__`.
 

@@ -1,5 +1,5 @@
 """The only module that chains the rules: validate -> price -> credit -> post dispatched
-shipments -> reserve -> plan shipments -> dispatch -> invoice.
+shipments -> reserve -> plan shipments -> dispatch -> invoice, then each line's status.
 
 `run` takes the whole order book plus the as-of date and clock reading, and returns the
 new state of every record and one outcome per order line. It never reads a workbook and
@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import Iterable, Sequence
 
-from . import credit, invoicing, pricing, reservation, shipping, validation
+from . import credit, invoicing, pricing, reservation, shipping, status, validation
+from . import dispatch as dispatching  # (`dispatch` is `run`'s flag)
 from .issues import Issue, sort_issues
 from .models import AuditEntry, Key, LedgerEntry, LinePrice, OrderBook, OrderLine
+from .status import LineOutcome
 
 STEPS = ("validate", "price", "reserve", "ship", "invoice")
 """Each step runs the ones before it."""
@@ -24,19 +26,6 @@ OPERATIONS = {
     "validate": "validate", "price": "price", "reserve": "reserve", "ship": "ship",
     "dispatch": "invoice", "invoice": "invoice", "run": "invoice",
 }
-
-
-class LineOutcome(NamedTuple):
-    """What a run says of one order line (the Orders tool columns). A named tuple: one is
-    made per line, and a frozen dataclass costs several times more to build."""
-
-    status: str
-    price: LinePrice | None = None
-    reserved: int = 0
-    backordered: int = 0
-    shipped: int = 0
-    shipments: str = ""
-    invoices: str = ""
 
 
 @dataclass
@@ -115,8 +104,8 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
     state = book
     if "reserve" in steps:
         # Shipments a user marked Shipped (or a dispatch run) leave the warehouse first.
-        d = shipping.dispatch(state, state.reservations, state.shipments, state.shipment_lines,
-                              [], today, now)
+        d = dispatching.dispatch(state, state.reservations, state.shipments,
+                                 state.shipment_lines, [], today, now)
         state = state.model_copy(update={"shipments": d.shipments, "reservations": d.reservations,
                                          "inventory": d.inventory})
         ledger += d.ledger
@@ -137,8 +126,8 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
         new_shipments = sp.new_ids
         if dispatch:
             select = list(dispatch_ids) if dispatch_ids else None
-            d = shipping.dispatch(state, state.reservations, state.shipments,
-                                  state.shipment_lines, select, today, now)
+            d = dispatching.dispatch(state, state.reservations, state.shipments,
+                                     state.shipment_lines, select, today, now)
             state = state.model_copy(update={"shipments": d.shipments,
                                              "reservations": d.reservations,
                                              "inventory": d.inventory})
@@ -161,8 +150,8 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
             "settings": state.settings.model_copy(update={"next_invoice_number": inv.next_number}),
         })
 
-    outcomes, shortfalls = _outcomes(lines, v, invalid_orders, holds, prices, state,
-                                     reserve_ran, "price" in steps)
+    outcomes, shortfalls = status.line_outcomes(lines, v, invalid_orders, holds, prices, state,
+                                                 reserve_ran, "price" in steps)
     issues = sort_issues(issues)
     counts = defaultdict(int)
     for o in outcomes.values():
@@ -190,96 +179,3 @@ def _posted_quantities(state: OrderBook) -> dict[Key, int]:
             k = (sl.order_id, sl.line)
             out[k] = out.get(k, 0) + sl.quantity
     return out
-
-
-def _add_id(ids_by_key: dict[Key, Any], k: Key, ids: Any, doc_id: str) -> None:
-    """Line `k`, already on `ids` (one ID, or a list of them), is also on `doc_id`. A line
-    is on one shipment and one invoice nearly always, so its one ID is kept as it is and
-    only a second, different one makes a list."""
-    if ids.__class__ is str:
-        ids_by_key[k] = [ids, doc_id]
-    elif doc_id not in ids:
-        ids.append(doc_id)
-
-
-def _units_and_ids(rows: Iterable[tuple[Key, str, int]]
-                   ) -> tuple[dict[Key, int], dict[Key, str]]:
-    """(line key, document ID, units that count) rows -> units per line, and the line's
-    document IDs as text ("A, B": each document once, in sheet order)."""
-    units: dict[Key, int] = {}
-    ids_by_key: dict[Key, Any] = {}
-    get, get_ids = units.get, ids_by_key.get
-    for k, doc_id, qty in rows:
-        if qty:
-            units[k] = get(k, 0) + qty
-        ids = get_ids(k)
-        if ids is None:
-            ids_by_key[k] = doc_id
-        elif ids != doc_id:
-            _add_id(ids_by_key, k, ids, doc_id)
-    for k, ids in ids_by_key.items():
-        if ids.__class__ is list:
-            ids_by_key[k] = ", ".join(ids)
-    return units, ids_by_key
-
-
-def _outcomes(lines, v, invalid_orders, holds, prices, state: OrderBook, reserve_ran: bool,
-              priced: bool) -> tuple[dict[int, LineOutcome], dict[str, int]]:
-    """Line status: the first that applies (CONTRACT §4 "Line status")."""
-    # One pass over each sheet: units and IDs per (Order ID, Line).
-    reserved: dict[Key, int] = {}
-    get = reserved.get
-    for r in state.reservations:
-        k = (r.order_id, r.line)
-        reserved[k] = get(k, 0) + r.quantity
-    posted = {s.shipment_id for s in state.shipments if s.posted_on is not None}
-    shipped, ship_ids = _units_and_ids(
-        ((sl.order_id, sl.line), sl.shipment_id, sl.quantity if sl.shipment_id in posted else 0)
-        for sl in state.shipment_lines)
-    invoiced, inv_ids = _units_and_ids(
-        ((il.order_id, il.line), il.invoice_no, il.quantity)
-        for il in state.invoice_lines if il.line is not None)
-    out: dict[int, LineOutcome] = {}
-    short: dict[str, int] = defaultdict(int)
-    cancelled, invalid = LineOutcome("Cancelled"), LineOutcome("Invalid")  # immutable: shared
-    invalid_rows = v.invalid_rows
-    CANCELLED = validation.CANCELLED
-    get_price, get_res, get_shp, get_inv = prices.get, reserved.get, shipped.get, invoiced.get
-    get_sids, get_nos = ship_ids.get, inv_ids.get
-    for ln in lines:
-        row = ln.row
-        if ln.status_in == CANCELLED:
-            out[row] = cancelled
-            continue
-        # `v.is_valid(ln)` without the Cancelled test just done; `invalid_orders` holds
-        # validation's invalid orders and those pricing added.
-        oid = ln.order_id
-        if row in invalid_rows or oid in invalid_orders:
-            out[row] = invalid
-            continue
-        k = (oid, ln.line)
-        price = get_price(k)
-        if oid in holds:
-            out[row] = LineOutcome(holds[oid], price)
-            continue
-        qty = ln.quantity
-        res, shp, inv = get_res(k, 0), get_shp(k, 0), get_inv(k, 0)
-        back = max(0, qty - res - shp) if (reserve_ran or res or shp) else 0
-        if shp >= qty:
-            status = "Invoiced" if inv >= qty else "Shipped"
-        elif shp > 0:
-            status = "Partially Shipped"
-        elif res >= qty:
-            status = "Reserved"
-        elif res > 0:
-            status = "Partially Reserved"
-        elif reserve_ran:
-            status = "Backordered"
-        elif priced:
-            status = "Priced"
-        else:
-            status = "Valid"
-        if back:
-            short[ln.sku] += back
-        out[row] = LineOutcome(status, price, res, back, shp, get_sids(k, ""), get_nos(k, ""))
-    return out, dict(short)

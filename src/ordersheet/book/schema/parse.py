@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
-from ...domain import models as m
+from ...domain.records import build_rows
 from ...domain.issues import Issue, error
 from ..raw import RawSheet, a1, col_letter
 from .coerce import Bad, is_blank, to_text
@@ -123,7 +123,7 @@ def build_records(model: type, parsed: ParsedSheet, drop: Any = (),
                   skip: set[int] | tuple = ()) -> list[Any]:
     """The parsed rows as `model` records, leaving out the fields in `drop` and the rows
     whose raw index (`_i`) is in `skip`; `rename` maps a parsed field to (record field,
-    function applied to the whole column). Built column-wise (`models.build_rows`): no dict
+    function applied to the whole column). Built column-wise (`records.build_rows`): no dict
     per row, the same records as `model(**row)`."""
     if not parsed.records:  # nothing read (e.g. a required column is missing)
         return []
@@ -142,4 +142,4 @@ def build_records(model: type, parsed: ParsedSheet, drop: Any = (),
             name, fix = rename[name]
             values = fix(values)
         columns[name] = values
-    return m.build_rows(model, columns)
+    return build_rows(model, columns)

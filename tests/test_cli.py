@@ -111,3 +111,23 @@ def test_version_and_help_read_plainly():
         assert "<bool>" not in text and "..." not in text.split("\n")[2], text
         assert "--help" in text
     assert "--dispatch  " in run("run", "--help").output
+
+
+def test_dispatching_a_shipment_that_is_not_there_changes_nothing_and_exits_1(tmp_path):
+    """Issue 19: `dispatch --shipment SHP-0004` (no such shipment) exited 0 and rewrote
+    the book."""
+    book = basic_book(tmp_path / "b.xlsx")
+    assert run("ship", book, "--today", "2026-11-10").exit_code == 0
+    before = book.read_bytes()
+    r = run("dispatch", book, "--shipment", "SHP-0004", "--today", "2026-11-10")
+    assert r.exit_code == 1
+    lines = r.output.strip().splitlines()
+    assert "SHP-0004" in lines[0] and "not on the Shipments sheet" in lines[0]
+    assert lines[-1] == f"Nothing was dispatched; {book} was not changed."
+    assert book.read_bytes() == before
+    r = run("dispatch", book, "--shipment", "SHP-00001", "--today", "2026-11-10")
+    assert r.exit_code == 0 and book.read_bytes() != before
+    again = book.read_bytes()
+    r = run("dispatch", book, "--shipment", "SHP-00001", "--today", "2026-11-10")
+    assert r.exit_code == 1 and "already dispatched" in r.output
+    assert book.read_bytes() == again

@@ -25,7 +25,7 @@ from .domain.pipeline import RunResult
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Order automation for an Excel order book.")
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)  # lines are not cut at 80 columns
 err = Console(stderr=True, highlight=False)
 
 
@@ -99,9 +99,17 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
         port = open_book(book)
         outcome = app.execute(port, operation, today=as_of, now=now, user=_user(),
                               dispatch=dispatch, dispatch_ids=dispatch_ids)
-        port.save(output)
-    result = outcome.result
-    code = 1 if result.errors else 0
+        result = outcome.result
+        idle = operation == "dispatch" and not result.dispatched
+        if not idle:  # a dispatch that dispatched nothing changes nothing
+            port.save(output)
+    code = 1 if result.errors or (idle and dispatch_ids) else 0
+    if idle and not as_json and not quiet:
+        for i in result.issues:
+            if i.code in DISPATCH_REFUSALS:
+                out.print(f"  [yellow]{escape(str(i))}[/]", soft_wrap=True)
+        out.print(f"Nothing was dispatched; {book} was not changed.")
+        return code, result
     pdfs: list[Path] = []
     if pdf is not None:
         try:
@@ -116,6 +124,10 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
         if pdfs:
             out.print(f"PDFs: {len(pdfs)} in {pdf}")
     return code, result
+
+
+DISPATCH_REFUSALS = ("unknown_shipment", "already_dispatched", "shipment_cancelled")
+"""Why `dispatch --shipment ID` dispatched nothing."""
 
 
 def check_targets(book: Path, output: Optional[Path], pdf_folder: Optional[Path] = None,
@@ -140,7 +152,8 @@ def check_targets(book: Path, output: Optional[Path], pdf_folder: Optional[Path]
 def summarize(result: RunResult, where: Path) -> None:
     """`app.run_summary`, the statuses as a table, then the first issues in full."""
     summary = app.run_summary(result)
-    t = Table(title=summary.title, show_header=True, header_style="bold")
+    out.print(summary.title, style="bold", markup=False)  # a title line: never wrapped
+    t = Table(show_header=True, header_style="bold")
     t.add_column("Status")
     t.add_column("Lines", justify="right")
     for status, n in summary.statuses:

@@ -131,3 +131,21 @@ def test_dispatching_a_shipment_that_is_not_there_changes_nothing_and_exits_1(tm
     r = run("dispatch", book, "--shipment", "SHP-00001", "--today", "2026-11-10")
     assert r.exit_code == 1 and "already dispatched" in r.output
     assert book.read_bytes() == again
+
+
+def test_a_shipment_status_the_rules_do_not_know_is_reported_at_its_cell(tmp_path):
+    """Issue 19: `Sent` typed as a shipment's Status was silently ignored."""
+    book = basic_book(tmp_path / "b.xlsx")
+    assert run("ship", book, "--today", "2026-11-10").exit_code == 0
+    wb = load_workbook(book)
+    ws = wb["Shipments"]
+    col = [c.value for c in ws[1]].index("Status") + 1
+    ws.cell(2, col).value = "Sent"
+    wb.save(book)
+    r = run("run", book, "--today", "2026-11-11", "--json")
+    found = [i for i in json.loads(r.output) if i["code"] == "unknown_shipment_status"]
+    assert [(i["sheet"], i["cell"], i["severity"]) for i in found] == \
+        [("Shipments", f"{ws.cell(2, col).column_letter}2", "Warning")]
+    assert "'Sent'" in found[0]["message"] and "Shipped" in found[0]["message"]
+    shipments = load_workbook(book)["Shipments"]
+    assert shipments.cell(2, col).value == "Sent"  # left as the user typed it

@@ -109,7 +109,7 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
         state = state.model_copy(update={"shipments": d.shipments, "reservations": d.reservations,
                                          "inventory": d.inventory})
         ledger += d.ledger
-        issues += d.issues
+        issues += [*d.issues, *shipping.status_issues(state.shipments)]
         dispatched += d.dispatched
         shipped = _posted_quantities(state)
         r = reservation.reserve(servable, state, shipped, today, now)

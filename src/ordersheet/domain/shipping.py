@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Sequence
 
 from .carriers import RATES_SHEET, RateIndex, rate_for_weight
-from .issues import Issue, error
+from .issues import Issue, error, warning
 from .models import (Customer, OrderBook, OrderLine, Reservation, Shipment, ShipmentLine,
                      ShippingRate)
 from .records import build_tuples
@@ -63,6 +63,20 @@ def is_ready(s: Shipment) -> bool:
 
 def is_cancelled(s: Shipment) -> bool:
     return plain_status(s) == "cancelled"
+
+
+def status_issues(shipments: Sequence[Shipment]) -> list[Issue]:
+    """A Status typed on a shipment not yet dispatched that means nothing to the rules
+    (`Sent`): the shipment stays as it is, and the user is told which words work."""
+    out = []
+    for s in shipments:
+        if s.posted_on is None and plain_status(s) not in ("", "ready", "shipped", "cancelled"):
+            out.append(warning(
+                "unknown_shipment_status", "Shipments", s.cell("status"),
+                f"shipment {s.shipment_id}: Status {s.status.strip()!r} is not one of "
+                f"{READY}, {SHIPPED}, {CANCELLED}; the shipment is left as it is (type "
+                f"{SHIPPED} to dispatch it)", s.order_id))
+    return out
 
 
 def _holds_stock(s: Shipment) -> bool:

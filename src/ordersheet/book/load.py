@@ -185,6 +185,12 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
         names[s.SETTINGS_SHEET] = settings_raw.name
         if settings_raw.extra.get("formulas"):
             formulas[settings_raw.name] = settings_raw.extra["formulas"]
+            counter = where.get("next_invoice_number")
+            if counter in formulas[settings_raw.name]:  # never written over (render): say so
+                issues.append(warning(
+                    "setting_is_formula", settings_raw.name, a1(*counter),
+                    "Next Invoice Number holds a formula, so ordersheet does not move it on; "
+                    "invoice numbers continue after the last one in use"))
     owned = _read_owned(raws, own)
     taken: set[str] = set()
     for name, o in owned.items():

@@ -424,6 +424,8 @@ def _set_setting(plan: p.WritePlan, loaded: Loaded, fld: str, value: Any) -> Non
     key = s.SETTING[fld].label
     where = loaded.settings_cells.get(fld)
     raw = loaded.settings_raw
+    if where and raw is not None and where in loaded.formulas.get(raw.name, ()):
+        return  # the user's formula stays (load said so: setting_is_formula)
     if where:
         plan.add(p.SetCells(loaded.sheet_names.get(s.SETTINGS_SHEET, s.SETTINGS_SHEET),
                             {where: value}))

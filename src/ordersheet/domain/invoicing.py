@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
 from . import money
-from .issues import Issue, warning
+from .issues import Issue, error, warning
 from .models import (Customer, Invoice, InvoiceLine, Key, LinePrice, OrderBook, OrderLine,
                      Rates, Settings, Shipment, ShipmentLine)
 from .records import build_tuples
@@ -102,6 +102,18 @@ def issue_invoices(shipments: Sequence[Shipment], shipment_lines: Sequence[Shipm
                                   shp.order_id))
             continue
         customer, currency, rows, net, tax, shipping = drafted
+        terms = customer.payment_terms_days
+        due = due_dates.get(terms)
+        if due is None:
+            try:
+                due = due_dates[terms] = today + dt.timedelta(days=terms)
+            except OverflowError:  # a typo of many digits: no date that far exists
+                issues.append(error(
+                    "bad_payment_terms", "Customers", customer.cell("payment_terms_days"),
+                    f"Payment Terms Days {terms:,} of customer {customer.customer_id} puts "
+                    f"the due date past {dt.date.max}; shipment {shp.shipment_id} was not "
+                    "invoiced", shp.order_id))
+                continue
         if per_invoice:
             rows, tax = _invoice_rounded(rows, currency, settings)
         if taken_warning is not None:
@@ -112,10 +124,6 @@ def issue_invoices(shipments: Sequence[Shipment], shipment_lines: Sequence[Shipm
         taken.add(no)
         lines += rows
         line_nos += [no] * len(rows)
-        terms = customer.payment_terms_days
-        due = due_dates.get(terms)
-        if due is None:
-            due = due_dates[terms] = today + dt.timedelta(days=terms)
         total = net + tax
         invoices.append((no, due, customer.customer_id, customer.name, shp.order_id,
                          shp.shipment_id, currency, net, tax, shipping, total, total))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from ...domain import models as m
-from ...domain.issues import Issue, error
+from ...domain.issues import Issue, error, warning
 from ..raw import RawSheet, a1
 from .coerce import Bad, is_blank, to_bool, to_code, to_lower_text, to_percent, to_text, to_whole
 from .headers import norm
@@ -44,13 +44,21 @@ class Setting:
         return self.allowed or (("Yes", "No") if self.parse is to_bool else ())
 
 
+def _invoice_number(v: Any) -> int:
+    n = to_whole(v)
+    if not 1 <= n < 10**9:
+        raise Bad("bad_value", f"must be a whole number from 1 up, found {n}; numbering "
+                  "continues after the last invoice number in use")
+    return n
+
+
 SETTINGS: tuple[Setting, ...] = (  # in the contract's order, the template's rows
     Setting("Company Name", "company_name", to_text, "printed on invoices and packing slips"),
     Setting("Company Address", "company_address", to_text, "printed under the company name"),
     Setting("Base Currency", "base_currency", to_code,
             "ISO code of List Price, Cost and FX Rates"),
     Setting("Invoice Prefix", "invoice_prefix", to_text, "INV- gives INV-00001"),
-    Setting("Next Invoice Number", "next_invoice_number", to_whole, "ordersheet moves it on",
+    Setting("Next Invoice Number", "next_invoice_number", _invoice_number, "ordersheet moves it on",
             fmt="int"),
     Setting("Credit Note Prefix", "credit_note_prefix", to_text, "for returns"),
     Setting("Allocation Policy", "allocation_policy", to_lower_text, "fifo or priority",
@@ -107,6 +115,12 @@ def parse_settings(raw: RawSheet | None
             continue
         fld = key.field
         row, col = raw.header_row + i, raw.first_col + 1
+        if fld in where:  # the first row of a key counts, as a lookup would find it
+            issues.append(warning(
+                "duplicate_setting", raw.name, a1(row, raw.first_col),
+                f"{key.label} is set twice ({cells[fld]} and {a1(row, col)}): {cells[fld]} "
+                "is used; delete the other row"))
+            continue
         where[fld] = (row, col)
         cells[fld] = a1(row, col)
         if is_blank(r[1]):

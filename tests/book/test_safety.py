@@ -163,8 +163,21 @@ def test_a_cell_at_xfd1048576_never_reaches_the_dense_reader(tmp_path):
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert [x.split()[0] for x in lines[:2]] == ["REFUSED", "REFUSED"]
-    assert "far outside its data" in lines[0]
+    assert "larger than ordersheet reads" in lines[0] and "20,000,000" in lines[0]
     assert int(lines[2].split()[1]) < 400 * 1024  # KB
+
+
+def test_a_giant_xml_comment_is_refused(tmp_path):
+    """Issue 19: a 400 MB XML comment inside a 10 MB book was read for 6 minutes; no
+    spreadsheet program writes comments into a sheet, so a big one is refused."""
+    body = (b'<row r="1"><c r="A1" t="inlineStr"><is><t>Order ID</t></is></c></row><!--'
+            + b"padding " * (3 * 1024 * 1024 // 8) + b"-->")
+    path = fb._write_parts(tmp_path / "pad.xlsx", fb._minimal_parts(fb._sheet(body)))
+    assert path.stat().st_size < 1024 * 1024
+    refused(path, "XML comment over 1 MB")
+    small = fb._sheet(b"<!-- written by a tool -->")
+    ok = fb._write_parts(tmp_path / "ok.xlsx", fb._minimal_parts(small))
+    XlsxBook(ok).read()
 
 
 def test_100_mb_of_shared_strings(tmp_path, monkeypatch):

@@ -95,3 +95,25 @@ def test_a_one_column_sheet_keeps_its_first_row_as_header():
     assert (raw.header_row, raw.header, raw.rows) == (1, ["SKU"], [["A-1"], ["A-2"]])
     raw = block_from_grid("S", [["Price list"], [None], ["SKU", "Price"], ["A-1", 3]])
     assert (raw.header_row, raw.header, raw.rows) == (3, ["SKU", "Price"], [["A-1", 3]])
+
+
+@pytest.mark.parametrize("engine", ["xlsx", "openpyxl"])
+def test_tool_columns_go_right_of_a_merged_note(tmp_path, monkeypatch, engine):
+    """Issue 19: a note merged across three columns right of Orders had ordersheet's
+    columns written into the merge."""
+    from ordersheet.cli import run_operation
+
+    monkeypatch.setenv("ORDERSHEET_ENGINE", engine)
+    book = basic_book(tmp_path / "b.xlsx")
+    wb = load_workbook(book)
+    ws = wb["Orders"]
+    ws["N1"] = "Remember: call Acme before shipping"
+    ws.merge_cells("N1:P3")
+    wb.save(book)
+    _, result = run_operation(book, "validate", "2026-11-10", None, False, quiet=True)
+    assert "merged_cells" not in [i.code for i in result.issues]  # not inside the data
+    ws = load_workbook(book)["Orders"]
+    assert ws["N1"].value == "Remember: call Acme before shipping"
+    assert [str(r) for r in ws.merged_cells.ranges] == ["N1:P3"]
+    assert ws["O1"].value is None and ws["P1"].value is None
+    assert ws["Q1"].value == "Status"

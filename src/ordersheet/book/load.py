@@ -336,7 +336,7 @@ def _layout_warnings(raw: RawSheet) -> list[Issue]:
             r2, _ = split_a1(bottom_right or top_left)
         except ValueError:
             continue
-        if r2 >= first and r1 <= last and c1 >= raw.first_col:
+        if r2 >= first and r1 <= last and raw.first_col <= c1 < raw.first_col + len(raw.header):
             out.append(warning("merged_cells", raw.name, top_left,
                                f"cells {ref} are merged: only {top_left} holds a value, the "
                                "other cells of the range read as empty"))

@@ -91,6 +91,9 @@ class OpenpyxlBook(WorkbookPort):
                                                 max_col=ws.max_column)]
                 raw = block_from_grid(ws.title, grid)
                 raw.last_col = max(raw.last_col, ws.max_column)
+            merged = self.wb[ws.title].merged_cells.ranges
+            if merged:  # new columns go right of a merged note, never into it
+                raw.last_col = max(raw.last_col, max(r.max_col for r in merged))
             formulas = {(c.row, c.column) for c in self.wb[ws.title]._cells.values()
                         if c.data_type == "f"}
             if formulas:

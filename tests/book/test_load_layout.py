@@ -107,13 +107,13 @@ def test_tool_columns_go_right_of_a_merged_note(tmp_path, monkeypatch, engine):
     book = basic_book(tmp_path / "b.xlsx")
     wb = load_workbook(book)
     ws = wb["Orders"]
-    ws["N1"] = "Remember: call Acme before shipping"
-    ws.merge_cells("N1:P3")
+    ws["N2"] = "Remember: call Acme before shipping"
+    ws.merge_cells("N2:P4")
     wb.save(book)
     _, result = run_operation(book, "validate", "2026-11-10", None, False, quiet=True)
     assert "merged_cells" not in [i.code for i in result.issues]  # not inside the data
     ws = load_workbook(book)["Orders"]
-    assert ws["N1"].value == "Remember: call Acme before shipping"
-    assert [str(r) for r in ws.merged_cells.ranges] == ["N1:P3"]
-    assert ws["O1"].value is None and ws["P1"].value is None
+    assert ws["N2"].value == "Remember: call Acme before shipping"
+    assert [str(r) for r in ws.merged_cells.ranges] == ["N2:P4"]
+    assert ws["O1"].value is None and ws["P1"].value is None and ws["O2"].value is None
     assert ws["Q1"].value == "Status"

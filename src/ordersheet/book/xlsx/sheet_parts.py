@@ -164,7 +164,7 @@ class _WorksheetParts:
             if (new_c2, new_r2) == (c2, r2):
                 continue
             ref = f"{col_letter(c1)}{r1}:{col_letter(new_c2)}{new_r2}"
-            self.put(t.path, _edit_table(self.pkg.read(t.path), ref, add))
+            self.put(t.path, _edit_table(self.pkg.read(t.path), ref, add, t.totals_rows))
 
     def _edit(self, sheet: _Sheet, e: _Edit, tab: bool | None) -> None:
         s = self._sheet_stream(sheet)

@@ -334,12 +334,26 @@ def stock_available(sku, inventory, warehouse=None):
     return _answer("STOCK_AVAILABLE", compute)
 
 
+def _rounding_mode(settings: Any) -> str:
+    """The Rounding Mode of a Settings Key/Value range (half-up without one), read as a
+    run reads the Settings sheet; a bad value is refused with the sheet's message."""
+    if settings is None:
+        return "half-up"
+    loaded = _load({"Settings": settings})
+    for i in loaded.issues:
+        if i.sheet == s.SETTINGS_SHEET and i.cell == loaded.book.settings.cells.get(
+                "rounding_mode"):
+            raise _Refusal(f"settings: {i.message}")
+    return loaded.book.settings.rounding_mode
+
+
 @func
 @arg("quantity", doc="quantity (a whole number)")
 @arg("unit_price", doc="unit price")
 @arg("tax_rate", doc="tax rate: 0.2, 20 or 20% (default 0)")
 @arg("currency", doc="ISO currency code for rounding (default USD)")
-def line_total(quantity, unit_price, tax_rate=0, currency="USD"):
+@arg("settings", ndim=2, doc="the Settings Key/Value range (optional: Rounding Mode)")
+def line_total(quantity, unit_price, tax_rate=0, currency="USD", settings=None):
     """Line total: Net (quantity x unit price, rounded) plus Tax, as ordersheet totals."""
 
     def compute():
@@ -347,13 +361,12 @@ def line_total(quantity, unit_price, tax_rate=0, currency="USD"):
         qty = _parse("quantity", s.to_quantity, cell_in(quantity))
         price = _parse("unit_price", s.to_money, cell_in(unit_price))
         rate = (_parse("tax_rate", s.to_percent, cell_in(tax_rate))
-                if not s.is_blank(tax_rate) else 0)
+                if not s.is_blank(tax_rate) else money.ZERO)
         ccy = _parse("currency", s.to_code, currency) if not s.is_blank(currency) else "USD"
         if not money.is_known_currency(ccy):
             raise _Refusal(f"'{ccy}' is not an ISO currency code")
-        net = money.quantize(price * qty, ccy)
-        tax = money.quantize(net * rate, ccy)
-        return float(net + tax)
+        amounts = money.line_amounts(price, qty, rate, ccy, _rounding_mode(settings))
+        return float(amounts.total)
 
     return _answer("LINE_TOTAL", compute)
 

@@ -486,7 +486,7 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook
     pair_skus, levels = p._pair_skus, p._levels
     candidates, quote_of, tax_rate = p._candidates, p._priced, p.tax_rate
     product_of, customer_of = p.products.get, by_customer.get
-    quantize = money.quantize
+    quantize, line_amounts = money.quantize, money.line_amounts
     for ln in lines:
         sku, cid = ln.sku, ln.customer_id
         product = product_of(sku)
@@ -519,7 +519,9 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook
                             seen.add((i.order_id, i.sheet, i.cell))
                             issues.append(i)
                     continue
-                net = quantize(unit * qty, ccy, mode)
+                # Without a tax rate the amounts are still worked out: a price too large
+                # to compute is reported as such first.
+                amounts = line_amounts(unit, qty, _ZERO if rate is None else rate, ccy, mode)
         except DecimalException:  # beyond 28 significant digits: no believable price
             issues.append(error(
                 "price_out_of_range", "Orders", ln.cell("quantity"),
@@ -534,8 +536,8 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook
                     f"'{tax_class}' (SKU {sku}, customer {cust.customer_id})",
                     ln.order_id))
                 continue
-            tax = quantize(net * rate, ccy, mode)  # rate <= 1: no larger than net
-            lp = cache[memo] = LinePrice(unit, net, rate, tax, net + tax, ccy, q.explain)
+            lp = cache[memo] = LinePrice(unit, amounts.net, rate, amounts.tax, amounts.total,
+                                         ccy, q.explain)
         typed = ln.unit_price
         # A typed price equal to the computed one at the currency's minor units is the
         # same price as the sheet shows it (11.72 for 11.718 EUR), not a mismatch.

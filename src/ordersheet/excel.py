@@ -31,6 +31,7 @@ from .book.port import WorkbookError
 from .book.raw import block_from_grid
 from .book.xlwings import XlwingsBook, cell_in
 from .domain import money, pricing
+from .domain.rates import Rates
 from .domain.pipeline import RunResult
 
 
@@ -207,7 +208,8 @@ def _freeze(grid: list[list[Any]]) -> tuple:
 
 _BOOKS: "OrderedDict[tuple, loader.Loaded]" = OrderedDict()
 """The last few master-data sets, so a column of =ORDER_PRICE(...) cells sharing the same
-ranges parses them once (and `pricing` indexes them once)."""
+ranges parses them once (and `_pricer` indexes them once)."""
+_PRICERS: "OrderedDict[int, tuple[loader.Loaded, pricing.Pricer]]" = OrderedDict()
 
 
 def _load(ranges: dict[str, Any]) -> loader.Loaded:
@@ -223,6 +225,16 @@ def _load(ranges: dict[str, Any]) -> loader.Loaded:
     while len(_BOOKS) > 8:
         _BOOKS.popitem(last=False)
     return loaded
+
+
+def _pricer(loaded: loader.Loaded) -> pricing.Pricer:
+    """The price rules and rates of a master-data set from `_load`, indexed once."""
+    hit = _PRICERS.get(id(loaded))
+    if hit is None or hit[0] is not loaded:  # the entry holds `loaded`: its id stays its own
+        hit = _PRICERS[id(loaded)] = (loaded, pricing.Pricer(loaded.book, Rates(loaded.book)))
+        while len(_PRICERS) > 8:
+            _PRICERS.popitem(last=False)
+    return hit[1]
 
 
 class _Refusal(Exception):
@@ -288,8 +300,8 @@ def order_price(sku, quantity, customer_id, products, price_rules=None, customer
         if cust and customers is None:
             raise _Refusal("pass the Customers table to price for a customer")
         on = _parse("order_date", _as_date, order_date)
-        price, _, why = pricing.unit_price_for(_text(sku), cell_in(quantity), cust, loaded.book,
-                                               on)
+        price, _, why = pricing.unit_price_for(_text(sku), cell_in(quantity), cust,
+                                               _pricer(loaded), on)
         if price is None:
             raise _Refusal(why)
         return float(price)

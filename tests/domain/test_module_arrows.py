@@ -37,6 +37,15 @@ def test_rule_modules_import_only_money_models_issues():
         assert siblings <= SHARED, f"domain/{name}.py imports {sorted(siblings - SHARED)}"
 
 
+def test_the_runs_rates_are_built_by_the_pipeline_and_passed_in():
+    """`rates` (FX and tax look-ups, built once per run) imports only shared modules, and
+    only `pipeline` imports it: the steps get it as an argument (`models.Rates`)."""
+    siblings, _ = _imports(HERE / "rates.py")
+    assert siblings <= SHARED, f"domain/rates.py imports {sorted(siblings - SHARED)}"
+    importers = sorted(p.stem for p in HERE.glob("*.py") if "rates" in _imports(p)[0])
+    assert importers == ["pipeline"]
+
+
 def test_the_domain_needs_only_the_standard_library_and_pydantic():
     allowed = set(sys.stdlib_module_names) | {"pydantic", "babel", "__future__"}
     for path in HERE.glob("*.py"):

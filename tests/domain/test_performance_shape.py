@@ -16,7 +16,7 @@ from ordersheet.domain import models as m
 from ordersheet.domain import money, pricing, shipping
 from ordersheet.domain.invoicing import issue_invoices
 from ordersheet.domain.models import LinePrice
-from ordersheet.domain.pricing import pricer_for
+from ordersheet.domain.rates import Rates
 from ordersheet.domain.shipping import choose_rate, plan_shipments
 
 from .factories import DAY, NOW, D, book, customer, line, product, stock
@@ -134,10 +134,10 @@ def test_equal_shipping_costs_typed_differently_invoice_the_same_amount():
         prices[(oid, 1)] = LinePrice(D("10"), D("10"), D("0"), D("0"), D("10"), "EUR")
 
     r = issue_invoices(ships, slines, {ln.key: ln for ln in orders}, prices, bk, DAY,
-                       rates=pricer_for(bk))
+                       rates=Rates(bk))
 
     shipping_lines = [il for il in r.lines if il.sku == "SHIPPING"]
-    fresh = [money.quantize(pricing.convert(s.cost, "USD", "EUR", bk), "EUR") for s in ships]
+    fresh = [money.quantize(Rates(bk).convert(s.cost, "USD", "EUR"), "EUR") for s in ships]
     assert [str(il.unit_price) for il in shipping_lines] == [str(f) for f in fresh] \
         == ["8.74", "8.74", "8.74", "11.04"]
     assert {il.description for il in shipping_lines} == {"Shipping: UPS Ground"}
@@ -154,9 +154,9 @@ def test_a_run_pauses_the_cycle_collector_and_turns_it_back_on(monkeypatch, tmp_
     seen = []
     price_lines = pricing.price_lines
 
-    def spy(lines, bk):
+    def spy(lines, bk, rates):
         seen.append(gc.isenabled())
-        return price_lines(lines, bk)
+        return price_lines(lines, bk, rates)
 
     monkeypatch.setattr(pricing, "price_lines", spy)
     assert gc.isenabled()

@@ -401,8 +401,17 @@ class LinePrice:
 
 
 class Rates(Protocol):
-    """The FX and tax look-ups of one book (built by `pricing`, passed in by `pipeline`,
-    so credit and invoicing need no rule module of their own kind)."""
+    """The FX and tax look-ups of one book, as the rule modules see them (built once per
+    run by `rates.Rates`, passed in by `pipeline`)."""
+
+    base: str
+    """The base currency (Settings), upper case."""
+
+    def rate(self, currency: str) -> Optional[Decimal]:
+        """Units of `currency` per base unit; None without a usable FX rate."""
+
+    def fx_row(self, currency: str) -> Optional[FxRate]:
+        """The FX Rates row used for `currency`, for explanations."""
 
     def convert(self, amount: Decimal, src: str, dst: str) -> Optional[Decimal]:
         """`amount` from `src` into `dst`, exact; blank = base; None without a rate."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from . import credit, invoicing, pricing, reservation, shipping, validation
+from .rates import Rates
 from .issues import Issue, sort_issues
 from .models import AuditEntry, Key, LedgerEntry, LinePrice, OrderBook, OrderLine
 
@@ -98,15 +99,16 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
     servable: list[OrderLine] = []
 
     if "price" in steps:
+        rates = Rates(book)  # FX and tax look-ups: built once, passed to every step
+        issues += rates.issues
         servable = [ln for ln in lines if v.is_valid(ln) and ln.order_id not in invalid_orders]
-        prices, p_issues = pricing.price_lines(servable, book)
+        prices, p_issues = pricing.price_lines(servable, book, rates)
         issues += p_issues
         failed = {i.order_id for i in p_issues if i.is_error and i.order_id} - invalid_orders
         if failed:
             invalid_orders |= failed
             prices = {k: p for k, p in prices.items() if k[0] not in invalid_orders}
             servable = [ln for ln in servable if ln.order_id not in invalid_orders]
-        rates = pricing.pricer_for(book)  # the Pricer price_lines just built
         holds, c_issues = credit.check_credit(servable, prices, book, rates=rates)
         issues += c_issues
         if holds:

@@ -1,10 +1,11 @@
 """Pricing: price rules, customer discounts, FX conversion and tax (CONTRACT §4 "Pricing").
 
 Owns the unit price, Net, Tax and Total of every order line and the short "Price
-Explained" text saying where the price came from. A `Pricer` indexes the master data of
-one book once (rules by (SKU, customer), FX and tax rates by key), so pricing 100,000 lines
-is dict look-ups; `price_lines` is what the pipeline calls, `unit_price_for`,
-`tax_rate_for` and `convert` serve the Excel custom function and invoicing.
+Explained" text saying where the price came from. A `Pricer` indexes the price rules of
+one book once (by (SKU, customer)) and uses the run's FX and tax rates (`models.Rates`,
+built once per run and passed in), so pricing 100,000 lines is dict look-ups;
+`price_lines` is what the pipeline calls, `unit_price_for` serves the Excel custom
+function. The amounts of a line are `money.line_amounts`.
 
 Rule resolution, in order: the most specific level with a candidate wins (customer+SKU,
 SKU, customer, neither); within it the highest Min Qty; among those the lowest price in
@@ -23,11 +24,11 @@ from typing import Iterable, NamedTuple, Optional
 
 from . import money
 from .issues import Issue, error, warning
-from .models import (Customer, FxRate, Key, LinePrice, OrderBook, OrderLine, PriceRule,
-                     Product, TaxRate)
+from .models import (Customer, Key, LinePrice, OrderBook, OrderLine, PriceRule, Product,
+                     Rates)
 
 ONE = Decimal(1)
-_ZERO = Decimal(0)  # one shared zero rate: equal LinePrices can then share a memo entry
+_ZERO = Decimal(0)
 _UNSEEN = object()
 
 
@@ -106,27 +107,22 @@ def _rate_text(rate: Decimal) -> str:
 
 
 class Pricer:
-    """The pricing master data of one book, indexed once."""
+    """The pricing master data of one book, indexed once, with the run's `rates`."""
 
-    def __init__(self, book: OrderBook):
-        s = book.settings
-        self.base = (s.base_currency or "USD").upper()
-        self.mode = s.rounding_mode
+    def __init__(self, book: OrderBook, rates: Rates):
+        self.rates = rates
+        self.base = rates.base
+        # the run's look-ups, bound once: a run calls them per line and rule
+        self.rate, self.convert, self.tax_rate = rates.rate, rates.convert, rates.tax_rate
+        self.mode = book.settings.rounding_mode
         self.issues: list[Issue] = []
-        """Problems on the master sheets themselves (duplicates, unusable rules)."""
+        """Problems on the Price Rules sheet (unusable rules)."""
         self.products: dict[str, Product] = {}
         for p in book.products:
             self.products.setdefault(p.sku, p)
         self.customers: dict[str, Customer] = {}
         for c in book.customers:
             self.customers.setdefault(c.customer_id, c)
-        self.fx: dict[str, FxRate] = self._unique(
-            book.fx_rates, lambda r: (r.currency or "").upper(), "FX Rates", "currency",
-            "currency")
-        self.tax: dict[tuple[str, str], TaxRate] = self._unique(
-            book.tax_rates, lambda r: ((r.country or "").upper(), (r.tax_class or "").lower()),
-            "Tax Rates", "country", "country/tax class")
-        self.has_tax_sheet = "Tax Rates" in book.present
         self.rules: dict[tuple[Optional[str], Optional[str]], list[_Rule]] = defaultdict(list)
         for r in book.price_rules:
             rule = self._rule(r)
@@ -175,22 +171,6 @@ class Pricer:
 
     # ---- master data ------------------------------------------------------------------
 
-    def _unique(self, records, key, sheet: str, field: str, label: str) -> dict:
-        """First row (by Excel row, not tuple position) of each key wins; later ones are
-        reported as `duplicate_key` like the other master sheets."""
-        out: dict = {}
-        for r in sorted(records, key=lambda r: (r.row, r.rate)):
-            k = key(r)
-            if k in out:
-                shown = "/".join(k) if isinstance(k, tuple) else k
-                self.issues.append(error(
-                    "duplicate_key", sheet, r.cell(field),
-                    f"{label} {shown} appears again (first on row {out[k].row}); "
-                    "this row is ignored"))
-            else:
-                out[k] = r
-        return out
-
     def _rule(self, r: PriceRule) -> Optional[_Rule]:
         where = f"Price Rules row {r.row}" if r.row else "price rule"
         if r.unit_price is None and r.discount is None:
@@ -216,31 +196,6 @@ class Pricer:
 
     def currency_of(self, customer: Optional[Customer]) -> str:
         return ((customer.currency or "").upper() if customer else "") or self.base
-
-    def rate(self, currency: str) -> Optional[Decimal]:
-        """Units of `currency` per base unit; None when FX Rates lacks a usable rate."""
-        if currency == self.base:
-            return ONE
-        r = self.fx.get(currency)
-        return r.rate if r is not None and r.rate > 0 else None
-
-    def convert(self, amount: Decimal, src: str, dst: str) -> Optional[Decimal]:
-        """Exact conversion (no rounding) via the base currency."""
-        src, dst = (src or self.base).upper(), (dst or self.base).upper()
-        if src == dst:
-            return amount
-        r_src, r_dst = self.rate(src), self.rate(dst)
-        if r_src is None or r_dst is None:
-            return None
-        return amount * r_dst / r_src
-
-    def tax_rate(self, customer: Customer, tax_class: str) -> Optional[Decimal]:
-        if customer.tax_exempt:
-            return _ZERO
-        r = self.tax.get(((customer.country or "").upper(), (tax_class or "").lower()))
-        if r is not None:
-            return r.rate
-        return None if self.has_tax_sheet else _ZERO
 
     # ---- rule resolution --------------------------------------------------------------
 
@@ -386,11 +341,11 @@ class Pricer:
         """The FX steps from `src` to `currency` (both have a rate), e.g. "× 0.92 EUR/USD"."""
         steps = []
         if src != self.base:
-            fx = self.fx[src]
+            fx = self.rates.fx_row(src)
             steps.append(f"÷ {_rate_text(fx.rate)} {src}/{self.base}"
                          + (f" (FX Rates row {fx.row})" if fx.row else ""))
         if currency != self.base:
-            fx = self.fx[currency]
+            fx = self.rates.fx_row(currency)
             steps.append(f"× {_rate_text(fx.rate)} {currency}/{self.base}"
                          + (f" (FX Rates row {fx.row})" if fx.row else ""))
         return " ".join(steps)
@@ -430,19 +385,6 @@ class Pricer:
         return self._quote_rule(winner, product, currency)
 
 
-# The last Pricer built, reused while callers (invoicing, Excel functions) pass the same
-# book object, so a per-line helper stays a dict look-up instead of a re-index.
-_last: list = [None, None]
-
-
-def pricer_for(book: OrderBook) -> Pricer:
-    """The `Pricer` of `book`, built once per book object."""
-    if _last[0] is not book:
-        _last[1] = Pricer(book)
-        _last[0] = book
-    return _last[1]
-
-
 def _missing_fx_issues(q: _Quote, ln: OrderLine, base: str) -> list[Issue]:
     out = []
     for m in q.missing:
@@ -459,14 +401,14 @@ def _missing_fx_issues(q: _Quote, ln: OrderLine, base: str) -> list[Issue]:
     return out
 
 
-def price_lines(lines: Iterable[OrderLine], book: OrderBook
+def price_lines(lines: Iterable[OrderLine], book: OrderBook, rates: Rates
                 ) -> tuple[dict[Key, LinePrice], list[Issue]]:
-    """Price every valid line: unit price, Net, Tax, Total in the customer's currency.
+    """Price every valid line: unit price, Net, Tax, Total in the customer's currency,
+    with the run's FX and tax `rates`.
 
     A line whose price needs a missing FX or tax rate gets an error Issue carrying its
     Order ID (the pipeline then makes the order Invalid) and no price."""
-    p = Pricer(book)
-    _last[0], _last[1] = book, p
+    p = Pricer(book, rates)
     issues: list[Issue] = list(p.issues)
     out: dict[Key, LinePrice] = {}
     seen: set[tuple[str, str, str]] = set()  # one fx issue per (order, sheet, cell)
@@ -564,12 +506,11 @@ def _whole(v) -> Optional[int]:
     return int(d) if d.is_finite() and d == d.to_integral_value() else None
 
 
-def unit_price_for(sku: str, quantity: int, customer_id: Optional[str], book: OrderBook,
+def unit_price_for(sku: str, quantity: int, customer_id: Optional[str], p: Pricer,
                    on: dt.date) -> tuple[Optional[Decimal], str, str]:
-    """Price one hypothetical line (for the Excel custom function): (unit price or None,
-    currency, explanation or the reason there is no price). A blank customer gets the
-    general rules in the base currency."""
-    p = pricer_for(book)
+    """Price one hypothetical line with the master data of `p` (for the Excel custom
+    function): (unit price or None, currency, explanation or the reason there is no
+    price). A blank customer gets the general rules in the base currency."""
     if isinstance(on, dt.datetime):
         on = on.date()
     sku = (sku or "").strip()
@@ -595,15 +536,3 @@ def unit_price_for(sku: str, quantity: int, customer_id: Optional[str], book: Or
         return None, q.currency, f"no FX rate for {rates} on the FX Rates sheet"
     return q.unit, q.currency, q.explain
 
-
-def tax_rate_for(customer: Customer, tax_class: str, book: OrderBook) -> Optional[Decimal]:
-    """Tax rate (fraction) for `customer` and `tax_class`: 0 for Tax Exempt customers,
-    None when a Tax Rates sheet exists but has no row for (Country, Tax Class), 0 when the
-    book has no Tax Rates sheet."""
-    return pricer_for(book).tax_rate(customer, tax_class)
-
-
-def convert(amount: Decimal, from_ccy: str, to_ccy: str, book: OrderBook) -> Optional[Decimal]:
-    """`amount` in `to_ccy`, exact (the caller rounds); blank = base currency; None when
-    FX Rates lacks a rate."""
-    return pricer_for(book).convert(amount, from_ccy, to_ccy)

@@ -424,9 +424,7 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook, rates: Rates
     priced: dict[tuple[int, int, int], LinePrice] = {}
     listed: dict[tuple[str, str, int, int], LinePrice] = {}
     mode = p.mode
-    sku_rules, customer_rules, general = p._sku_rules, p._customer_rules, p._general_rules
-    pair_skus, levels = p._pair_skus, p._levels
-    candidates, quote_of, tax_rate = p._candidates, p._priced, p.tax_rate
+    reaches, candidates, quote_of, tax_rate = p.reaches, p._candidates, p._priced, p.tax_rate
     product_of, customer_of = p.products.get, by_customer.get
     quantize, line_amounts = money.quantize, money.line_amounts
     for ln in lines:
@@ -442,9 +440,7 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook, rates: Rates
         if rate is _UNSEEN:
             rate = cust_rates[tax_class] = tax_rate(customers[cid], tax_class)
         try:
-            # `p.reaches(sku, cid)`, inlined.
-            if (sku in sku_rules or cid in customer_rules or general
-                    or (sku in pair_skus and (sku, cid) in levels)):
+            if reaches(sku, cid):
                 q = quote_of(candidates(sku, cid, qty, ln.order_date), sku, ccy)
                 memo, cache = (id(q), qty, id(rate)), priced
             else:

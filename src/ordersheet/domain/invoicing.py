@@ -2,7 +2,8 @@
 
 Owns: one invoice per posted, not yet invoiced shipment; invoice numbering (prefix + a
 five-digit counter, consecutive, consumed only by invoices actually produced); invoice
-lines priced from this run's order-line prices; the optional SHIPPING line; tax rounding
+lines priced from this run's order-line prices (a reserved line's is its locked price, see
+`pricing.lock_prices`); the optional SHIPPING line; tax rounding
 per line or per invoice and rate; header totals that the lines sum to exactly.
 
 A shipment that cannot be invoiced (a line without a price, a missing customer, no FX

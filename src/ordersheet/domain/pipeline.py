@@ -101,8 +101,9 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
     if "price" in steps:
         rates = Rates(book)  # FX and tax look-ups: built once, passed to every step
         issues += rates.issues
+        locked = pricing.locks_in_force(lines, book.price_locks)
         servable = [ln for ln in lines if v.is_valid(ln) and ln.order_id not in invalid_orders]
-        prices, p_issues = pricing.price_lines(servable, book, rates)
+        prices, p_issues = pricing.price_lines(servable, book, rates, locked)
         issues += p_issues
         failed = {i.order_id for i in p_issues if i.is_error and i.order_id} - invalid_orders
         if failed:
@@ -147,6 +148,10 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
             ledger += d.ledger
             issues += d.issues
             dispatched += d.dispatched
+
+    if "price" in steps:  # lines reserved or shipped by now keep their price from here on
+        state = state.model_copy(update={"price_locks": pricing.lock_prices(
+            locked, prices, lines, state, rates, today)})
 
     if "invoice" in steps:
         invoiced_ships = {i.shipment_id for i in state.invoices}

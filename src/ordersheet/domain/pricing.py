@@ -20,12 +20,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, DecimalException
-from typing import Iterable, NamedTuple, Optional
+from typing import Iterable, Mapping, NamedTuple, Optional, Sequence
 
 from . import money
 from .issues import Issue, error, warning
-from .models import (Customer, Key, LinePrice, OrderBook, OrderLine, PriceRule, Product,
-                     Rates)
+from .models import (Customer, Key, LinePrice, OrderBook, OrderLine, PriceLock, PriceRule,
+                     Product, Rates, build_tuples)
 
 ONE = Decimal(1)
 _ZERO = Decimal(0)
@@ -401,13 +401,17 @@ def _missing_fx_issues(q: _Quote, ln: OrderLine, base: str) -> list[Issue]:
     return out
 
 
-def price_lines(lines: Iterable[OrderLine], book: OrderBook, rates: Rates
+def price_lines(lines: Iterable[OrderLine], book: OrderBook, rates: Rates,
+                locked: Mapping[Key, PriceLock] | None = None
                 ) -> tuple[dict[Key, LinePrice], list[Issue]]:
     """Price every valid line: unit price, Net, Tax, Total in the customer's currency,
     with the run's FX and tax `rates`.
 
-    A line whose price needs a missing FX or tax rate gets an error Issue carrying its
-    Order ID (the pipeline then makes the order Invalid) and no price."""
+    A line in `locked` (`locks_in_force`) keeps its locked unit price and currency; its
+    Net, Tax and Total follow today's quantity and tax rate, and where today's rules give
+    another price, its explanation says so. A line whose price needs a missing FX or tax
+    rate gets an error Issue carrying its Order ID (the pipeline then makes the order
+    Invalid) and no price; a locked line needs no FX rate."""
     p = Pricer(book, rates)
     issues: list[Issue] = list(p.issues)
     out: dict[Key, LinePrice] = {}
@@ -426,6 +430,7 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook, rates: Rates
     mode = p.mode
     reaches, candidates, quote_of, tax_rate = p.reaches, p._candidates, p._priced, p.tax_rate
     product_of, customer_of = p.products.get, by_customer.get
+    lock_of = locked.get if locked else None
     quantize, line_amounts = money.quantize, money.line_amounts
     for ln in lines:
         sku, cid = ln.sku, ln.customer_id
@@ -439,6 +444,8 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook, rates: Rates
         rate = cust_rates.get(tax_class, _UNSEEN)
         if rate is _UNSEEN:
             rate = cust_rates[tax_class] = tax_rate(customers[cid], tax_class)
+        key = (ln.order_id, ln.line)
+        lock = lock_of(key) if lock_of is not None else None
         try:
             if reaches(sku, cid):
                 q = quote_of(candidates(sku, cid, qty, ln.order_date), sku, ccy)
@@ -451,44 +458,113 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook, rates: Rates
                 if q is None:
                     q = quote_of((), sku, ccy)
                 unit = q.unit
-                if unit is None:
-                    for i in _missing_fx_issues(q, ln, p.base):
-                        if (i.order_id, i.sheet, i.cell) not in seen:
-                            seen.add((i.order_id, i.sheet, i.cell))
-                            issues.append(i)
-                    continue
-                # Without a tax rate the amounts are still worked out: a price too large
-                # to compute is reported as such first.
-                amounts = line_amounts(unit, qty, _ZERO if rate is None else rate, ccy, mode)
+                if unit is not None:
+                    # Without a tax rate the amounts are still worked out: a price too
+                    # large to compute is reported as such first.
+                    amounts = line_amounts(unit, qty, _ZERO if rate is None else rate, ccy,
+                                           mode)
+                    if rate is not None:
+                        lp = cache[memo] = LinePrice(unit, amounts.net, rate, amounts.tax,
+                                                     amounts.total, ccy, q.explain)
+            if lock is not None and rate is not None and (
+                    lp is None or lp.unit_price != lock.unit_price
+                    or lp.currency != lock.currency):
+                lp = _locked_price(lock, qty, rate, mode, lp, p.base)
         except DecimalException:  # beyond 28 significant digits: no believable price
             issues.append(error(
                 "price_out_of_range", "Orders", ln.cell("quantity"),
                 f"{qty} × SKU {sku} is too large to price", ln.order_id))
             continue
         if lp is None:
-            if rate is None:
+            if q.unit is None and lock is None:
+                for i in _missing_fx_issues(q, ln, p.base):
+                    if (i.order_id, i.sheet, i.cell) not in seen:
+                        seen.add((i.order_id, i.sheet, i.cell))
+                        issues.append(i)
+            else:  # a price, locked or not, and no tax rate for it
                 cust = customers[cid]
                 issues.append(error(
                     "missing_tax_rate", "Orders", ln.cell("sku"),
                     f"no Tax Rates row for country '{cust.country}' and tax class "
                     f"'{tax_class}' (SKU {sku}, customer {cust.customer_id})",
                     ln.order_id))
-                continue
-            lp = cache[memo] = LinePrice(unit, amounts.net, rate, amounts.tax, amounts.total,
-                                         ccy, q.explain)
+            continue
         typed = ln.unit_price
         # A typed price equal to the computed one at the currency's minor units is the
         # same price as the sheet shows it (11.72 for 11.718 EUR), not a mismatch.
         if typed is not None:
-            unit = lp.unit_price
-            if typed != unit and typed != quantize(unit, ccy, mode):
+            unit, shown_in = lp.unit_price, lp.currency
+            if typed != unit and typed != quantize(unit, shown_in, mode):
                 issues.append(warning(
                     "price_mismatch", "Orders", ln.cell("unit_price"),
                     f"Unit Price {typed} differs from the computed price "
-                    f"{_show(unit, ccy)} {ccy} ({lp.explain}); the computed price is used",
-                    ln.order_id))
-        out[(ln.order_id, ln.line)] = lp
+                    f"{_show(unit, shown_in)} {shown_in} ({lp.explain}); the computed price "
+                    "is used", ln.order_id))
+        out[key] = lp
     return out, issues
+
+
+# ---- which price is invoiced: the price lock (CONTRACT §4 "Price lock") ---------------
+#
+# A line's price (unit price, currency, and the FX rate of that currency) is fixed when
+# the line is first reserved, and its invoice uses exactly that: an FX rate or price rule
+# edited between reserving and invoicing changes nothing. A line not yet reserved is
+# re-priced on every run; clearing a reserved line's Price cell on Orders re-prices it
+# (and locks the new price). The locks are ordersheet's own records, kept where nobody
+# types (`_ordersheet_records`), not the Orders Price and Currency cells.
+
+
+def locks_in_force(lines: Iterable[OrderLine], locks: Iterable[PriceLock]
+                   ) -> dict[Key, PriceLock]:
+    """The locks that hold in this run: all of `locks` but those of lines whose Price cell
+    the user cleared (a cell ordersheet had filled in: `PriceLock.shown`)."""
+    cleared = {ln.key for ln in lines if ln.price_cleared}
+    out: dict[Key, PriceLock] = {}
+    for x in locks:
+        k = (x.order_id, x.line)
+        if not (x.shown and k in cleared):
+            out[k] = x
+    return out
+
+
+def lock_prices(locked: Mapping[Key, PriceLock], prices: Mapping[Key, LinePrice],
+                lines: Sequence[OrderLine], state: OrderBook, rates: Rates,
+                today: dt.date) -> tuple[PriceLock, ...]:
+    """The locks after this run's steps. A line that is reserved or shipped in `state`,
+    has a price and no lock in `locked` is locked at its price (this run's: it had no
+    lock). A lock is kept while its line is on Orders, reserved or shipped; `shown` notes
+    whether this run shows its price on Orders (the line has a price in `prices`)."""
+    held = {(r.order_id, r.line) for r in state.reservations}
+    held.update((sl.order_id, sl.line) for sl in state.shipment_lines)
+    on_orders = {ln.key for ln in lines}
+    kept = []
+    for k, x in locked.items():
+        if k in held or k in on_orders:
+            shown = k in prices
+            kept.append(x if x.shown == shown else x.model_copy(update={"shown": shown}))
+    new = [(k[0], k[1], p.unit_price, p.currency, rates.rate(p.currency))
+           for k, p in prices.items() if k in held and k not in locked]
+    return tuple(kept) + tuple(build_tuples(
+        PriceLock, ("order_id", "line", "unit_price", "currency", "fx_rate"), new,
+        locked_on=today, shown=True))
+
+
+def _locked_price(lock: PriceLock, qty: int, rate: Decimal, mode: str,
+                  today: Optional[LinePrice], base: str) -> LinePrice:
+    """The price of a line under `lock`, whose price differs from `today`'s (None: today's
+    rules give none): the locked unit price and currency, this run's quantity and tax
+    rate, and an explanation that says both."""
+    ccy = lock.currency
+    amounts = money.line_amounts(lock.unit_price, qty, rate, ccy, mode)
+    fx = (f" at {_rate_text(lock.fx_rate)} {ccy}/{base}"
+          if lock.fx_rate is not None and ccy != base else "")
+    now = (f"{_show(today.unit_price, today.currency)} {today.currency}" if today is not None
+           else "no price")
+    text = (f"Price locked when first reserved ({lock.locked_on}): "
+            f"{_show(lock.unit_price, ccy)} {ccy}{fx}; today's price rules give {now} "
+            "(clear Price to re-price)")
+    return LinePrice(lock.unit_price, amounts.net, rate, amounts.tax, amounts.total, ccy,
+                     text)
 
 
 def _whole(v) -> Optional[int]:

@@ -172,7 +172,7 @@ def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
             state.settings.next_invoice_number != loaded.book.settings.next_invoice_number:
         _set_setting(plan, loaded, "Next Invoice Number", "next_invoice_number",
                      state.settings.next_invoice_number)
-    for name in APPEND_ONLY:
+    for name in (s.STOCK_LEDGER.name, s.AUDIT_LOG.name):  # APPEND_ONLY, in a fixed order
         _owned_sheet(plan, loaded, name, records[name], None, True)
     _marks(plan, result.issues, loaded)
     # The print sheets show the last document this run created.

@@ -139,7 +139,12 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
         issues += sp.issues
         new_shipments = sp.new_ids
         if dispatch:
-            select = list(dispatch_ids) if dispatch_ids else None
+            # Each shipment is dispatched once per run: one the user marked Shipped and
+            # names too was posted before reserving, and is not named "already
+            # dispatched" now.
+            done = {sid.upper() for sid in dispatched}
+            select = ([sid for sid in dispatch_ids if (sid or "").strip().upper() not in done]
+                      if dispatch_ids else None)
             d = shipping.dispatch(state, state.reservations, state.shipments,
                                   state.shipment_lines, select, today, now)
             state = state.model_copy(update={"shipments": d.shipments,

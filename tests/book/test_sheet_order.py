@@ -20,8 +20,8 @@ def test_a_new_books_sheets_do_not_depend_on_the_hash_seed(tmp_path):
     orders = []
     for seed in ("1", "5"):  # a set of the append-only sheet names iterates both ways
         path = basic_book(tmp_path / f"book-{seed}.xlsx")
-        env = dict(os.environ, PYTHONHASHSEED=seed,
-                   PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+        path_ = os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=path_)
         subprocess.run([sys.executable, "-m", "ordersheet.cli", "run", str(path), "--today",
                         "2026-11-03", "--dispatch"], env=env, check=True, capture_output=True)
         orders.append(load_workbook(path, read_only=True).sheetnames)

@@ -18,10 +18,11 @@ Layout, one row per item under the header `Kind | Name | Part | Data | Check`:
 - `sheet  | <contract name> |  | <name in the book>`: a sheet ordersheet created or took over;
 - `column | <user sheet> | <tool column> | <header as written>`: a column ordersheet added;
 - `records | <sheet> | <batch>/<piece>/<pieces> | <data> | <crc32>`: the records of one
-  owned sheet (or of `Price Locks`, kept only here). A batch is the records' fields column by column (a text line per value,
-  the columns apart by U+001E, the first column the field names), zlib-compressed and
-  base64-encoded, cut into cells Excel can hold. The sheets ordersheet only appends to
-  (Stock Ledger, Audit Log) get one new batch per run and keep the old ones as they were.
+  owned sheet (or of `Price Locks`, kept only here). A batch is the records' fields column
+  by column (a text line per value, the columns apart by U+001E, the first column the
+  field names), zlib-compressed and base64-encoded, cut into cells Excel can hold. The
+  sheets ordersheet only appends to (Stock Ledger, Audit Log) get one new batch per run
+  and keep the old ones as they were.
   The check is the CRC-32 of the whole batch: a changed cell is refused, never guessed at.
 
 Pure standard library (zlib, base64), so it runs inside xlwings Lite.

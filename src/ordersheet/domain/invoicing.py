@@ -144,13 +144,14 @@ class _Drafter:
     line.
 
     The amounts of a line (`money.line_amounts`: Net, Tax, Total) depend only on (unit
-    price, quantity, tax rate, currency) in a run, and a large run repeats each such key several times. The key's Decimals
-    are ones pricing shares between lines (hashing a fresh Decimal costs as much as
-    rounding it; a shared one hashes once), and equal keys give the very same amounts:
-    `quantize` yields the value rounded to the currency's exponent, whatever exponent the
-    inputs had. The one exception is zero, whose sign survives rounding (-0 x 2 rounds to
-    -0.00, 0 x 2 to 0.00) while -0 == 0: a zero price or shipping cost is worked out
-    afresh each time, and a zero rate's sign is part of the key."""
+    price, quantity, tax rate, currency) in a run, and a large run repeats each such key
+    several times. The key's Decimals are ones pricing shares between lines (hashing a
+    fresh Decimal costs as much as rounding it; a shared one hashes once), and equal keys
+    give the very same amounts: `quantize` yields the value rounded to the currency's
+    exponent, whatever exponent the inputs had. The one exception is zero, whose sign
+    survives rounding (-0 x 2 rounds to -0.00, 0 x 2 to 0.00) while -0 == 0: a zero price
+    or shipping cost is worked out afresh each time, and a zero rate's sign is part of the
+    key."""
 
     def __init__(self, order_lines: Mapping[Key, OrderLine], prices: Mapping[Key, LinePrice],
                  book: OrderBook, rates: Rates):

@@ -14,7 +14,7 @@ HERE = Path(domain.__file__).parent
 BOOK = HERE.parent / "book"
 SHARED = {"money", "models", "issues", "records"}
 RULES = ["validation", "pricing", "credit", "reservation", "carriers", "shipping", "dispatch",
-         "invoicing", "views", "status"]
+         "invoicing", "views", "status", "rates"]
 PARTS = {
     "shipping": {"carriers"},   # planning rates every shipment it plans
     "dispatch": {"shipping"},   # what a shipment's status means (planning makes them)
@@ -93,6 +93,15 @@ def test_only_the_pipeline_chains_the_steps():
         # A whole rule module would hand over its steps; import the names needed instead.
         assert not whole & set(RULES), f"{path.name} imports {sorted(whole & set(RULES))}"
         assert not names & steps, f"{path.name} imports the step {sorted(names & steps)}"
+
+
+def test_the_runs_rates_are_built_by_the_pipeline_and_passed_in():
+    """`rates` (FX and tax look-ups, built once per run) imports only shared modules, and
+    only `pipeline` imports it: the steps get it as an argument (`models.Rates`)."""
+    siblings, _ = _imports(HERE / "rates.py")
+    assert siblings <= SHARED, f"domain/rates.py imports {sorted(siblings - SHARED)}"
+    importers = sorted(p.stem for p in HERE.glob("*.py") if "rates" in _imports(p)[0])
+    assert importers == ["pipeline"]
 
 
 def test_the_domain_needs_only_the_standard_library_and_pydantic():

@@ -17,7 +17,9 @@ from ordersheet.domain.dispatch import dispatch
 from ordersheet.domain.invoicing import issue_invoices
 from ordersheet.domain.models import LinePrice
 from ordersheet.domain.money import quantize
-from ordersheet.domain.pricing import pricer_for
+from ordersheet.domain.carriers import choose_rate
+from ordersheet.domain.dispatch import dispatch
+from ordersheet.domain.rates import Rates
 from ordersheet.domain.records import build_tuples
 
 from .factories import DAY, NOW, D, book, customer, line, product, stock
@@ -226,7 +228,7 @@ def test_line_amounts_remembered_per_key_are_the_amounts_worked_out_afresh():
     bk = book(products=(product("A"),), customers=(customer("C1"),))
 
     r = issue_invoices(ships, slines, {ln.key: ln for ln in orders}, prices, bk, DAY,
-                       rates=pricer_for(bk))
+                       rates=Rates(bk))
 
     got = [(str(il.unit_price), str(il.tax_rate), str(il.net), str(il.tax), str(il.total))
            for il in r.lines]
@@ -260,7 +262,7 @@ def test_shipping_lines_remembered_per_cost_and_rate_are_worked_out_afresh():
         prices[(oid, 1)] = LinePrice(D("10"), D(0), D("0"), D(0), D(0), "USD")
 
     r = issue_invoices(ships, slines, {ln.key: ln for ln in orders}, prices, bk, DAY,
-                       rates=pricer_for(bk))
+                       rates=Rates(bk))
 
     shipping_lines = [(str(il.net), str(il.tax_rate), str(il.tax), str(il.total))
                       for il in r.lines if il.sku == "SHIPPING"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ..domain import models as m
 from ..domain.issues import Issue, warning
@@ -14,7 +14,7 @@ from .owned import Owned, reconcile
 from .ownership import TOOL_SHEETS, Ownership, sheet_reads_as
 from .raw import CellError, RawSheet, a1, split_a1
 from .plan import RECORDS_SHEET, STATE_SHEET
-from .state import OWNED_SPECS, ToolState, read_state
+from .state import OWNED_SPECS, PRICE_LOCKS, ToolState, read_state
 
 RECORD_OF = {
     s.ORDERS.name: m.OrderLine, s.PRODUCTS.name: m.Product, s.INVENTORY.name: m.StockLevel,
@@ -206,8 +206,11 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
         data["inventory"] = tuple(
             x if x.warehouse else x.model_copy(update={"warehouse": "MAIN"})
             for x in data["inventory"])
+    data["price_locks"] = tuple(state.records.get(PRICE_LOCKS, ()))
     if "orders" in data and layouts.get(s.ORDERS.name) is not None:
         data["orders"] = _shipments_typed(data["orders"], owned, raws, names, own)
+        data["orders"] = _prices_cleared(data["orders"], data["price_locks"], raws, names,
+                                         own)
     book = m.OrderBook(**data, settings=settings, present=frozenset(present),
                        taken_ids=frozenset(taken))
     for name in TOOL_SHEETS:  # where each of ordersheet's sheets goes, and why
@@ -282,21 +285,53 @@ def _shipments_typed(lines: tuple[m.OrderLine, ...], owned: dict[str, Owned],
                   if sl.shipment_id in posted}
     if dispatched <= {(ln.order_id, ln.line) for ln in lines}:
         return lines
-    raw = raws[names[s.ORDERS.name]]
-    header, _ = own.column(s.ORDERS.name, "Shipment", _header_layout(raw), register=False)
-    j = next((k for k, h in enumerate(raw.header) if s.norm(h) == s.norm(header)), None)
-    if j is None:
+    cell_of = _orders_tool_cells(raws[names[s.ORDERS.name]], "Shipment", own)
+    if cell_of is None:
         return lines
     out = list(lines)
-    first = raw.header_row + 1
     for k, ln in enumerate(out):
         if (ln.order_id, ln.line) in dispatched:
             continue
-        i = ln.row - first
-        cell = raw.rows[i][j] if 0 <= i < len(raw.rows) and j < len(raw.rows[i]) else None
+        cell = cell_of(ln.row)
         if isinstance(cell, str) and cell.strip():
             out[k] = ln.model_copy(update={"shipment_in": cell.strip()})
     return tuple(out)
+
+
+def _prices_cleared(lines: tuple[m.OrderLine, ...], locks: tuple[m.PriceLock, ...],
+                    raws: Mapping[str, RawSheet], names: dict[str, str],
+                    own: Ownership) -> tuple[m.OrderLine, ...]:
+    """Lines with a locked price whose Price cell on Orders is blank are told so
+    (`price_cleared`): the domain re-prices them when ordersheet had filled that cell.
+    Orders without ordersheet's Price column has nothing cleared."""
+    if not locks:
+        return lines
+    cell_of = _orders_tool_cells(raws[names[s.ORDERS.name]], "Price", own)
+    if cell_of is None:
+        return lines
+    locked = {(x.order_id, x.line) for x in locks}
+    out = list(lines)
+    for k, ln in enumerate(out):
+        if (ln.order_id, ln.line) in locked and s.is_blank(cell_of(ln.row)):
+            out[k] = ln.model_copy(update={"price_cleared": True})
+    return tuple(out)
+
+
+def _orders_tool_cells(raw: RawSheet, header: str, own: Ownership
+                       ) -> Callable[[int], Any] | None:
+    """Excel row -> the raw cell of ordersheet's tool column `header` on Orders (`raw`),
+    under the name it has in this book; None when Orders lacks the column."""
+    written, _ = own.column(s.ORDERS.name, header, _header_layout(raw), register=False)
+    j = next((k for k, h in enumerate(raw.header) if s.norm(h) == s.norm(written)), None)
+    if j is None:
+        return None
+    rows, first = raw.rows, raw.header_row + 1
+
+    def cell(row: int) -> Any:
+        i = row - first
+        return rows[i][j] if 0 <= i < len(rows) and j < len(rows[i]) else None
+
+    return cell
 
 
 def _header_layout(raw: RawSheet) -> s.SheetLayout:

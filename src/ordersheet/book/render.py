@@ -22,7 +22,7 @@ from .load import Loaded
 from .owned import Owned
 from .port import WorkbookError
 from .raw import a1, split_a1
-from .state import APPEND_ONLY, OWNED_SPECS, state_op
+from .state import APPEND_ONLY, OWNED_SPECS, PRICE_LOCKS, state_op
 
 USER_SHEETS = {spec.name for spec in s.INPUT_SHEETS} | {s.SETTINGS_SHEET}
 
@@ -179,7 +179,7 @@ def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
         plan.ops += print_ops(state, result.new_shipments[-1], loaded)
     if result.new_invoices:
         plan.ops += print_ops(state, result.new_invoices[-1], loaded)
-    plan.add(records_op(loaded, records))
+    plan.add(records_op(loaded, records, state.price_locks))
     if result.errors:
         plan.activate = issues_sheet
     check_formulas(plan, loaded)
@@ -221,10 +221,11 @@ def _log(loaded: Loaded, name: str, new: Sequence[Any]) -> list[Any]:
     return (list(o.records) if o is not None else []) + list(new)
 
 
-def records_op(loaded: Loaded, records: dict[str, Any] | None = None) -> p.ReplaceSheet:
+def records_op(loaded: Loaded, records: dict[str, Any] | None = None,
+               price_locks: Sequence[Any] | None = None) -> p.ReplaceSheet:
     """`_ordersheet_records` after this run: ordersheet's records on each of its sheets
-    (as read, where `records` does not say otherwise), and which sheets and columns are
-    its own."""
+    (as read, where `records` does not say otherwise), the price locks (as read, unless
+    given), and which sheets and columns are its own."""
     out: dict[str, Any] = {name: o.records for name, o in loaded.owned.items()
                            if o.sheet is not None or o.records}
     out.update(records or {})
@@ -235,6 +236,7 @@ def records_op(loaded: Loaded, records: dict[str, Any] | None = None) -> p.Repla
                 own.out(name)
         else:
             del out[name]
+    out[PRICE_LOCKS] = loaded.book.price_locks if price_locks is None else price_locks
     return state_op(loaded.state, out)
 
 

@@ -73,6 +73,9 @@ class OrderLine(SheetRow):
     shipment_in: str = ""
     """What ordersheet's Shipment cell said before this run, when a dispatched line went
     missing from Orders (validation finds a line renamed or renumbered by it)."""
+    price_cleared: bool = False
+    """ordersheet's Price cell of this line was blank before this run (read only for a
+    line with a locked price: the user cleared it to have the line re-priced)."""
 
     @property
     def key(self) -> tuple[str, int]:
@@ -226,14 +229,43 @@ class LinePrice:
 
 
 class Rates(Protocol):
-    """The FX and tax look-ups of one book (built by `pricing`, passed in by `pipeline`,
-    so credit and invoicing need no rule module of their own kind)."""
+    """The FX and tax look-ups of one book, as the rule modules see them (built once per
+    run by `rates.Rates`, passed in by `pipeline`)."""
+
+    base: str
+    """The base currency (Settings), upper case."""
+
+    def rate(self, currency: str) -> Optional[Decimal]:
+        """Units of `currency` per base unit; None without a usable FX rate."""
+
+    def fx_row(self, currency: str) -> Optional[FxRate]:
+        """The FX Rates row used for `currency`, for explanations."""
 
     def convert(self, amount: Decimal, src: str, dst: str) -> Optional[Decimal]:
         """`amount` from `src` into `dst`, exact; blank = base; None without a rate."""
 
     def tax_rate(self, customer: "Customer", tax_class: str) -> Optional[Decimal]:
         """Rate for the customer's country and `tax_class`; None when missing."""
+
+
+@record
+class PriceLock(Record):
+    """The price a line was first reserved at (CONTRACT §4 "Price lock"), which its
+    invoice uses. Kept by ordersheet in its own records (`_ordersheet_records`), on no
+    sheet a user types into."""
+
+    order_id: str
+    line: int
+    unit_price: Decimal
+    currency: str
+    fx_rate: Optional[Decimal]
+    """Units of `currency` per base-currency unit on FX Rates when the line was locked
+    (1 for the base currency; None when FX Rates had no rate and none was needed)."""
+    locked_on: dt.date
+    shown: bool = True
+    """The last run that wrote prices showed this one in the line's Price cell on Orders
+    (so a blank cell there next time is one the user cleared, not one ordersheet left
+    blank for an invalid or cancelled line)."""
 
 
 # ---- records ordersheet keeps on its own sheets -------------------------------------
@@ -358,6 +390,8 @@ class OrderBook(Record):
     invoices: tuple[Invoice, ...] = ()
     invoice_lines: tuple[InvoiceLine, ...] = ()
     ledger: tuple[LedgerEntry, ...] = ()
+    price_locks: tuple[PriceLock, ...] = ()
+    """The locked prices of reserved and shipped lines (`pricing.lock_prices`)."""
     present: frozenset[str] = frozenset()
     """Names of the contract sheets that exist in the book (e.g. "Tax Rates")."""
     taken_ids: frozenset[str] = frozenset()

@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 
 from . import credit, invoicing, pricing, reservation, shipping, status, validation
 from . import dispatch as dispatching  # (`dispatch` is `run`'s flag)
+from .rates import Rates
 from .issues import Issue, sort_issues
 from .models import AuditEntry, Key, LedgerEntry, LinePrice, OrderBook, OrderLine
 from .status import LineOutcome
@@ -87,15 +88,17 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
     servable: list[OrderLine] = []
 
     if "price" in steps:
+        rates = Rates(book)  # FX and tax look-ups: built once, passed to every step
+        issues += rates.issues
+        locked = pricing.locks_in_force(lines, book.price_locks)
         servable = [ln for ln in lines if v.is_valid(ln) and ln.order_id not in invalid_orders]
-        prices, p_issues = pricing.price_lines(servable, book)
+        prices, p_issues = pricing.price_lines(servable, book, rates, locked)
         issues += p_issues
         failed = {i.order_id for i in p_issues if i.is_error and i.order_id} - invalid_orders
         if failed:
             invalid_orders |= failed
             prices = {k: p for k, p in prices.items() if k[0] not in invalid_orders}
             servable = [ln for ln in servable if ln.order_id not in invalid_orders]
-        rates = pricing.pricer_for(book)  # the Pricer price_lines just built
         holds, c_issues = credit.check_credit(servable, prices, book, rates=rates)
         issues += c_issues
         if holds:
@@ -125,7 +128,12 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
         issues += sp.issues
         new_shipments = sp.new_ids
         if dispatch:
-            select = list(dispatch_ids) if dispatch_ids else None
+            # Each shipment is dispatched once per run: one the user marked Shipped and
+            # names too was posted before reserving, and is not named "already
+            # dispatched" now.
+            done = {sid.upper() for sid in dispatched}
+            select = ([sid for sid in dispatch_ids if (sid or "").strip().upper() not in done]
+                      if dispatch_ids else None)
             d = dispatching.dispatch(state, state.reservations, state.shipments,
                                      state.shipment_lines, select, today, now)
             state = state.model_copy(update={"shipments": d.shipments,
@@ -134,6 +142,10 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
             ledger += d.ledger
             issues += d.issues
             dispatched += d.dispatched
+
+    if "price" in steps:  # lines reserved or shipped by now keep their price from here on
+        state = state.model_copy(update={"price_locks": pricing.lock_prices(
+            locked, prices, lines, state, rates, today)})
 
     if "invoice" in steps:
         invoiced_ships = {i.shipment_id for i in state.invoices}

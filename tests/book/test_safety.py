@@ -226,14 +226,20 @@ with files.book_lock(sys.argv[1], timeout=5):
 """
 
 
+def _holder(path: Path, seconds: float) -> subprocess.Popen:
+    """Another ordersheet run holding `path` for `seconds`, started and holding it."""
+    flag = path.with_name("flag")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path), str(flag), str(seconds)])
+    deadline = time.monotonic() + 30
+    while not flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return holder
+
+
 def test_a_second_run_waits_for_the_lock_then_gives_up(tmp_path):
     path = fb.plain_book(tmp_path / "b.xlsx")
-    flag = tmp_path / "flag"
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path), str(flag), "1.5"])
+    holder = _holder(path, 1.5)
     try:
-        deadline = time.monotonic() + 30
-        while not flag.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
         start = time.monotonic()
         with pytest.raises(WorkbookError, match="another ordersheet run"):
             with files.book_lock(path, timeout=0.5):
@@ -261,12 +267,8 @@ def test_a_run_waiting_on_a_removed_lock_file_locks_the_new_one(tmp_path):
     """The first run removes its lock file as it ends; the run that waited on that file
     must not think it holds the book while a third run locks a fresh file."""
     path = fb.plain_book(tmp_path / "b.xlsx")
-    flag = tmp_path / "flag"
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path), str(flag), "1.0"])
+    holder = _holder(path, 1.0)
     try:
-        deadline = time.monotonic() + 30
-        while not flag.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
         with files.book_lock(path, timeout=20):  # waits on the holder's file, then re-locks
             held = os.stat(files.lock_path(path))
             assert holder.wait(timeout=30) == 0  # the holder let go and ends

@@ -118,7 +118,7 @@ def reserve_stock(book: xw.Book, as_of: Optional[dt.date] = None):
 
 @script
 def plan_shipments(book: xw.Book, as_of: Optional[dt.date] = None):
-    """... then plan shipments, the pick list and packing slips."""
+    """Validate, price, reserve, then plan shipments, the pick list and packing slips."""
     return _run(book, "ship", as_of)
 
 

@@ -196,3 +196,23 @@ def test_odd_next_invoice_numbers_are_issues_and_numbering_never_goes_back(tmp_p
     assert wb["Settings"]["B2"].value == "=2+3"
     assert wb["Invoices"]["A2"].value == "INV-00001"
     assert wb["Settings"].max_row == 2  # no second Next Invoice Number row
+
+
+def test_the_other_lines_of_an_invalid_order_say_why_they_wait(tmp_path):
+    """Issue 18: a bad line makes its whole order Invalid; its sibling lines said nothing."""
+    book = basic_book(tmp_path / "b.xlsx", orders=[
+        ["SO-5", 1, D1, "C1", "A-100", 1, None, None, "Normal", None, None, ""],
+        ["SO-5", 2, D1, "C1", "A-100", "two", None, None, "Normal", None, None, ""],
+        ["SO-5", 3, D1, "C1", "B-200", 1, None, None, "Normal", None, None, ""],
+        ["SO-6", 1, D1, "C2", "A-100", 1, None, None, "Normal", None, None, ""],
+    ])
+    r = run("validate", book, "--today", "2026-11-10", "--json")
+    found = [(i["cell"], i["message"]) for i in json.loads(r.output)
+             if i["code"] == "order_has_invalid_line"]
+    assert [c for c, _ in found] == ["A2", "A4"]
+    assert found[0][1].startswith("order SO-5 has an invalid line: Orders!F3 (Quantity")
+    ws = load_workbook(book)["Orders"]
+    status = [c.value for c in ws[1]].index("Status")
+    assert [ws.cell(r, status + 1).value for r in range(2, 6)] == \
+        ["Invalid", "Invalid", "Invalid", "Valid"]
+    assert ws["A2"].comment is not None and "Orders!F3" in ws["A2"].comment.text

@@ -86,3 +86,22 @@ def test_a_line_not_reserved_is_repriced_from_the_sheets_each_run(tmp_path):
     edit(path, "FX Rates", {(2, "Rate"): 0.8})
     run_operation(path, "reserve", DAY2, None, False, quiet=True)
     assert column(path, "Orders", "Price") == [8, 8]
+
+
+def test_a_typed_unit_price_is_the_agreed_price_and_stays_locked(tmp_path):
+    """Issue 18: a Unit Price typed on Orders is the price agreed with the customer (as in
+    ERPNext and Odoo): it is used, Price Explained says what the rules give, and the
+    price_mismatch warning stays, run after run, also once the line is locked."""
+    path = book(tmp_path / "b.xlsx")
+    edit(path, "Orders", {(2, "Unit Price"): 8.5})
+    code, result = run_operation(path, "run", DAY1, None, False, dispatch=True, quiet=True)
+    assert column(path, "Orders", "Price")[:2] == [8.5, 9]
+    assert column(path, "Orders", "Net")[:2] == [17, 9]
+    explained = column(path, "Orders", "Price Explained")[0]
+    assert explained.startswith("Typed on Orders: 8.50 EUR; price rules give 9.00 EUR (")
+    (warn,) = [i for i in result.issues if i.code == "price_mismatch"]
+    assert warn.cell == "G2" and warn.message.endswith("the typed price is used")
+    assert column(path, "Invoice Lines", "Unit Price")[0] == 8.5
+    code, again = run_operation(path, "run", DAY2, None, False, quiet=True)
+    assert column(path, "Orders", "Price Explained")[0] == explained
+    assert [i.message for i in again.issues if i.code == "price_mismatch"] == [warn.message]

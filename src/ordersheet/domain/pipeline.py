@@ -164,7 +164,7 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
 
     outcomes, shortfalls = status.line_outcomes(lines, v, invalid_orders, holds, prices, state,
                                                  reserve_ran, "price" in steps)
-    issues = sort_issues(issues)
+    issues = sort_issues(issues + status.sibling_issues(lines, invalid_orders, issues))
     counts = defaultdict(int)
     for o in outcomes.values():
         counts[o.status] += 1

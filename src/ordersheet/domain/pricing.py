@@ -467,6 +467,7 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook, rates: Rates,
                     if rate is not None:
                         lp = cache[memo] = LinePrice(unit, amounts.net, rate, amounts.tax,
                                                      amounts.total, ccy, q.explain)
+            ruled = lp  # what today's rules give, before any lock
             if lock is not None and rate is not None and (
                     lp is None or lp.unit_price != lock.unit_price
                     or lp.currency != lock.currency):
@@ -491,16 +492,36 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook, rates: Rates,
                     ln.order_id))
             continue
         typed = ln.unit_price
-        # A typed price equal to the computed one at the currency's minor units is the
-        # same price as the sheet shows it (11.72 for 11.718 EUR), not a mismatch.
-        if typed is not None:
-            unit, shown_in = lp.unit_price, lp.currency
+        # A typed Unit Price is the price agreed with the customer (as a sales order's
+        # rate is in ERPNext and Odoo): it is used, and a difference from what the rules
+        # give is reported. One equal to the computed price at the currency's minor units
+        # is the same price as the sheet shows it (11.72 for 11.718 EUR), not a mismatch.
+        # A locked line keeps its lock (clearing Price re-prices it).
+        if typed is not None and ruled is not None:
+            unit, shown_in = ruled.unit_price, ruled.currency
             if typed != unit and typed != quantize(unit, shown_in, mode):
+                rules, why = f"{_show(unit, shown_in)} {shown_in}", ruled.explain
+                if lock is None:
+                    try:
+                        a = line_amounts(typed, qty, lp.tax_rate, shown_in, mode)
+                    except DecimalException:
+                        issues.append(error(
+                            "price_out_of_range", "Orders", ln.cell("unit_price"),
+                            f"{qty} × {typed} is too large to price", ln.order_id))
+                        continue
+                    lp = LinePrice(typed, a.net, lp.tax_rate, a.tax, a.total, shown_in,
+                                   _typed_text(typed, shown_in, rules, why))
+                    used = "the typed price is used"
+                elif lock.unit_price == typed and lock.currency == shown_in:
+                    lp = LinePrice(lp.unit_price, lp.net, lp.tax_rate, lp.tax, lp.total,
+                                   lp.currency, _typed_text(typed, shown_in, rules, why))
+                    used = "the typed price is used"
+                else:
+                    used = "the price locked when the line was first reserved is used"
                 issues.append(warning(
                     "price_mismatch", "Orders", ln.cell("unit_price"),
-                    f"Unit Price {typed} differs from the computed price "
-                    f"{_show(unit, shown_in)} {shown_in} ({lp.explain}); the computed price "
-                    "is used", ln.order_id))
+                    f"Unit Price {typed} differs from the computed price {rules} ({why}); "
+                    f"{used}", ln.order_id))
         out[key] = lp
     return out, issues
 
@@ -548,6 +569,11 @@ def lock_prices(locked: Mapping[Key, PriceLock], prices: Mapping[Key, LinePrice]
     return tuple(kept) + tuple(build_tuples(
         PriceLock, ("order_id", "line", "unit_price", "currency", "fx_rate"), new,
         locked_on=today, shown=True))
+
+
+def _typed_text(typed: Decimal, currency: str, rules: str, why: str) -> str:
+    """Price Explained of a line priced at its typed Unit Price."""
+    return f"Typed on Orders: {_show(typed, currency)} {currency}; price rules give {rules} ({why})"
 
 
 def _locked_price(lock: PriceLock, qty: int, rate: Decimal, mode: str,

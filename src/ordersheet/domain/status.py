@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterable, NamedTuple
 
-from .models import Key, LinePrice, OrderBook
+from .issues import Issue, warning
+from .models import Key, LinePrice, OrderBook, OrderLine
 from .validation import CANCELLED
 
 
@@ -118,3 +119,35 @@ def line_outcomes(lines, v, invalid_orders, holds, prices, state: OrderBook, res
             short[ln.sku] += back
         out[row] = LineOutcome(status, price, res, back, shp, get_sids(k, ""), get_nos(k, ""))
     return out, dict(short)
+
+
+SIBLINGS_SHOWN = 20
+"""Lines of one invalid order that get a note of their own; the rest are counted."""
+
+
+def sibling_issues(lines: Iterable[OrderLine], invalid_orders: Iterable[str],
+                   issues: Iterable[Issue]) -> list[Issue]:
+    """A bad line makes its whole order Invalid: each other line of that order is told why
+    it waits ("order SO-5 has an invalid line: Orders!F7"), at its Order ID cell."""
+    invalid = set(invalid_orders)
+    first_bad: dict[str, Issue] = {}
+    bad_rows: set[int] = set()
+    for i in issues:
+        if i.is_error and i.sheet == "Orders" and i.order_id in invalid:
+            first_bad.setdefault(i.order_id, i)
+            digits = "".join(ch for ch in i.cell if ch.isdigit())
+            if digits:
+                bad_rows.add(int(digits))
+    out: list[Issue] = []
+    shown: dict[str, int] = defaultdict(int)
+    for ln in lines:
+        bad = first_bad.get(ln.order_id)
+        if bad is None or ln.row in bad_rows or ln.status_in == CANCELLED:
+            continue
+        shown[ln.order_id] += 1
+        if shown[ln.order_id] <= SIBLINGS_SHOWN:
+            out.append(warning(
+                "order_has_invalid_line", "Orders", ln.cell("order_id"),
+                f"order {ln.order_id} has an invalid line: Orders!{bad.cell} "
+                f"({bad.message}); this line waits until it is fixed", ln.order_id))
+    return out

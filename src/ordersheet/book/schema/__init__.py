@@ -1,8 +1,8 @@
 """The sheet and column contract (CONTRACT §2-§5): header matching, cell -> typed value,
 and a sheet read into records that keep the address of every cell.
 
-This is where floats stop: every number becomes `Decimal` or `int` through `str()`, every
-date a `datetime.date`, and every value keeps the A1 address of the cell it came from.
+This is where floats stop: every number becomes `Decimal` or `int` as Excel shows it (15
+significant digits, `coerce.shown`), every date a `datetime.date`, and every value keeps the A1 address of the cell it came from.
 Problems become Issues with stable codes; a bad cell never raises.
 
 | module     | owns                                                                    |
@@ -21,9 +21,9 @@ Everything callers use is importable from here: `from ordersheet.book import sch
 s.ORDERS`, `s.parse_sheet`, `s.to_date`.
 """
 
-from .coerce import (Bad, is_blank, to_bool, to_code, to_date, to_datetime, to_decimal,
-                     to_lenient_text, to_lower_text, to_money, to_percent, to_priority,
-                     to_quantity, to_signed_money, to_text, to_whole)
+from .coerce import (SHOWN, Bad, is_blank, shown, to_bool, to_code, to_date, to_datetime,
+                     to_decimal, to_lenient_text, to_lower_text, to_money, to_percent, to_priority,
+                     to_quantity, to_rate, to_signed_money, to_text, to_whole)
 from .headers import norm
 from .inputs import (CUSTOMERS, FX_RATES, INPUT_SHEETS, INVENTORY, INVENTORY_TOOL_COLUMNS,
                      ORDER_TOOL_COLUMNS, ORDERS, PAYMENTS, PRICE_RULES, PRODUCTS, RETURNS,
@@ -37,9 +37,9 @@ from .settings import (SETTING, SETTINGS, SETTINGS_KEYS, SETTINGS_SHEET, Setting
 from .spec import Col, SheetSpec
 
 __all__ = [
-    "Bad", "is_blank", "to_bool", "to_code", "to_date", "to_datetime", "to_decimal",
+    "SHOWN", "Bad", "is_blank", "shown", "to_bool", "to_code", "to_date", "to_datetime", "to_decimal",
     "to_lenient_text", "to_lower_text", "to_money", "to_percent", "to_priority",
-    "to_quantity", "to_signed_money", "to_text", "to_whole",
+    "to_quantity", "to_rate", "to_signed_money", "to_text", "to_whole",
     "norm",
     "CUSTOMERS", "FX_RATES", "INPUT_SHEETS", "INVENTORY", "INVENTORY_TOOL_COLUMNS",
     "ORDER_TOOL_COLUMNS", "ORDERS", "PAYMENTS", "PRICE_RULES", "PRODUCTS", "RETURNS",

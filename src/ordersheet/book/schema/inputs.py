@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .coerce import (to_bool, to_code, to_date, to_lenient_text, to_lower_text, to_money,
-                     to_percent, to_priority, to_quantity, to_signed_money, to_text, to_whole)
+                     to_percent, to_priority, to_quantity, to_rate, to_signed_money, to_text,
+                     to_whole)
 from .spec import MNY, Col, D, SheetSpec, T
 
 ORDERS = SheetSpec("Orders", (
@@ -96,7 +97,7 @@ TAX_RATES = SheetSpec("Tax Rates", (
 
 FX_RATES = SheetSpec("FX Rates", (
     Col("currency", "Currency", to_code, True),
-    Col("rate", "Rate", to_money, True),
+    Col("rate", "Rate", to_rate, True),
 ), key=("currency",))
 
 SHIPPING_RATES = SheetSpec("Shipping Rates", (

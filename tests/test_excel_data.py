@@ -73,3 +73,59 @@ def test_a_rate_too_fine_to_believe_is_still_refused(tmp_path):
     code, result = run(path)
     assert ("bad_number", "FX Rates", "B2") in [(i.code, i.sheet, i.cell) for i in result.issues]
     assert code == 1
+
+
+# ---- a refused value is named on the lines that depend on it -------------------------------
+
+def test_lines_name_the_refused_master_cell_instead_of_a_misleading_problem(tmp_path):
+    """Each master row here has one cell that is really refused: the order lines that need
+    the row say which cell, not that the SKU, customer or rate does not exist."""
+    path = basic_book(
+        tmp_path / "book.xlsx",
+        [["SO-1", 1, D1, "C1", "A-100", 1, None, None, "Normal", None, None, ""],
+         ["SO-2", 1, D1, "C3", "B-200", 1, None, None, "Normal", None, None, ""],
+         ["SO-3", 1, D1, "C4", "B-200", 1, None, None, "Normal", None, None, ""],
+         ["SO-4", 1, D1, "C5", "B-200", 1, None, None, "Normal", None, None, ""],
+         ["SO-5", 1, D1, "C1", "C-300", 2, None, None, "Normal", None, None, ""]],
+        Products=[["A-100", "Widget", "ten", 1, "standard", "Yes"],
+                  ["B-200", "Gadget", 25.5, 2, "standard", "Yes"],
+                  ["C-300", "Gizmo", 4, 1, "standard", "Yes"]],
+        Inventory=[["A-100", "MAIN", 10, "A-01"], ["B-200", "MAIN", 10, "B-02"],
+                   ["C-300", "MAIN", "a few", "C-03"]],
+        Customers=[["C1", "Acme", "", "US", "USD", None, 30, None, "No", "No", "", ""],
+                   ["C3", "Euro GmbH", "", "DE", "EUR", None, 30, None, "No", "No", "", ""],
+                   ["C4", "Oui SA", "", "FR", "USD", None, 30, None, "No", "No", "", ""],
+                   ["C5", "Late Ltd", "", "US", "USD", "lots", 30, None, "No", "No", "", ""]],
+        **{"FX Rates": [["Currency", "Rate"], ["EUR", "n/a"]],
+           "Tax Rates": [["Country", "Tax Class", "Rate %"], ["US", "standard", 0],
+                         ["DE", "standard", 19], ["FR", "standard", "twenty"]]})
+    code, result = run(path, "reserve")
+    assert code == 1
+    by_order = {i.order_id: i for i in result.issues if i.sheet == "Orders"}
+    assert (by_order["SO-1"].code, by_order["SO-1"].message) == (
+        "unknown_sku", "SKU 'A-100': its Products row was refused (Products!C2); fix that cell")
+    assert (by_order["SO-2"].code, by_order["SO-2"].message) == (
+        "missing_fx_rate", "FX Rates!B2 was refused, so EUR has no rate to price SKU B-200 "
+                           "for customer C3")
+    assert (by_order["SO-3"].code, by_order["SO-3"].message) == (
+        "missing_tax_rate", "the Tax Rates row for country 'FR' and tax class 'standard' was "
+                            "refused (Tax Rates!C4) (SKU B-200, customer C4)")
+    assert (by_order["SO-4"].code, by_order["SO-4"].message) == (
+        "unknown_customer",
+        "customer 'C5': its Customers row was refused (Customers!F5); fix that cell")
+    assert (by_order["SO-5"].code, by_order["SO-5"].message) == (
+        "backordered", "2 of 2 units backordered (an Inventory row of SKU C-300 was refused "
+                       "(Inventory!C4); SKU C-300: 0 available)")
+    # ... and the refused cells themselves are reported where they are
+    assert {(i.sheet, i.cell) for i in result.issues if i.code == "bad_number"} >= {
+        ("Products", "C2"), ("FX Rates", "B2"), ("Customers", "F5"), ("Inventory", "C4"),
+        ("Tax Rates", "C4")}
+
+
+def test_a_key_that_is_simply_absent_is_still_unknown(tmp_path):
+    path = basic_book(tmp_path / "book.xlsx",
+                      [["SO-1", 1, D1, "C9", "Q-1", 1, None, None, "Normal", None, None, ""]])
+    _, result = run(path, "validate")
+    assert sorted((i.code, i.message) for i in result.issues) == [
+        ("unknown_customer", "customer 'C9' is not on the Customers sheet"),
+        ("unknown_sku", "SKU 'Q-1' is not on the Products sheet")]

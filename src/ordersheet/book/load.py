@@ -39,6 +39,11 @@ lines)."""
 OPTIONAL_WHEN_EMPTY = {s.TAX_RATES.name, s.SHIPPING_RATES.name, s.PRICE_RULES.name,
                        s.FX_RATES.name}
 EXTRA_COLS = {s.ORDERS.name: s.ORDER_TOOL_COLUMNS, s.INVENTORY.name: s.INVENTORY_TOOL_COLUMNS}
+REFUSED_KEYS = {s.PRODUCTS.name: ("sku",), s.INVENTORY.name: ("sku",),
+                s.CUSTOMERS.name: ("customer_id",), s.FX_RATES.name: ("currency",),
+                s.TAX_RATES.name: ("country", "tax_class")}
+"""The master sheets whose refused rows are remembered (`OrderBook.refused`), by the
+fields the rules look them up by."""
 
 
 @dataclass
@@ -148,6 +153,7 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
     present: set[str] = set()
     bad_order_rows: set[int] = set()
     formulas: dict[str, set[tuple[int, int]]] = {}
+    refused: dict[tuple[str, str], str] = {}
     for spec in READ_SPECS:
         raw = find_sheet(raws, spec.name)
         if raw is None:
@@ -174,6 +180,7 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
                 {"status": ("status_in", _text_or_blank)}))
             continue
         # The issue says why; master rows with bad cells are not used.
+        refused.update(_refused(spec, parsed))
         data[FIELD_OF[spec.name]] = tuple(s.build_records(
             model, parsed, (c.field for c in EXTRA_COLS.get(spec.name, ())), {},
             skip=parsed.bad_rows))
@@ -212,7 +219,7 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
         data["orders"] = _prices_cleared(data["orders"], data["price_locks"], raws, names,
                                          own)
     book = m.OrderBook(**data, settings=settings, present=frozenset(present),
-                       taken_ids=frozenset(taken))
+                       taken_ids=frozenset(taken), refused=refused)
     for name in TOOL_SHEETS:  # where each of ordersheet's sheets goes, and why
         own.decide(name)
     issues.extend(own.issues)
@@ -233,6 +240,27 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
                 loaded.old_marks.setdefault(r[0], {})[rc] = \
                     ("" if token is None else str(token)) if fill is not None else None
     return loaded
+
+
+def _refused(spec: s.SheetSpec, parsed: s.ParsedSheet) -> dict[tuple[str, str], str]:
+    """(sheet, key) -> `Sheet!A1` of the first refused cell, for each row of a master sheet
+    in `REFUSED_KEYS` that is left out for a bad cell but whose key could be read."""
+    fields = REFUSED_KEYS.get(spec.name)
+    if not fields or not parsed.bad_rows:
+        return {}
+    first_bad: dict[int, str] = {}
+    for i in parsed.issues:
+        try:
+            first_bad.setdefault(split_a1(i.cell)[0], i.cell)
+        except ValueError:
+            continue
+    out: dict[tuple[str, str], str] = {}
+    for k, i in enumerate(parsed.index):
+        cell = first_bad.get(parsed.layout.excel_row(i)) if i in parsed.bad_rows else None
+        key = [parsed.columns[f][k] for f in fields] if cell else None
+        if key and all(key):
+            out.setdefault((spec.name, "/".join(key)), f"{parsed.layout.name}!{cell}")
+    return out
 
 
 def _read_owned(raws: Mapping[str, RawSheet], own: Ownership) -> dict[str, Owned]:

@@ -397,6 +397,11 @@ class OrderBook(Record):
     taken_ids: frozenset[str] = frozenset()
     """Document numbers (SHP-00007, INV-00012) on rows that are not records (a row that
     could not be read): never issued again."""
+    refused: Mapping[tuple[str, str], str] = dc.field(default_factory=dict)
+    """Master rows left out because a cell of theirs was refused: (sheet, key) -> that
+    cell as `Sheet!A1`. Keys: a Products or Inventory SKU, a Customer ID, an FX Rates
+    currency, a Tax Rates `COUNTRY/tax class`. A rule that misses such a row names the
+    refused cell instead of calling the key unknown."""
 
     def __post_init__(self) -> None:
         # Callers (and tests) may pass lists; the book keeps tuples so `+` and sharing work.
@@ -410,4 +415,4 @@ class OrderBook(Record):
 
 
 _BOOK_TUPLES = tuple(f.name for f in dc.fields(OrderBook)
-                     if f.name not in ("settings", "present", "taken_ids"))
+                     if f.name not in ("settings", "present", "taken_ids", "refused"))

@@ -386,19 +386,24 @@ class Pricer:
         return self._quote_rule(winner, product, currency)
 
 
-def _missing_fx_issues(q: _Quote, ln: OrderLine, base: str) -> list[Issue]:
+def _missing_fx_issues(q: _Quote, ln: OrderLine, base: str,
+                       refused: Mapping[tuple[str, str], str]) -> list[Issue]:
     out = []
     for m in q.missing:
+        cell = refused.get(("FX Rates", m.currency))
         if m.rule is not None and m.rule.currency_cell:
+            why = (f"whose rate ({cell}) was refused" if cell
+                   else "which has no rate on the FX Rates sheet")
             out.append(error(
                 "missing_fx_rate", "Price Rules", m.rule.currency_cell,
-                f"{m.rule.source} is in {m.currency}, which has no rate on the FX Rates "
-                f"sheet (order {ln.order_id} line {ln.line} needs it)", ln.order_id))
+                f"{m.rule.source} is in {m.currency}, {why} (order {ln.order_id} line "
+                f"{ln.line} needs it)", ln.order_id))
         else:
+            why = (f"{cell} was refused, so {m.currency} has no rate" if cell
+                   else f"no FX rate for {m.currency} (units per 1 {base})")
             out.append(error(
                 "missing_fx_rate", "Orders", ln.cell("customer_id"),
-                f"no FX rate for {m.currency} (units per 1 {base}) to price SKU {ln.sku} "
-                f"for customer {ln.customer_id}", ln.order_id))
+                f"{why} to price SKU {ln.sku} for customer {ln.customer_id}", ln.order_id))
     return out
 
 
@@ -479,17 +484,18 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook, rates: Rates,
             continue
         if lp is None:
             if q.unit is None and lock is None:
-                for i in _missing_fx_issues(q, ln, p.base):
+                for i in _missing_fx_issues(q, ln, p.base, book.refused):
                     if (i.order_id, i.sheet, i.cell) not in seen:
                         seen.add((i.order_id, i.sheet, i.cell))
                         issues.append(i)
             else:  # a price, locked or not, and no tax rate for it
                 cust = customers[cid]
+                row = f"Tax Rates row for country '{cust.country}' and tax class '{tax_class}'"
+                cell = book.refused.get(("Tax Rates", f"{cust.country.upper()}/{tax_class}"))
+                why = f"the {row} was refused ({cell})" if cell else f"no {row}"
                 issues.append(error(
                     "missing_tax_rate", "Orders", ln.cell("sku"),
-                    f"no Tax Rates row for country '{cust.country}' and tax class "
-                    f"'{tax_class}' (SKU {sku}, customer {cust.customer_id})",
-                    ln.order_id))
+                    f"{why} (SKU {sku}, customer {cust.customer_id})", ln.order_id))
             continue
         typed = ln.unit_price
         # A typed Unit Price is the price agreed with the customer (as a sales order's

@@ -299,6 +299,9 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
             sku_state = by_sku.get(ln.sku)
             where, free = f"SKU {ln.sku}", sku_state[0] if sku_state is not None else 0
         holds = line_held.get((ln.order_id, ln.line), 0) + took
+        refused = book.refused.get(("Inventory", ln.sku))
+        if refused:  # the stock there is not counted: say so, not only "short"
+            where = f"an Inventory row of SKU {ln.sku} was refused ({refused}); {where}"
         issues.append(warning(
             "backordered", "Orders", ln.cell("quantity"),
             f"{n} of {ln.quantity} units backordered "

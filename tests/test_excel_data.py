@@ -129,3 +129,88 @@ def test_a_key_that_is_simply_absent_is_still_unknown(tmp_path):
     assert sorted((i.code, i.message) for i in result.issues) == [
         ("unknown_customer", "customer 'C9' is not on the Customers sheet"),
         ("unknown_sku", "SKU 'Q-1' is not on the Products sheet")]
+
+
+# ---- headers exported by other systems ------------------------------------------------------
+
+def orders_book(tmp_path, header, rows, settings=None):
+    """The basic book with an Orders sheet under `header` (as exported elsewhere)."""
+    extra = {"Settings": [["Key", "Value"], *settings]} if settings else {}
+    path = basic_book(tmp_path / "book.xlsx", [], **extra)
+    wb = load_workbook(path)
+    ws = wb["Orders"]
+    ws.delete_rows(1, ws.max_row)
+    for r in [header, *rows]:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def test_an_erpnext_sales_order_export_is_read_as_orders(tmp_path):
+    """ERPNext's Data Export of Sales Order with its Items table: parent fields under their
+    labels (ID, Customer, Date, Delivery Date), child fields as `Label (Items)`."""
+    header = ["ID", "Customer", "Date", "Delivery Date", "ID (Items)", "Item Code (Items)",
+              "Quantity (Items)", "Rate (Items)", "Amount (Items)",
+              "Delivery Warehouse (Items)"]
+    rows = [["SAL-ORD-2026-00001", "C1", D1, dt.date(2026, 11, 9), "a1b2", "A-100", 2, 10, 20,
+             "MAIN"],
+            ["SAL-ORD-2026-00001", "C1", D1, dt.date(2026, 11, 9), "c3d4", "B-200", 1, 25.5,
+             25.5, "MAIN"]]
+    path = orders_book(tmp_path, header, rows)
+    code, result = run(path, "reserve")
+    assert [(i.code, i.cell) for i in result.issues] == []
+    assert code == 0
+    got = sheet_rows(path, "Orders")
+    assert [(r["ID"], r["Line"], r["Status"], r["Reserved"]) for r in got] == [
+        ("SAL-ORD-2026-00001", 1, "Reserved", 2), ("SAL-ORD-2026-00001", 2, "Reserved", 1)]
+    assert got[0]["Amount (Items)"] == 20  # the export's own columns stay as they were
+
+
+def test_an_odoo_sale_order_line_export_is_read_as_orders(tmp_path):
+    """Odoo's export of sale.order.line with its field labels, the order date as the
+    related field `Order Reference/Order Date`."""
+    header = ["Order Reference", "Order Reference/Order Date", "Customer", "Product",
+              "Description", "Quantity", "Unit Price", "Discount (%)", "Subtotal"]
+    rows = [["S00042", D1, "C2", "A-100", "Widget", 3, 9.5, 0, 28.5]]
+    path = orders_book(tmp_path, header, rows)
+    code, result = run(path, "reserve")
+    assert [(i.code, i.cell) for i in result.issues] == [("price_mismatch", "G2")]
+    assert code == 0
+    got = sheet_rows(path, "Orders")
+    assert [(r["Order Reference"], r["Status"], r["Reserved"]) for r in got] == [
+        ("S00042", "Reserved", 3)]
+
+
+def test_settings_column_map_reads_any_header_as_a_column(tmp_path):
+    header = ["Auftrag", "Datum", "Kunde", "Artikel", "Menge", "Bemerkung"]
+    rows = [["A-1", D1, "C1", "A-100", 4, "bitte schnell"]]
+    maps = [["Column Map", f"Orders.{de} = {en}"] for de, en in (
+        ("Auftrag", "Order ID"), ("Datum", "Order Date"), ("Kunde", "Customer ID"),
+        ("Artikel", "SKU"), ("Menge", "Quantity"), ("Bemerkung", "Notes"))]
+    path = orders_book(tmp_path, header, rows, maps + [["Column Map", "Orders.Stk Quantity"],
+                                                       ["Column Map", "Orders.Preis = Prise"]])
+    code, result = run(path, "reserve")
+    assert [(i.code, i.sheet, i.cell) for i in result.issues] == [
+        ("bad_value", "Settings", "B8"), ("bad_value", "Settings", "B9")]
+    assert result.issues[0].message == (
+        "Column Map: 'Orders.Stk Quantity' is not Sheet.Header = Column "
+        "(e.g. Orders.Menge = Quantity)")
+    assert result.issues[1].message.startswith("Column Map: Orders has no column 'Prise'")
+    assert code == 1
+    assert [(r["Auftrag"], r["Status"], r["Reserved"]) for r in sheet_rows(path, "Orders")] == [
+        ("A-1", "Reserved", 4)]
+
+
+def test_a_missing_column_names_the_header_it_probably_is(tmp_path):
+    from ordersheet.app import run_summary
+
+    header = ["Order ID", "Order Date", "Customer ID", "SKU", "Stk"]
+    path = orders_book(tmp_path, header, [["SO-1", D1, "C1", "A-100", 2]])
+    code, result = run(path, "validate")
+    assert [(i.code, i.cell, i.message) for i in result.issues] == [
+        ("missing_column", "F1", "missing column Quantity; did you mean 'Stk'?")]
+    assert code == 1
+    text = run_summary(result).text()
+    assert "No order lines" not in text
+    assert "The Orders sheet was not read: missing column Quantity; did you mean 'Stk'?" in text
+    assert "Column Map" in text

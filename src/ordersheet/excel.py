@@ -222,7 +222,7 @@ class _Refusal(Exception):
 def _require_columns(loaded: loader.Loaded, sheet: str, label: str) -> None:
     for i in loaded.issues:
         if i.sheet == sheet and i.code == "missing_column":
-            raise _Refusal(f"{label}: {i.message.replace('sheet', 'range')}")
+            raise _Refusal(f"{label}: {i.message}")
 
 
 def _answer(name: str, compute: Callable[[], Any]) -> Any:

@@ -328,3 +328,90 @@ def test_positions_finds_the_mark_by_identity_in_any_column():
     assert columns.positions(values, mark) == [1, 4, 7]
     assert columns.positions([D(1)] * 5, mark) == []
     assert columns.positions([], mark) == []
+
+
+# ---- headers from other systems ----------------------------------------------------------
+
+def _names(spec, extra=()):
+    """normalised name -> the columns of `spec` found under it (header and other names)."""
+    out = {}
+    for c in spec.cols:
+        for name in (c.header, *c.also):
+            out.setdefault(s.norm(name), []).append(c.header)
+    for c in extra:
+        out.setdefault(s.norm(c.header), []).append(c.header + " (ordersheet's)")
+    return out
+
+
+@pytest.mark.parametrize("spec", s.INPUT_SHEETS, ids=lambda sp: sp.name)
+def test_every_other_name_means_one_column_of_its_sheet(spec):
+    extra = {"Orders": s.ORDER_TOOL_COLUMNS, "Inventory": s.INVENTORY_TOOL_COLUMNS}
+    clashes = {n: cols for n, cols in _names(spec, extra.get(spec.name, ())).items()
+               if len(cols) > 1}
+    assert clashes == {}
+
+
+def test_readme_lists_every_other_name():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for spec in s.INPUT_SHEETS:
+        for c in spec.cols:
+            if c.also:
+                row = f"| {spec.name} | {c.header} | {', '.join(f'`{a}`' for a in c.also)} |"
+                assert row in readme, row
+
+
+def _found(header, spec=s.ORDERS, extra=(), column_map=None):
+    parsed = s.parse_sheet(RawSheet(spec.name, 1, 1, header, []), spec, extra, column_map)
+    return {f: col_letter(c) for f, c in parsed.layout.columns.items()}
+
+
+def test_a_column_is_found_under_its_header_then_the_map_then_other_names():
+    header = ["Order", "Order ID", "Date", "Customer", "Item Code", "Item", "Qty", "Menge"]
+    assert _found(header) == {"order_id": "B", "order_date": "C", "customer_id": "D",
+                              "sku": "E", "quantity": "G"}
+    # a Column Map row wins over the header itself
+    assert _found(header, column_map={"menge": "quantity"})["quantity"] == "H"
+    # a qualified header only where no header names the column outright
+    assert _found(["Order ID (Items)", "Order ID", "SKU (Items)", "Customer/Customer ID"]) == {
+        "order_id": "B", "sku": "C", "customer_id": "D"}
+    # `ID (Items)` names the items' rows, never the order
+    assert "order_id" not in _found(["ID (Items)", "Date"])
+
+
+def test_ordersheets_own_columns_are_found_under_their_own_header_only():
+    tool = s.ORDER_TOOL_COLUMNS
+    found = _found(["Order ID", "Total", "Total (ordersheet)", "Status (Items)"], extra=tool)
+    assert found["total"] == "B" and "status" not in found
+    renamed = tuple(c if c.field != "total" else type(c)(c.field, "Total (ordersheet)")
+                    for c in tool)
+    assert _found(["Order ID", "Total", "Total (ordersheet)"], extra=renamed)["total"] == "C"
+
+
+@pytest.mark.parametrize("header,message", [
+    (["Order ID", "Order Date", "Customer ID", "SKU", "Stk"],
+     "missing column Quantity; did you mean 'Stk'?"),
+    (["Order ID", "Order Date", "Customer ID", "SKU", "Quantiy", "Notes 2"],
+     "missing column Quantity; did you mean 'Quantiy'?"),
+    (["Order ID", "Order Date", "Customer ID", "SKU", "Stk", "Farbe"], "missing column Quantity"),
+])
+def test_a_missing_column_suggests_the_header_left_over(header, message):
+    parsed = s.parse_sheet(RawSheet("Orders", 1, 1, header, [["x"] * len(header)]), s.ORDERS)
+    assert [(i.code, i.message) for i in parsed.issues] == [("missing_column", message)]
+    assert not parsed.usable
+
+
+def test_column_map_rows_read_as_sheet_header_column():
+    raw = block_from_grid("Settings", [
+        ["Key", "Value"], ["Column Map", "Orders.Menge = Quantity"],
+        ["column map", "Price Rules.Preis = Unit Price"],
+        ["Column Map", "Orders.Unit.Preis=Unit Price"],
+        ["Column Map", "Menge = Quantity"], ["Column Map", "Orders.Menge = Mange"],
+        ["Column Map", "Issues.X = Code"], ["Column Map", None]])
+    mapped, issues = s.parse_column_map(raw, s.INPUT_SHEETS)
+    assert mapped == {"Orders": {"menge": "quantity", "unitpreis": "unit_price"},
+                      "Price Rules": {"preis": "unit_price"}}
+    assert [(i.code, i.cell) for i in issues] == [("bad_value", "B5"), ("bad_value", "B6"),
+                                                  ("bad_value", "B7")]
+    assert issues[1].message.startswith("Column Map: Orders has no column 'Mange' (its columns:")

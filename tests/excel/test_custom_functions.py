@@ -74,10 +74,10 @@ def test_order_price_reads_numeric_skus_and_ids_like_the_sheets_do():
     (("A-100", 1, "C9", PRODUCTS, None, CUSTOMERS), "ORDER_PRICE: customer 'C9' is not on"),
     (("A-100", 1, "C3", PRODUCTS, None, CUSTOMERS, FX), "ORDER_PRICE: no FX rate for JPY"),
     (("A-100", 1, None, None), "ORDER_PRICE: pass the Products table"),
-    (("A-100", 1, None, [["SKU", "Price"], ["A-100", 3.0]]),
-     "ORDER_PRICE: products: the Products range has no 'List Price' column"),
+    (("A-100", 1, None, [["SKU", "Cost"], ["A-100", 3.0]]),
+     "ORDER_PRICE: products: missing column List Price; did you mean 'Cost'?"),
     (("A-100", 1, None, PRODUCTS, None, [["Name"], ["Acme"]]),
-     "ORDER_PRICE: customers: the Customers range has no 'Customer ID' column"),
+     "ORDER_PRICE: customers: missing column Customer ID"),
 ])
 def test_order_price_explains_what_is_wrong(args, message):
     got = excel.order_price(*args, order_date=NOV_10)
@@ -123,8 +123,8 @@ def test_stock_available_without_warehouse_or_reserved_columns():
     (("X-1", INVENTORY), "STOCK_AVAILABLE: SKU 'X-1' is not in the inventory range"),
     (("A-100", INVENTORY, "WEST"), "STOCK_AVAILABLE: SKU 'A-100' is not in the inventory range "
                                    "in warehouse 'WEST'"),
-    (("A-100", [["SKU", "Qty"], ["A-100", 4.0]]),
-     "STOCK_AVAILABLE: inventory: the Inventory range has no 'On Hand' column"),
+    (("A-100", [["SKU", "Counted"], ["A-100", 4.0]]),
+     "STOCK_AVAILABLE: inventory: missing column On Hand; did you mean 'Counted'?"),
     (("A-100", None), "STOCK_AVAILABLE: pass the Inventory table"),
     (("A-100", [["SKU", "On Hand", "Reserved"], ["A-100", 4.0, "some"]]),
      "STOCK_AVAILABLE: inventory Reserved: 'some' is not a number"),

@@ -99,14 +99,15 @@ def tool_columns(raw: RawSheet, spec: s.SheetSpec, own: Ownership) -> tuple[s.Co
     return tuple(replace(c, header=own.column(spec.name, c.header, layout)[0]) for c in cols)
 
 
-def _parse(raw: RawSheet, spec: s.SheetSpec, extra: tuple[s.Col, ...]) -> s.ParsedSheet:
+def _parse(raw: RawSheet, spec: s.SheetSpec, extra: tuple[s.Col, ...],
+           column_map: Mapping[str, str] | None = None) -> s.ParsedSheet:
     """`schema.parse_sheet` with the sheet's tool columns. Orders' write-only tool columns
     (half the width of a processed Orders sheet) are only located, not coerced: their
     values are dropped anyway, and coercing them can only matter (an Issue, a bad row) when
     a cell there shows an Excel error, in which case they are coerced as before."""
     if spec is not s.ORDERS or _has_error_cells(raw, extra[1:]):
-        return s.parse_sheet(raw, spec, extra)
-    parsed = s.parse_sheet(raw, spec, extra[:1])
+        return s.parse_sheet(raw, spec, extra, column_map)
+    parsed = s.parse_sheet(raw, spec, extra[:1], column_map)
     for c in extra[1:]:  # where parse_sheet would have put them
         col = parsed.layout.headers.get(s.norm(c.header))
         if col is not None:
@@ -154,6 +155,8 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
     bad_order_rows: set[int] = set()
     formulas: dict[str, set[tuple[int, int]]] = {}
     refused: dict[tuple[str, str], str] = {}
+    settings_raw = find_sheet(raws, s.SETTINGS_SHEET)
+    column_map, map_issues = s.parse_column_map(settings_raw, READ_SPECS)
     for spec in READ_SPECS:
         raw = find_sheet(raws, spec.name)
         if raw is None:
@@ -161,7 +164,7 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
         names[spec.name] = raw.name
         if raw.extra.get("formulas"):
             formulas[raw.name] = raw.extra["formulas"]
-        parsed = _parse(raw, spec, tool_columns(raw, spec, own))
+        parsed = _parse(raw, spec, tool_columns(raw, spec, own), column_map.get(spec.name))
         # An optional rate sheet left empty (as the template ships it) is not "a Tax Rates
         # sheet" in CONTRACT terms: a new book must not fail every line for missing tax.
         if parsed.records or spec.name not in OPTIONAL_WHEN_EMPTY:
@@ -184,9 +187,8 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
         data[FIELD_OF[spec.name]] = tuple(s.build_records(
             model, parsed, (c.field for c in EXTRA_COLS.get(spec.name, ())), {},
             skip=parsed.bad_rows))
-    settings_raw = find_sheet(raws, s.SETTINGS_SHEET)
     settings, s_issues, where = s.parse_settings(settings_raw)
-    issues.extend(s_issues)
+    issues.extend(s_issues + map_issues)
     if settings_raw is not None:
         present.add(s.SETTINGS_SHEET)
         names[s.SETTINGS_SHEET] = settings_raw.name

@@ -2,17 +2,18 @@
 and a sheet read into records that keep the address of every cell.
 
 This is where floats stop: every number becomes `Decimal` or `int` as Excel shows it (15
-significant digits, `coerce.shown`), every date a `datetime.date`, and every value keeps the A1 address of the cell it came from.
-Problems become Issues with stable codes; a bad cell never raises.
+significant digits, `coerce.shown`), every date a `datetime.date`, and every value keeps
+the A1 address of the cell it came from. Problems become Issues with stable codes; a bad
+cell never raises.
 
 | module     | owns                                                                    |
 |------------|-------------------------------------------------------------------------|
 | `spec`     | the contract's types: `Col` (a column), `SheetSpec` (a sheet)           |
 | `coerce`   | one cell -> typed value, one parser per kind of column; `Bad`           |
-| `headers`  | which column holds which field (`norm`, repeats, shorter headers)       |
+| `headers`  | which column holds which field (`norm`, repeats, other systems' names)  |
 | `inputs`   | the sheets users type into, and the columns ordersheet adds to them     |
 | `outputs`  | the sheets ordersheet writes                                            |
-| `settings` | the Settings keys (one table) and reading the Settings sheet            |
+| `settings` | the Settings keys (one table), reading the Settings sheet, Column Map  |
 | `parsed`   | a sheet as read: `SheetLayout`, `ParsedSheet`, `Records`                |
 | `parse`    | `parse_sheet` (a raw sheet -> records + Issues), `build_records`        |
 | `columns`  | the column-wise fast paths of `parse_sheet`, each held to `coerce`      |
@@ -32,13 +33,13 @@ from .outputs import (AUDIT_LOG, INVOICE_LINES, INVOICES, ISSUES, PICK_LIST, RES
                       SHIPMENT_LINES, SHIPMENTS, STOCK_LEDGER)
 from .parse import build_records, parse_sheet
 from .parsed import ParsedSheet, Records, SheetLayout
-from .settings import (SETTING, SETTINGS, SETTINGS_KEYS, SETTINGS_SHEET, Setting,
-                       parse_settings, settings_rows)
+from .settings import (COLUMN_MAP, SETTING, SETTINGS, SETTINGS_KEYS, SETTINGS_SHEET, Setting,
+                       parse_column_map, parse_settings, settings_rows)
 from .spec import Col, SheetSpec
 
 __all__ = [
-    "SHOWN", "Bad", "is_blank", "shown", "to_bool", "to_code", "to_date", "to_datetime", "to_decimal",
-    "to_lenient_text", "to_lower_text", "to_money", "to_percent", "to_priority",
+    "SHOWN", "Bad", "is_blank", "shown", "to_bool", "to_code", "to_date", "to_datetime",
+    "to_decimal", "to_lenient_text", "to_lower_text", "to_money", "to_percent", "to_priority",
     "to_quantity", "to_rate", "to_signed_money", "to_text", "to_whole",
     "norm",
     "CUSTOMERS", "FX_RATES", "INPUT_SHEETS", "INVENTORY", "INVENTORY_TOOL_COLUMNS",
@@ -47,7 +48,7 @@ __all__ = [
     "AUDIT_LOG", "INVOICE_LINES", "INVOICES", "ISSUES", "PICK_LIST", "RESERVATIONS",
     "SHIPMENT_LINES", "SHIPMENTS", "STOCK_LEDGER",
     "build_records", "parse_sheet", "ParsedSheet", "Records", "SheetLayout",
-    "SETTING", "SETTINGS", "SETTINGS_KEYS", "SETTINGS_SHEET", "Setting", "parse_settings",
-    "settings_rows",
+    "COLUMN_MAP", "SETTING", "SETTINGS", "SETTINGS_KEYS", "SETTINGS_SHEET", "Setting",
+    "parse_column_map", "parse_settings", "settings_rows",
     "Col", "SheetSpec",
 ]

@@ -1,9 +1,10 @@
 """Cell -> typed value: one parser per kind of column (CONTRACT §2).
 
 This is where floats stop: every number becomes `Decimal` or `int` as Excel shows it (a
-binary float to 15 significant digits, `shown`), every date a `datetime.date`. A cell that cannot be read raises `Bad` with a stable code, which
-the sheet reader (`parse`) turns into an Issue at the cell's address; a bad cell never
-reaches the user as an exception.
+binary float to 15 significant digits, `shown`), every date a `datetime.date`. A cell
+that cannot be read raises `Bad` with a stable code, which the sheet reader (`parse`)
+turns into an Issue at the cell's address; a bad cell never reaches the user as an
+exception.
 """
 
 from __future__ import annotations

@@ -120,7 +120,8 @@ def _fast_datetime(col: list[Any], types: set[type], none: Any, put: Put) -> lis
 FAST: dict[Callable[[Any], Any], Callable[..., list[Any]]] = {
     to_text: _fast_text, to_lenient_text: _fast_lenient, to_code: _fast_code,
     to_lower_text: _fast_lower, to_whole: _fast_whole, to_quantity: _fast_quantity,
-    to_money: _fast_money, to_rate: _fast_rate, to_signed_money: _fast_decimal, to_decimal: _fast_decimal,
+    to_money: _fast_money, to_rate: _fast_rate, to_signed_money: _fast_decimal,
+    to_decimal: _fast_decimal,
     to_date: _fast_date, to_datetime: _fast_datetime,
 }
 """A column's parser -> its fast path."""

@@ -17,6 +17,10 @@ class Col:
     default: Any = None
     fmt: str | None = None
     """Excel number format for writing ("date", "money", "int", "pct", "text")."""
+    also: tuple[str, ...] = ()
+    """Other headers the column is found under when its own is absent (`Qty` for
+    Quantity), in order of preference: the names other systems export it under, each one
+    unambiguous on its sheet (README "Headers from other systems")."""
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
                   dispatch_ids: Optional[list[str]] = None, quiet: bool = False,
                   pdf: Optional[Path] = None) -> "tuple[int, RunResult]":
     as_of = _today(today)
-    now = dt.datetime.combine(as_of, dt.datetime.now().time().replace(microsecond=0))
+    now = dt.datetime.now().replace(microsecond=0)  # the clock; `as_of` the business date
     check_targets(book, output, pdf_folder=pdf)
     with _lock(book):
         port = open_book(book)

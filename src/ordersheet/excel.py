@@ -84,7 +84,7 @@ def _run(book: Any, operation: str, as_of: Any, *, dispatch: bool = False,
     except s.Bad as b:
         print(f"ordersheet: as_of: {b.message}")
         return None
-    now = dt.datetime.combine(today, _clock().time().replace(microsecond=0))
+    now = _clock().replace(microsecond=0)  # the clock; `today` the business date
     try:
         outcome = app.execute(XlwingsBook(book), operation, today=today, now=now, user=_user(),
                               dispatch=dispatch, dispatch_ids=dispatch_ids)

@@ -297,7 +297,7 @@ def _read_owned(raws: Mapping[str, RawSheet], own: Ownership) -> dict[str, Owned
             out[name] = Owned(name, None, [])
             continue
         out[name] = reconcile(name, raw, records, tool_docs=docs.get(name, frozenset()),
-                              posted_ids=posted)
+                              posted_ids=posted, fields=state.fields.get(name))
     return out
 
 

@@ -103,6 +103,9 @@ class ToolState:
     """contract sheet name -> the sheet's name in the book, for sheets ordersheet made."""
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     """user sheet -> {tool column: header as written} for columns ordersheet added."""
+    fields: dict[str, frozenset[str]] = field(default_factory=dict)
+    """owned sheet -> the fields its records were written with (a field a later version
+    added is missing from an older book's batches)."""
 
     def owns_sheet(self, name: str) -> bool:
         return name in self.sheets
@@ -218,6 +221,11 @@ def _decode_column(texts: list[str], tp: type, optional: bool) -> list[Any]:
 def decode(model: type, data: str) -> list[Any]:
     """`encode`'s text back into records. Fields the text lacks take their defaults;
     fields the record no longer has are dropped. Raises ValueError when it is damaged."""
+    return decode_batch(model, data)[0]
+
+
+def decode_batch(model: type, data: str) -> tuple[list[Any], list[str]]:
+    """`decode`, and the names of the fields the text holds."""
     try:
         raw = zlib.decompress(base64.b64decode(data.encode("ascii"), validate=True))
         text = raw.decode("utf-8")
@@ -239,8 +247,8 @@ def decode(model: type, data: str) -> list[Any]:
             raise ValueError(f"column {name} has {len(texts)} values for {count} records")
         columns[name] = _decode_column(texts, *types[name])
     if not count:
-        return []
-    return build_rows(model, columns)
+        return [], names
+    return build_rows(model, columns), names
 
 
 def _crc(data: str) -> str:
@@ -287,9 +295,10 @@ def read_state(raw: RawSheet | None) -> ToolState:
         if _crc(data) != parts[-1][3].lower():
             raise _damaged(raw, parts[-1][4], 4)
         try:
-            records = decode(kind[1], data)
+            records, fields = decode_batch(kind[1], data)
         except ValueError:
             raise _damaged(raw, row, 4) from None
+        state.fields[name] = state.fields.get(name, frozenset()) | frozenset(fields)
         state.records.setdefault(name, []).extend(records)
         state.batches.setdefault(name, []).append(Batch(data, len(records)))
     for name in OWNED_SPECS:  # a sheet ordersheet made but left empty still has its records

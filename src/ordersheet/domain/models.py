@@ -363,9 +363,13 @@ class LedgerEntry(SheetRow):
 @record
 class AuditEntry(SheetRow):
     timestamp: dt.datetime
+    """When the run happened, by the clock."""
     user: str
     operation: str
     details: str
+    business_date: Optional[dt.date] = None
+    """The as-of date the run worked with (`--today`); None on rows from before it was
+    recorded."""
 
 
 @record

@@ -62,7 +62,9 @@ class RunResult:
 def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt.datetime,
         user: str = "", dispatch: bool = False, dispatch_ids: Sequence[str] | None = None,
         bad_rows: Iterable[int] = (), prior_issues: Sequence[Issue] = ()) -> RunResult:
-    """Run `operation` (and every step it needs) on `book`. `user` is who ran it (the OS
+    """Run `operation` (and every step it needs) on `book`. `today` is the business date
+    the run works as of (`--today`), `now` when it ran by the clock (the Stock Ledger and
+    Audit Log timestamps; the Audit Log records both). `user` is who ran it (the OS
     account); the Settings sheet's User, when given, names them instead."""
     upto = OPERATIONS.get(operation, operation)
     steps = STEPS[: STEPS.index(upto) + 1]
@@ -178,7 +180,7 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
     if new_invoices:
         details += f"; invoices: {new_invoices[0]}..{new_invoices[-1]}"
     audit = AuditEntry(timestamp=now, user=book.settings.user or user or "ordersheet",
-                       operation=operation, details=details)
+                       operation=operation, details=details, business_date=today)
     return RunResult(operation, steps, lines, v.numbered, outcomes, issues, state,
                      tuple(ledger), audit, new_shipments, new_invoices, dispatched, shortfalls)
 

@@ -35,12 +35,17 @@ def _fmts(spec: s.SheetSpec) -> list[p.Fmt]:
     return [c.fmt for c in spec.cols]
 
 
+def _widths(spec: s.SheetSpec, extra: Sequence[str] = ()) -> list[float]:
+    """`schema.column_width` of each column, then of each of the user's own columns."""
+    return ([s.column_width(c) for c in spec.cols]
+            + [s.column_width(s.Col("", str(h))) for h in extra])
+
+
 def _replace(spec: s.SheetSpec, rows: Any, after: str | None, name: str | None = None,
              extra: Sequence[str] = ()) -> p.ReplaceSheet:
-    headers = spec.headers + list(extra)
-    widths = [max(10.0, min(40.0, len(h) + 4.0)) for h in headers]
-    return p.ReplaceSheet(name or spec.name, headers, rows, _fmts(spec) + [None] * len(extra),
-                          after, _table_name(spec.name), widths)
+    return p.ReplaceSheet(name or spec.name, spec.headers + list(extra), rows,
+                          _fmts(spec) + [None] * len(extra), after, _table_name(spec.name),
+                          _widths(spec, extra))
 
 
 class RecordRows(Sequence):
@@ -99,6 +104,8 @@ class _Placer:
         self.loaded = loaded
         self.sheet = sheet
         self.next_col = max(layout.last_col, layout.first_col) + 1
+        self.added: list[int] = []
+        """The columns ordersheet adds to the sheet in this run."""
 
     def col(self, header: str) -> tuple[int, str]:
         """(column, header it has or gets)."""
@@ -112,7 +119,14 @@ class _Placer:
         c = self.next_col
         self.next_col += 1
         self.layout.headers[s.norm(written)] = c
+        self.added.append(c)
         return c, written
+
+    def width(self, widths: dict[int, float], col: int, c: s.Col, header: str) -> None:
+        """Note the width of column `c` (`schema.column_width`) in `widths` when this run
+        adds it at `col`; a column the sheet has keeps its width."""
+        if col in self.added:
+            widths[col] = s.column_width(c, header)
 
     def line_col(self) -> int:
         """Orders' Line: the user's column (CONTRACT §3), or one ordersheet adds."""
@@ -271,7 +285,8 @@ def _owned_sheet(plan: p.WritePlan, loaded: Loaded, name: str, records: Sequence
         if not new and o.sheet is not None:
             return False
         plan.add(p.AppendRows(out, spec.headers, RecordRows(new, fields), _fmts(spec),
-                              o.rows_seen if o.sheet is not None else 0, _table_name(name)))
+                              o.rows_seen if o.sheet is not None else 0, _table_name(name),
+                              _widths(spec)))
         return True
     if not o.foreign and not o.extra_headers:
         rows: Any = RecordRows(records, fields)
@@ -318,6 +333,7 @@ def _orders(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
     n = layout.n_rows
     first = layout.header_row + 1
     cols: list[tuple[int, str, list[Any], p.Fmt]] = []
+    widths: dict[int, float] = {}
     if result.numbered:
         # Only the blank Line cells are filled; every other cell stays exactly as typed
         # (a user's own number, or a bad value that has its Issue).
@@ -330,7 +346,9 @@ def _orders(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
             for ln in result.lines:
                 if ln.row in result.numbered:
                     values[ln.row - first] = ln.line
-            cols.append((placer.line_col(), "Line", values, "int"))
+            col = placer.line_col()
+            placer.width(widths, col, s.ORDERS.col("line"), "Line")
+            cols.append((col, "Line", values, "int"))
     wanted = ["status", "reserved", "backordered", "shipped", "shipment", "invoice"]
     if "price" in result.steps:
         wanted = ["status", "price", "net", "tax", "total", "currency", "reserved",
@@ -339,8 +357,10 @@ def _orders(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
     for c in s.ORDER_TOOL_COLUMNS:
         if c.field in columns:
             col, header = placer.col(c.header)
+            placer.width(widths, col, c, header)
             cols.append((col, header, columns[c.field], c.fmt))
-    plan.add(p.UpdateColumns(loaded.sheet_names["Orders"], layout.header_row, cols, layout.table))
+    plan.add(p.UpdateColumns(loaded.sheet_names["Orders"], layout.header_row, cols, layout.table,
+                             widths))
 
 
 _OUTCOME = {"status": "status", "reserved": "reserved", "backordered": "backordered",
@@ -408,7 +428,12 @@ def _inventory(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
         avail_v[i] = x.on_hand - res_v[i]
         onhand_v[i] = x.on_hand
         changed |= before.get(x.row) != x.on_hand
-    cols = [(*placer.col("Reserved"), res_v, "int"), (*placer.col("Available"), avail_v, "int")]
+    cols = []
+    widths: dict[int, float] = {}
+    for c, values in zip(s.INVENTORY_TOOL_COLUMNS, (res_v, avail_v)):
+        col, header = placer.col(c.header)
+        placer.width(widths, col, c, header)
+        cols.append((col, header, values, c.fmt))
     if changed and "on_hand" in layout.columns:
         # On Hand is a user column: write only the cells that changed, keep the rest as typed
         cells = {}
@@ -417,7 +442,7 @@ def _inventory(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
                 cells[(x.row, layout.columns["on_hand"])] = x.on_hand
         plan.add(p.SetCells(loaded.sheet_names["Inventory"], cells))
     plan.add(p.UpdateColumns(loaded.sheet_names["Inventory"], layout.header_row, cols,
-                             layout.table))
+                             layout.table, widths))
 
 
 def _set_setting(plan: p.WritePlan, loaded: Loaded, fld: str, value: Any) -> None:

@@ -8,7 +8,7 @@ cell never raises.
 
 | module     | owns                                                                    |
 |------------|-------------------------------------------------------------------------|
-| `spec`     | the contract's types: `Col` (a column), `SheetSpec` (a sheet)           |
+| `spec`     | the contract's types: `Col`, `SheetSpec`; `column_width` (one rule)     |
 | `coerce`   | one cell -> typed value, one parser per kind of column; `Bad`           |
 | `headers`  | which column holds which field (`norm`, repeats, other systems' names)  |
 | `inputs`   | the sheets users type into, and the columns ordersheet adds to them     |
@@ -35,7 +35,7 @@ from .parse import build_records, parse_sheet
 from .parsed import ParsedSheet, Records, SheetLayout
 from .settings import (COLUMN_MAP, SETTING, SETTINGS, SETTINGS_KEYS, SETTINGS_SHEET, Setting,
                        parse_column_map, parse_settings, settings_rows)
-from .spec import Col, SheetSpec
+from .spec import Col, SheetSpec, column_width
 
 __all__ = [
     "SHOWN", "Bad", "is_blank", "shown", "to_bool", "to_code", "to_date", "to_datetime",
@@ -50,5 +50,5 @@ __all__ = [
     "build_records", "parse_sheet", "ParsedSheet", "Records", "SheetLayout",
     "COLUMN_MAP", "SETTING", "SETTINGS", "SETTINGS_KEYS", "SETTINGS_SHEET", "Setting",
     "parse_column_map", "parse_settings", "settings_rows",
-    "Col", "SheetSpec",
+    "Col", "SheetSpec", "column_width",
 ]

@@ -26,7 +26,7 @@ ORDERS = SheetSpec("Orders", (
     Col("customer_id", "Customer ID", to_text, True, also=_CUSTOMER),
     Col("sku", "SKU", to_text, True, also=_ITEM + ("Item", "Product")),
     Col("quantity", "Quantity", to_quantity, True, fmt="int",
-        also=("Qty", "Ordered Qty", "Order Qty", "Qty Ordered", "Quantity Ordered", "Units",
+        also=("Qty", "Ordered Qty", "Order Qty", "Qty Ordered", "Quantity Ordered",
               "product_uom_qty")),
     Col("unit_price", "Unit Price", to_money, fmt=MNY,
         also=("Rate", "Unit Rate", "Price Each", "Sales Price", "price_unit")),
@@ -74,7 +74,7 @@ PRODUCTS = SheetSpec("Products", (
 INVENTORY = SheetSpec("Inventory", (
     Col("sku", "SKU", to_text, True, also=_ITEM + ("Item", "Product")),
     Col("warehouse", "Warehouse", to_text, default="MAIN",
-        also=("Location", "Stock Location", "Site")),
+        also=("Stock Location", "Site")),
     Col("on_hand", "On Hand", to_whole, True, fmt="int",
         also=("Qty", "Quantity", "Qty On Hand", "On Hand Qty", "Quantity On Hand",
               "Actual Qty", "Stock", "In Stock")),
@@ -97,7 +97,7 @@ CUSTOMERS = SheetSpec("Customers", (
         also=("Default Currency", "Billing Currency")),
     Col("credit_limit", "Credit Limit", to_money, fmt=MNY),
     Col("payment_terms_days", "Payment Terms Days", to_whole, default=30,
-        also=("Payment Terms", "Terms", "Net Days", "Payment Days")),
+        also=("Net Days", "Payment Days")),
     Col("discount", "Discount %", to_percent, fmt="pct", also=("Discount",)),
     Col("tax_exempt", "Tax Exempt", to_bool, default=False),
     Col("on_hold", "On Hold", to_bool, default=False),
@@ -142,7 +142,7 @@ SHIPPING_RATES = SheetSpec("Shipping Rates", (
 
 PAYMENTS = SheetSpec("Payments", (
     Col("payment_id", "Payment ID", to_text, True,
-        also=("Payment", "Payment No", "Transaction ID", "ID")),
+        also=("Payment No", "Transaction ID", "ID")),
     Col("date", "Date", to_date, True, fmt=D,
         also=("Payment Date", "Posting Date", "Transaction Date", "Value Date")),
     Col("customer_id", "Customer ID", to_text, also=_CUSTOMER + ("Party", "Payer")),

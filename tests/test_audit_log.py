@@ -75,3 +75,22 @@ def test_a_book_from_before_business_date_still_reads_and_gains_the_column(tmp_p
     code, result = run(book)  # and from then on it is an ordinary column of the log
     assert (code, result.issues) == (0, [])
     assert len(audit_rows(book)) == 3
+
+
+def test_a_book_from_before_ordersheet_kept_records_gets_its_new_row_in_the_right_columns(
+        tmp_path):
+    """No records sheet at all (a book from before posted records): the log is read as it
+    is, and the new row goes under the right headers, not by position under older ones."""
+    book = basic_book(tmp_path / "book.xlsx")
+    assert run(book)[0] == 0
+    _as_before_business_date(book)
+    wb = load_workbook(book)
+    del wb[st.RECORDS_SHEET]
+    wb.save(book)
+    code, result = run(book)
+    assert code == 0, result.issues
+    first, second = audit_rows(book)
+    assert (first["Operation"], first["Business Date"]) == ("validate", None)
+    assert (second["Operation"], second["Business Date"]) == (
+        "validate", dt.datetime(2026, 11, 3))
+    assert isinstance(second["User"], str) and isinstance(second["Timestamp"], dt.datetime)

@@ -147,3 +147,19 @@ def test_a_totals_row_stays_outside_the_tables_filter(tmp_path):
     last_col = "".join(ch for ch in table.ref.split(":")[1] if ch.isalpha())
     assert last_col > "L" or len(last_col) > 1  # widened over ordersheet's columns
     assert f'<autoFilter ref="A1:{last_col}2"'.encode() in xml
+
+
+def test_a_formula_saved_without_its_value_is_named_as_such(tmp_path):
+    """Issue 19: Quantity formulas in a book saved by a program that does not calculate
+    were reported as "Quantity is empty"."""
+    book = basic_book(tmp_path / "b.xlsx")
+    wb = load_workbook(book)
+    wb["Orders"]["F2"] = "=1+1"  # openpyxl writes no calculated value
+    wb.save(book)
+    port = XlsxBook(book)
+    out = app.execute(port, "validate", today=dt.date(2026, 11, 10),
+                      now=dt.datetime(2026, 11, 10, 9))
+    (issue,) = [i for i in out.result.issues if i.cell == "F2"]
+    assert (issue.code, issue.severity.value) == ("formula_not_calculated", "Error")
+    assert issue.message.startswith("Quantity: a formula without a calculated value")
+    assert "open it in Excel, save" in issue.message

@@ -99,6 +99,22 @@ def tool_columns(raw: RawSheet, spec: s.SheetSpec, own: Ownership) -> tuple[s.Co
     return tuple(replace(c, header=own.column(spec.name, c.header, layout)[0]) for c in cols)
 
 
+def _uncalculated(issues: list[Issue], formulas: set[tuple[int, int]]) -> list[Issue]:
+    """An empty required cell that holds a formula was saved without its calculated value
+    (written by a program that does not calculate): say that, not "is empty"."""
+    out = []
+    for i in issues:
+        if i.code == "missing_value" and i.cell and split_a1(i.cell) in formulas:
+            header = i.message.removesuffix(" is empty")
+            i = i.model_copy(update={
+                "code": "formula_not_calculated",
+                "message": f"{header}: a formula without a calculated value (the book was "
+                           "saved by a program that does not calculate): open it in Excel, "
+                           "save, and run again"})
+        out.append(i)
+    return out
+
+
 def _parse(raw: RawSheet, spec: s.SheetSpec, extra: tuple[s.Col, ...],
            column_map: Mapping[str, str] | None = None) -> s.ParsedSheet:
     """`schema.parse_sheet` with the sheet's tool columns. Orders' write-only tool columns
@@ -165,6 +181,8 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
         if raw.extra.get("formulas"):
             formulas[raw.name] = raw.extra["formulas"]
         parsed = _parse(raw, spec, tool_columns(raw, spec, own), column_map.get(spec.name))
+        if raw.extra.get("formulas"):
+            parsed.issues[:] = _uncalculated(parsed.issues, raw.extra["formulas"])
         # An optional rate sheet left empty (as the template ships it) is not "a Tax Rates
         # sheet" in CONTRACT terms: a new book must not fail every line for missing tax.
         if parsed.records or spec.name not in OPTIONAL_WHEN_EMPTY:

@@ -75,6 +75,7 @@ CUSTOMERS = SheetSpec("Customers", (
     Col("on_hold", "On Hold", to_bool, default=False),
     Col("ship_to", "Ship To", to_text, default=""),
     Col("bill_to", "Bill To", to_text, default=""),
+    Col("tax_id", "Tax ID", to_text, default=""),
 ), key=("customer_id",))
 
 PRICE_RULES = SheetSpec("Price Rules", (

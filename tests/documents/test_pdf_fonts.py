@@ -178,3 +178,22 @@ def test_the_font_files_and_their_licence_are_package_data():
     assert {"documents/fonts/LICENSE", "documents/fonts/DejaVuSans.ttf",
             "documents/fonts/DejaVuSans-Bold.ttf"} <= shipped <= covered
     assert "Bitstream Vera" in (fonts.FONT_DIR / "LICENSE").read_text()
+
+
+# ---- many documents in several processes -----------------------------------------------
+
+
+def test_documents_drawn_in_several_processes_are_the_same_bytes_in_the_same_order(
+        monkeypatch):
+    docs = [model.document(sample_book(name=f"Customer {i} {NAMES['pl']}"), doc_id)
+            for i in range(5) for doc_id in (INVOICE, SHIPMENT)]
+    broken = model.InvoiceDocument("Invoice", "INV-BROKEN", docs[0].on, {}, ())
+    docs.insert(3, broken)  # no fields at all: it fails, the others do not
+    one_by_one = list(pdf.render(docs))
+    monkeypatch.setattr(pdf, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(pdf, "_CHUNK", 3)
+    in_processes = list(pdf.render(docs, workers=2))
+    assert [r.doc.doc_id for r in in_processes] == [d.doc_id for d in docs]
+    assert [r.data for r in in_processes] == [r.data for r in one_by_one]
+    assert in_processes[3].data is None and "KeyError" in in_processes[3].error
+    assert all(r.data for i, r in enumerate(in_processes) if i != 3)

@@ -366,20 +366,82 @@ class Rendered:
         return file_name(self.doc.doc_id)
 
 
-def render(docs: Sequence[AnyDocument]) -> Iterator[Rendered]:
+def render(docs: Sequence[AnyDocument], workers: int = 1) -> Iterator[Rendered]:
     """Each of `docs` as a PDF, in order, one at a time. The fonts for all of them are
     prepared first; a document that cannot be drawn comes back with its `error`, and the
-    next one is drawn all the same."""
+    next one is drawn all the same. With `workers` > 1 and at least `PARALLEL_FROM`
+    documents, they are drawn in that many processes (same bytes: see `_drawn`)."""
+    chars = set().union(*(characters(d) for d in docs))
+    _prepare(chars)
+    if workers > 1 and len(docs) >= PARALLEL_FROM:
+        yield from _in_processes(docs, workers, chars)
+    else:
+        for doc in docs:
+            yield _drawn(doc)
+
+
+PARALLEL_FROM = 48
+"""Fewer documents than this are drawn in this process: starting processes would cost more
+than it saves."""
+_CHUNK = 16
+
+
+def _prepare(chars: set[str]) -> None:
     try:
-        fonts.plan(set().union(*(characters(d) for d in docs)))
-    except Exception:  # noqa: BLE001 - each document below reports what failed
+        fonts.plan(chars)
+    except Exception:  # noqa: BLE001 - each document reports what failed when drawn
         pass
-    for doc in docs:
-        try:
-            plan = fonts.plan(characters(doc))
-            yield Rendered(doc, document_pdf(doc, plan), plan.missing)
-        except Exception as e:  # noqa: BLE001 - one document never stops the others
-            yield Rendered(doc, None, error=f"{type(e).__name__}: {e}")
+
+
+def _drawn(doc: AnyDocument) -> Rendered:
+    try:
+        plan = fonts.plan(characters(doc))
+        return Rendered(doc, document_pdf(doc, plan), plan.missing)
+    except Exception as e:  # noqa: BLE001 - one document never stops the others
+        return Rendered(doc, None, error=f"{type(e).__name__}: {e}")
+
+
+def _drawn_chunk(docs: Sequence[AnyDocument]) -> list[Rendered]:
+    return [_drawn(doc) for doc in docs]
+
+
+def _in_processes(docs: Sequence[AnyDocument], workers: int,
+                  chars: set[str]) -> Iterator[Rendered]:
+    """`docs` drawn by a pool of processes, in order, a chunk at a time. Drawing is pure
+    (model in, bytes out) and each process prepares the fonts for all of `chars` once, so
+    a document is the same bytes whichever process draws it. The workers leave Ctrl-C to
+    this process, which cancels what is not drawn yet; a pool that breaks (a worker
+    killed) leaves the rest to this process."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    chunks = [docs[i:i + _CHUNK] for i in range(0, len(docs), _CHUNK)]
+    done = 0
+    try:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
+                                   initializer=_start_worker, initargs=(chars,))
+    except (OSError, NotImplementedError):  # no processes here (a sandbox)
+        pool = None
+    try:
+        if pool is not None:
+            for drawn in pool.map(_drawn_chunk, chunks):
+                yield from drawn
+                done += len(drawn)
+    except (BrokenProcessPool, OSError):
+        pass
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+    for doc in docs[done:]:
+        yield _drawn(doc)
+
+
+def _start_worker(chars: set[str]) -> None:
+    """A drawing process: Ctrl-C is the parent's to handle; fonts prepared once."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _prepare(chars)
 
 
 def pdfs(book: OrderBook, doc_ids: Iterable[str]) -> list[tuple[str, bytes]]:

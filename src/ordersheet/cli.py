@@ -352,7 +352,7 @@ def say_pdfs(run: "app.PdfRun", folder: Path) -> None:
 @_guard
 def pdf_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
             doc_ids: Optional[List[str]] = typer.Argument(
-                None, metavar="[DOC]...", help="Invoice numbers or shipment IDs (default: "
+                None, metavar="DOC", help="Invoice numbers or shipment IDs (default: "
                                                "every document without a PDF in --out)."),
             folder: Path = typer.Option(..., "--out", help="The folder for the PDFs."),
             every: bool = typer.Option(False, "--all", help="Every invoice and packing "

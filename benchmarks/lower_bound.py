@@ -16,7 +16,7 @@ gives, and leaves out every rule of the contract:
 Left out: validation messages, price rules, FX, credit, warehouses, shipping costs,
 dedupe, invoice numbering and issues.
 
-It is timed twice: with the records made by `models.build_tuples` (the domain's own
+It is timed twice: with the records made by `records.build_tuples` (the domain's own
 cheapest way), and with the tuples alone, as a column-shaped domain handing columns
 straight to the writer would have them. Both are best of three, like the calamine floor.
 
@@ -45,8 +45,9 @@ RATE = Decimal("0.2")
 def minimal_run(book: Any, records: bool) -> tuple[Any, dict[int, Any]]:
     """The stripped run described in the module docstring, on a loaded `OrderBook`."""
     from ordersheet.domain.models import (Invoice, InvoiceLine, LedgerEntry, LinePrice,
-                                          Reservation, Shipment, ShipmentLine, build_tuples)
-    from ordersheet.domain.pipeline import LineOutcome
+                                          Reservation, Shipment, ShipmentLine)
+    from ordersheet.domain.records import build_tuples
+    from ordersheet.domain.status import LineOutcome
 
     products = {p.sku: p for p in book.products}
     customers = {c.customer_id: c for c in book.customers}

@@ -111,3 +111,108 @@ def test_version_and_help_read_plainly():
         assert "<bool>" not in text and "..." not in text.split("\n")[2], text
         assert "--help" in text
     assert "--dispatch  " in run("run", "--help").output
+
+
+def test_dispatching_a_shipment_that_is_not_there_changes_nothing_and_exits_1(tmp_path):
+    """Issue 19: `dispatch --shipment SHP-0004` (no such shipment) exited 0 and rewrote
+    the book."""
+    book = basic_book(tmp_path / "b.xlsx")
+    assert run("ship", book, "--today", "2026-11-10").exit_code == 0
+    before = book.read_bytes()
+    r = run("dispatch", book, "--shipment", "SHP-0004", "--today", "2026-11-10")
+    assert r.exit_code == 1
+    lines = r.output.strip().splitlines()
+    assert "SHP-0004" in lines[0] and "not on the Shipments sheet" in lines[0]
+    assert lines[-1] == f"Nothing was dispatched; {book} was not changed."
+    assert book.read_bytes() == before
+    r = run("dispatch", book, "--shipment", "SHP-00001", "--today", "2026-11-10")
+    assert r.exit_code == 0 and book.read_bytes() != before
+    again = book.read_bytes()
+    r = run("dispatch", book, "--shipment", "SHP-00001", "--today", "2026-11-10")
+    assert r.exit_code == 1 and "already dispatched" in r.output
+    assert book.read_bytes() == again
+
+
+def test_a_shipment_status_the_rules_do_not_know_is_reported_at_its_cell(tmp_path):
+    """Issue 19: `Sent` typed as a shipment's Status was silently ignored."""
+    book = basic_book(tmp_path / "b.xlsx")
+    assert run("ship", book, "--today", "2026-11-10").exit_code == 0
+    wb = load_workbook(book)
+    ws = wb["Shipments"]
+    col = [c.value for c in ws[1]].index("Status") + 1
+    ws.cell(2, col).value = "Sent"
+    wb.save(book)
+    r = run("run", book, "--today", "2026-11-11", "--json")
+    found = [i for i in json.loads(r.output) if i["code"] == "unknown_shipment_status"]
+    assert [(i["sheet"], i["cell"], i["severity"]) for i in found] == \
+        [("Shipments", f"{ws.cell(2, col).column_letter}2", "Warning")]
+    assert "'Sent'" in found[0]["message"] and "Shipped" in found[0]["message"]
+    shipments = load_workbook(book)["Shipments"]
+    assert shipments.cell(2, col).value == "Sent"  # left as the user typed it
+
+
+def test_payment_terms_too_long_for_any_date_is_an_issue_at_the_cell(tmp_path):
+    """Issue 19: Payment Terms Days of 3,000,000 ended in an OverflowError traceback and
+    nothing was written; the other customer's order must still be invoiced."""
+    book = basic_book(tmp_path / "b.xlsx", orders=[
+        ["SO-1", 1, D1, "C1", "A-100", 1, None, None, "Normal", None, None, ""],
+        ["SO-2", 1, D1, "C2", "A-100", 1, None, None, "Normal", None, None, ""],
+    ], Customers=[
+        ["C1", "Acme", "a@x.com", "US", "USD", None, 3_000_000, None, "No", "No", "", ""],
+        ["C2", "Beta", "b@x.com", "US", "USD", None, 30, None, "No", "No", "", ""]])
+    r = run("run", book, "--dispatch", "--today", "2026-11-10", "--json")
+    assert r.exit_code == 1
+    bad = [i for i in json.loads(r.output) if i["code"] == "bad_payment_terms"]
+    assert [(i["sheet"], i["cell"], i["order_id"]) for i in bad] == [("Customers", "G2", "SO-1")]
+    invoices = [row for row in load_workbook(book)["Invoices"].iter_rows(values_only=True)][1:]
+    assert [(row[0], row[5]) for row in invoices] == [("INV-00001", "SO-2")]
+
+
+def test_odd_next_invoice_numbers_are_issues_and_numbering_never_goes_back(tmp_path):
+    """Issue 19: -5 gave INV--0005; two Settings rows for one key: the last won silently;
+    a formula was read as blank and overwritten."""
+    def settings(*rows):
+        return [["Key", "Value"], *rows]
+
+    book = basic_book(tmp_path / "neg.xlsx", Settings=settings(["Next Invoice Number", -5]))
+    r = run("run", book, "--dispatch", "--today", "2026-11-10", "--json")
+    found = {(i["code"], i["cell"]) for i in json.loads(r.output)}
+    assert ("bad_value", "B2") in found
+    assert load_workbook(book)["Invoices"]["A2"].value == "INV-00001"
+
+    book = basic_book(tmp_path / "twice.xlsx", Settings=settings(
+        ["Next Invoice Number", 7], ["Next Invoice Number", 3]))
+    r = run("run", book, "--dispatch", "--today", "2026-11-10", "--json")
+    assert ("duplicate_setting", "A3") in {(i["code"], i["cell"]) for i in json.loads(r.output)}
+    wb = load_workbook(book)
+    assert wb["Invoices"]["A2"].value == "INV-00007"
+    assert (wb["Settings"]["B2"].value, wb["Settings"]["B3"].value) == (8, 3)
+
+    book = basic_book(tmp_path / "formula.xlsx", Settings=settings(["Next Invoice Number", "=2+3"]))
+    r = run("run", book, "--dispatch", "--today", "2026-11-10", "--json")
+    assert r.exit_code == 0, r.output
+    assert ("setting_is_formula", "B2") in {(i["code"], i["cell"]) for i in json.loads(r.output)}
+    wb = load_workbook(book)
+    assert wb["Settings"]["B2"].value == "=2+3"
+    assert wb["Invoices"]["A2"].value == "INV-00001"
+    assert wb["Settings"].max_row == 2  # no second Next Invoice Number row
+
+
+def test_the_other_lines_of_an_invalid_order_say_why_they_wait(tmp_path):
+    """Issue 18: a bad line makes its whole order Invalid; its sibling lines said nothing."""
+    book = basic_book(tmp_path / "b.xlsx", orders=[
+        ["SO-5", 1, D1, "C1", "A-100", 1, None, None, "Normal", None, None, ""],
+        ["SO-5", 2, D1, "C1", "A-100", "two", None, None, "Normal", None, None, ""],
+        ["SO-5", 3, D1, "C1", "B-200", 1, None, None, "Normal", None, None, ""],
+        ["SO-6", 1, D1, "C2", "A-100", 1, None, None, "Normal", None, None, ""],
+    ])
+    r = run("validate", book, "--today", "2026-11-10", "--json")
+    found = [(i["cell"], i["message"]) for i in json.loads(r.output)
+             if i["code"] == "order_has_invalid_line"]
+    assert [c for c, _ in found] == ["A2", "A4"]
+    assert found[0][1].startswith("order SO-5 has an invalid line: Orders!F3 (Quantity")
+    ws = load_workbook(book)["Orders"]
+    status = [c.value for c in ws[1]].index("Status")
+    assert [ws.cell(r, status + 1).value for r in range(2, 6)] == \
+        ["Invalid", "Invalid", "Invalid", "Valid"]
+    assert ws["A2"].comment is not None and "Orders!F3" in ws["A2"].comment.text

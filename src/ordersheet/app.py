@@ -229,7 +229,13 @@ def run_summary(result: RunResult) -> RunSummary:
     """The summary of `result` that both entry points print."""
     statuses = sorted(result.status_counts().items(), key=lambda kv: -kv[1])
     lines = []
-    if not statuses:
+    unread = [i.message for i in result.issues
+              if i.code == "missing_column" and i.sheet.lower() == "orders"]
+    if unread:  # the sheet may well have lines: say why none were read
+        lines.append("The Orders sheet was not read: " + "; ".join(unread) + ". Rename the "
+                     "header, or map yours on Settings (Key: Column Map, Value: "
+                     "Orders.<your header> = <column>).")
+    elif not statuses:
         lines.append("No order lines on the Orders sheet yet: type some and run again.")
     if result.shortfalls:
         short = sorted(result.shortfalls.items(), key=lambda kv: -kv[1])[:10]

@@ -26,7 +26,7 @@ from .domain.pipeline import RunResult
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Order automation for an Excel order book.")
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)  # lines are not cut at 80 columns
 err = Console(stderr=True, highlight=False)
 
 
@@ -94,7 +94,7 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
                   dispatch_ids: Optional[list[str]] = None, quiet: bool = False,
                   pdf: Optional[Path] = None) -> "tuple[int, RunResult]":
     as_of = _today(today)
-    now = dt.datetime.combine(as_of, dt.datetime.now().time().replace(microsecond=0))
+    now = dt.datetime.now().replace(microsecond=0)  # the clock; `as_of` the business date
     check_targets(book, output, pdf_folder=pdf)
     pdf_run: Optional[app.PdfRun] = None
     pdf_failure = ""
@@ -102,16 +102,25 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
         port = open_book(book)
         outcome = app.execute(port, operation, today=as_of, now=now, user=_user(),
                               dispatch=dispatch, dispatch_ids=dispatch_ids)
-        port.save(output)
         result = outcome.result
-        if pdf is not None:  # still under the lock: one run at a time writes PDFs
+        idle = operation == "dispatch" and not result.dispatched
+        if not idle:  # a dispatch that dispatched nothing changes nothing
+            port.save(output)
+        if pdf is not None and not idle:  # still under the lock: one run at a time
             try:
                 pdf_run = _write_pdfs(result.book, _missing(result.book, pdf), pdf,
                                       show=not (as_json or quiet))
             except WorkbookError as e:  # the book is saved: say so, and what failed
                 pdf_failure = f"ordersheet: the book was saved, but the PDFs were not: {e}"
     pdf_issues = pdf_run.issues if pdf_run else []
-    code = 1 if result.errors or pdf_failure or any(i.is_error for i in pdf_issues) else 0
+    code = 1 if (result.errors or (idle and dispatch_ids) or pdf_failure
+                 or any(i.is_error for i in pdf_issues)) else 0
+    if idle and not as_json and not quiet:
+        for i in result.issues:
+            if i.code in DISPATCH_REFUSALS:
+                out.print(f"  [yellow]{escape(str(i))}[/]", soft_wrap=True)
+        out.print(f"Nothing was dispatched; {book} was not changed.")
+        return code, result
     if pdf_failure:
         err.print(pdf_failure, markup=False)
     if as_json:
@@ -122,6 +131,10 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
         if pdf_run is not None and pdf is not None:
             say_pdfs(pdf_run, pdf)
     return code, result
+
+
+DISPATCH_REFUSALS = ("unknown_shipment", "already_dispatched", "shipment_cancelled")
+"""Why `dispatch --shipment ID` dispatched nothing."""
 
 
 def check_targets(book: Path, output: Optional[Path], pdf_folder: Optional[Path] = None,
@@ -146,7 +159,8 @@ def check_targets(book: Path, output: Optional[Path], pdf_folder: Optional[Path]
 def summarize(result: RunResult, where: Path) -> None:
     """`app.run_summary`, the statuses as a table, then the first issues in full."""
     summary = app.run_summary(result)
-    t = Table(title=summary.title, show_header=True, header_style="bold")
+    out.print(summary.title, style="bold", markup=False)  # a title line: never wrapped
+    t = Table(show_header=True, header_style="bold")
     t.add_column("Status")
     t.add_column("Lines", justify="right")
     for status, n in summary.statuses:
@@ -430,16 +444,16 @@ def export_shipments_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="
     """Write a carrier batch-import CSV of Ready shipments (one row per shipment)."""
     import csv
 
-    from .domain import shipping
+    from .domain import views
 
     if fmt.lower() != "csv":
         raise Exit2(f"--format {fmt}: only csv is supported")
     files.check_output_file(book, dest, "CSV file")
     loaded = app.read_book(open_book(book))
-    rows = shipping.carrier_export_rows(loaded.book.shipments, loaded.book, shipment or None)
+    rows = views.carrier_export_rows(loaded.book.shipments, loaded.book, shipment or None)
     try:
         with open(dest, "w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=list(shipping.CARRIER_COLUMNS))
+            w = csv.DictWriter(f, fieldnames=list(views.CARRIER_COLUMNS))
             w.writeheader()
             for r in rows:
                 w.writerow({k: _csv_safe(v) for k, v in r.items()})

@@ -31,6 +31,7 @@ from .book.port import WorkbookError
 from .book.raw import block_from_grid
 from .book.xlwings import XlwingsBook, cell_in
 from .domain import money, pricing
+from .domain.rates import Rates
 
 
 def _identity_decorator(f: Any = None, *args: Any, **kwargs: Any) -> Any:
@@ -83,7 +84,7 @@ def _run(book: Any, operation: str, as_of: Any, *, dispatch: bool = False,
     except s.Bad as b:
         print(f"ordersheet: as_of: {b.message}")
         return None
-    now = dt.datetime.combine(today, _clock().time().replace(microsecond=0))
+    now = _clock().replace(microsecond=0)  # the clock; `today` the business date
     try:
         outcome = app.execute(XlwingsBook(book), operation, today=today, now=now, user=_user(),
                               dispatch=dispatch, dispatch_ids=dispatch_ids)
@@ -117,7 +118,7 @@ def reserve_stock(book: xw.Book, as_of: Optional[dt.date] = None):
 
 @script
 def plan_shipments(book: xw.Book, as_of: Optional[dt.date] = None):
-    """... then plan shipments, the pick list and packing slips."""
+    """Validate, price, reserve, then plan shipments, the pick list and packing slips."""
     return _run(book, "ship", as_of)
 
 
@@ -185,7 +186,8 @@ def _freeze(grid: list[list[Any]]) -> tuple:
 
 _BOOKS: "OrderedDict[tuple, loader.Loaded]" = OrderedDict()
 """The last few master-data sets, so a column of =ORDER_PRICE(...) cells sharing the same
-ranges parses them once (and `pricing` indexes them once)."""
+ranges parses them once (and `_pricer` indexes them once)."""
+_PRICERS: "OrderedDict[int, tuple[loader.Loaded, pricing.Pricer]]" = OrderedDict()
 
 
 def _load(ranges: dict[str, Any]) -> loader.Loaded:
@@ -203,6 +205,16 @@ def _load(ranges: dict[str, Any]) -> loader.Loaded:
     return loaded
 
 
+def _pricer(loaded: loader.Loaded) -> pricing.Pricer:
+    """The price rules and rates of a master-data set from `_load`, indexed once."""
+    hit = _PRICERS.get(id(loaded))
+    if hit is None or hit[0] is not loaded:  # the entry holds `loaded`: its id stays its own
+        hit = _PRICERS[id(loaded)] = (loaded, pricing.Pricer(loaded.book, Rates(loaded.book)))
+        while len(_PRICERS) > 8:
+            _PRICERS.popitem(last=False)
+    return hit[1]
+
+
 class _Refusal(Exception):
     """A custom function's readable answer to an argument it cannot use."""
 
@@ -210,7 +222,7 @@ class _Refusal(Exception):
 def _require_columns(loaded: loader.Loaded, sheet: str, label: str) -> None:
     for i in loaded.issues:
         if i.sheet == sheet and i.code == "missing_column":
-            raise _Refusal(f"{label}: {i.message.replace('sheet', 'range')}")
+            raise _Refusal(f"{label}: {i.message}")
 
 
 def _answer(name: str, compute: Callable[[], Any]) -> Any:
@@ -266,8 +278,8 @@ def order_price(sku, quantity, customer_id, products, price_rules=None, customer
         if cust and customers is None:
             raise _Refusal("pass the Customers table to price for a customer")
         on = _parse("order_date", _as_date, order_date)
-        price, _, why = pricing.unit_price_for(_text(sku), cell_in(quantity), cust, loaded.book,
-                                               on)
+        price, _, why = pricing.unit_price_for(_text(sku), cell_in(quantity), cust,
+                                               _pricer(loaded), on)
         if price is None:
             raise _Refusal(why)
         return float(price)
@@ -312,12 +324,26 @@ def stock_available(sku, inventory, warehouse=None):
     return _answer("STOCK_AVAILABLE", compute)
 
 
+def _rounding_mode(settings: Any) -> str:
+    """The Rounding Mode of a Settings Key/Value range (half-up without one), read as a
+    run reads the Settings sheet; a bad value is refused with the sheet's message."""
+    if settings is None:
+        return "half-up"
+    loaded = _load({"Settings": settings})
+    for i in loaded.issues:
+        if i.sheet == s.SETTINGS_SHEET and i.cell == loaded.book.settings.cells.get(
+                "rounding_mode"):
+            raise _Refusal(f"settings: {i.message}")
+    return loaded.book.settings.rounding_mode
+
+
 @func
 @arg("quantity", doc="quantity (a whole number)")
 @arg("unit_price", doc="unit price")
 @arg("tax_rate", doc="tax rate: 0.2, 20 or 20% (default 0)")
 @arg("currency", doc="ISO currency code for rounding (default USD)")
-def line_total(quantity, unit_price, tax_rate=0, currency="USD"):
+@arg("settings", ndim=2, doc="the Settings Key/Value range (optional: Rounding Mode)")
+def line_total(quantity, unit_price, tax_rate=0, currency="USD", settings=None):
     """Line total: Net (quantity x unit price, rounded) plus Tax, as ordersheet totals."""
 
     def compute():
@@ -325,13 +351,12 @@ def line_total(quantity, unit_price, tax_rate=0, currency="USD"):
         qty = _parse("quantity", s.to_quantity, cell_in(quantity))
         price = _parse("unit_price", s.to_money, cell_in(unit_price))
         rate = (_parse("tax_rate", s.to_percent, cell_in(tax_rate))
-                if not s.is_blank(tax_rate) else 0)
+                if not s.is_blank(tax_rate) else money.ZERO)
         ccy = _parse("currency", s.to_code, currency) if not s.is_blank(currency) else "USD"
         if not money.is_known_currency(ccy):
             raise _Refusal(f"'{ccy}' is not an ISO currency code")
-        net = money.quantize(price * qty, ccy)
-        tax = money.quantize(net * rate, ccy)
-        return float(net + tax)
+        amounts = money.line_amounts(price, qty, rate, ccy, _rounding_mode(settings))
+        return float(amounts.total)
 
     return _answer("LINE_TOTAL", compute)
 

@@ -95,3 +95,55 @@ def test_a_one_column_sheet_keeps_its_first_row_as_header():
     assert (raw.header_row, raw.header, raw.rows) == (1, ["SKU"], [["A-1"], ["A-2"]])
     raw = block_from_grid("S", [["Price list"], [None], ["SKU", "Price"], ["A-1", 3]])
     assert (raw.header_row, raw.header, raw.rows) == (3, ["SKU", "Price"], [["A-1", 3]])
+
+
+@pytest.mark.parametrize("engine", ["xlsx", "openpyxl"])
+def test_tool_columns_go_right_of_a_merged_note(tmp_path, monkeypatch, engine):
+    """Issue 19: a note merged across three columns right of Orders had ordersheet's
+    columns written into the merge."""
+    from ordersheet.cli import run_operation
+
+    monkeypatch.setenv("ORDERSHEET_ENGINE", engine)
+    book = basic_book(tmp_path / "b.xlsx")
+    wb = load_workbook(book)
+    ws = wb["Orders"]
+    ws["N2"] = "Remember: call Acme before shipping"
+    ws.merge_cells("N2:P4")
+    wb.save(book)
+    _, result = run_operation(book, "validate", "2026-11-10", None, False, quiet=True)
+    assert "merged_cells" not in [i.code for i in result.issues]  # not inside the data
+    ws = load_workbook(book)["Orders"]
+    assert ws["N2"].value == "Remember: call Acme before shipping"
+    assert [str(r) for r in ws.merged_cells.ranges] == ["N2:P4"]
+    assert ws["O1"].value is None and ws["P1"].value is None and ws["O2"].value is None
+    assert ws["Q1"].value == "Status"
+
+
+def test_a_totals_row_stays_outside_the_tables_filter(tmp_path):
+    """Issue 19: when ordersheet widened an Orders table with a totals row, the table's
+    autoFilter came to cover the totals row (sorting or filtering then moves it)."""
+    import zipfile
+
+    from openpyxl.worksheet.filters import AutoFilter
+    from openpyxl.worksheet.table import Table
+
+    from ordersheet.cli import run_operation
+
+    book = basic_book(tmp_path / "b.xlsx")
+    wb = load_workbook(book)
+    ws = wb["Orders"]
+    ws["A3"] = "Total"
+    ws["F3"] = "=SUBTOTAL(109,F2:F2)"
+    t = Table(displayName="tblOrders", ref="A1:L3", totalsRowCount=1)
+    t._initialise_columns()
+    t.autoFilter = AutoFilter(ref="A1:L2")
+    ws.add_table(t)
+    wb.save(book)
+    run_operation(book, "validate", "2026-11-10", None, False, quiet=True)
+    with zipfile.ZipFile(book) as z:
+        xml = next(z.read(n) for n in z.namelist() if n.startswith("xl/tables/"))
+    table = load_workbook(book)["Orders"].tables["tblOrders"]
+    assert table.ref.startswith("A1:") and table.ref.endswith("3")
+    last_col = "".join(ch for ch in table.ref.split(":")[1] if ch.isalpha())
+    assert last_col > "L" or len(last_col) > 1  # widened over ordersheet's columns
+    assert f'<autoFilter ref="A1:{last_col}2"'.encode() in xml

@@ -17,7 +17,7 @@ from ordersheet import app, cli
 from ordersheet.book.state import RECORDS_SHEET
 from ordersheet.domain.reservation import replay_ledger
 
-from ..bookfiles import D1, basic_book, write_book
+from ..bookfiles import D1, basic_book, with_cached_values, write_book
 
 TODAY = "2026-11-20"
 
@@ -378,26 +378,6 @@ def test_a_formula_typed_into_ordersheets_column_stops_the_run_untouched(tmp_pat
     edit(book, lambda wb: put(wb["Orders"], 3, 13, '=IF(F3>0,"Valid","")'))
     out = refuse(book)
     assert "Orders!M3 holds a formula in ordersheet's column 'Status'" in out
-
-
-def with_cached_values(book: Path, values: dict[str, str]) -> None:
-    """Give formulas openpyxl wrote the values Excel would have calculated and saved."""
-    import re
-    import zipfile
-
-    data = {}
-    with zipfile.ZipFile(book) as z:
-        for n in z.namelist():
-            data[n] = z.read(n)
-    for n, b in data.items():
-        if n.startswith("xl/worksheets/sheet"):
-            for formula, value in values.items():
-                b = re.sub(rb"(<f>" + re.escape(formula.encode()) + rb"</f>)<v\s*/?>(</v>)?",
-                           rb"\1<v>" + value.encode() + rb"</v>", b)
-            data[n] = b
-    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
-        for n, b in data.items():
-            z.writestr(n, b)
 
 
 def test_an_on_hand_formula_stops_a_dispatch_but_not_a_check(tmp_path):

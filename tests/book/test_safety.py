@@ -163,8 +163,21 @@ def test_a_cell_at_xfd1048576_never_reaches_the_dense_reader(tmp_path):
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert [x.split()[0] for x in lines[:2]] == ["REFUSED", "REFUSED"]
-    assert "far outside its data" in lines[0]
+    assert "larger than ordersheet reads" in lines[0] and "20,000,000" in lines[0]
     assert int(lines[2].split()[1]) < 400 * 1024  # KB
+
+
+def test_a_giant_xml_comment_is_refused(tmp_path):
+    """Issue 19: a 400 MB XML comment inside a 10 MB book was read for 6 minutes; no
+    spreadsheet program writes comments into a sheet, so a big one is refused."""
+    body = (b'<row r="1"><c r="A1" t="inlineStr"><is><t>Order ID</t></is></c></row><!--'
+            + b"padding " * (3 * 1024 * 1024 // 8) + b"-->")
+    path = fb._write_parts(tmp_path / "pad.xlsx", fb._minimal_parts(fb._sheet(body)))
+    assert path.stat().st_size < 1024 * 1024
+    refused(path, "XML comment over 1 MB")
+    small = fb._sheet(b"<!-- written by a tool -->")
+    ok = fb._write_parts(tmp_path / "ok.xlsx", fb._minimal_parts(small))
+    XlsxBook(ok).read()
 
 
 def test_100_mb_of_shared_strings(tmp_path, monkeypatch):
@@ -213,14 +226,20 @@ with files.book_lock(sys.argv[1], timeout=5):
 """
 
 
+def _holder(path: Path, seconds: float) -> subprocess.Popen:
+    """Another ordersheet run holding `path` for `seconds`, started and holding it."""
+    flag = path.with_name("flag")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path), str(flag), str(seconds)])
+    deadline = time.monotonic() + 30
+    while not flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return holder
+
+
 def test_a_second_run_waits_for_the_lock_then_gives_up(tmp_path):
     path = fb.plain_book(tmp_path / "b.xlsx")
-    flag = tmp_path / "flag"
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path), str(flag), "1.5"])
+    holder = _holder(path, 1.5)
     try:
-        deadline = time.monotonic() + 30
-        while not flag.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
         start = time.monotonic()
         with pytest.raises(WorkbookError, match="another ordersheet run"):
             with files.book_lock(path, timeout=0.5):
@@ -248,12 +267,8 @@ def test_a_run_waiting_on_a_removed_lock_file_locks_the_new_one(tmp_path):
     """The first run removes its lock file as it ends; the run that waited on that file
     must not think it holds the book while a third run locks a fresh file."""
     path = fb.plain_book(tmp_path / "b.xlsx")
-    flag = tmp_path / "flag"
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path), str(flag), "1.0"])
+    holder = _holder(path, 1.0)
     try:
-        deadline = time.monotonic() + 30
-        while not flag.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
         with files.book_lock(path, timeout=20):  # waits on the holder's file, then re-locks
             held = os.stat(files.lock_path(path))
             assert holder.wait(timeout=30) == 0  # the holder let go and ends

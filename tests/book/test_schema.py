@@ -28,6 +28,40 @@ def test_numbers_and_numbers_as_text(cell, expected):
     assert s.to_decimal(cell) == expected
 
 
+@pytest.mark.parametrize("parse,cell,expected", [
+    (s.to_decimal, 1 / 1.0857, "0.921064750851985"),  # =1/1.0857 as Excel shows it
+    (s.to_money, 7.03 + 1, "8.03"),  # 8.030000000000001
+    (s.to_rate, 1 / 1.0857, "0.921064750851985"),
+    (s.to_rate, 1 / 148.97, "0.00671276095858226"),  # a JPY -> USD rate, 15 digits
+    (s.to_signed_money, 0.1 + 0.2 - 1, "-0.7"),
+    (s.to_percent, 0.19000000000000003, "0.19"),
+    (s.to_quantity, 0.1 * 30, 3),  # 3.0000000000000004
+    (s.to_whole, 10 * 1.1, 11),  # 11.000000000000002
+    (s.to_text, 1233.0000000000002, "1233"),  # an ID column computed by a formula
+    (s.to_text, 0.1 + 0.2, "0.3"),
+    (s.to_decimal, 123456789012345.6, "123456789012346"),
+])
+def test_binary_floats_are_read_as_excel_shows_them(parse, cell, expected):
+    """15 significant digits, then the column's own rules."""
+    got = parse(cell)
+    assert got == (D(expected) if isinstance(expected, str) and parse is not s.to_text
+                   else expected)
+    if isinstance(got, D):
+        assert str(got) == expected
+
+
+@pytest.mark.parametrize("parse,cell", [
+    (s.to_money, 0.0000123456789012345),  # 17 decimal places even as Excel shows it
+    (s.to_money, "0.0000000000001"),
+    (s.to_rate, "0." + "0" * 28 + "1"),
+    (s.to_rate, -0.92),
+])
+def test_a_value_the_column_does_not_believe_is_still_refused(parse, cell):
+    with pytest.raises(s.Bad) as e:
+        parse(cell)
+    assert e.value.code == "bad_number"
+
+
 @pytest.mark.parametrize("cell", ["abc", "1.2.3", "12,34", True, CellError("#N/A"), "",
                                   float("nan"), dt.date(2026, 1, 1)])
 def test_not_numbers(cell):
@@ -191,7 +225,10 @@ def test_any_orders_cells_never_raise_and_each_row_is_a_record_or_an_issue(rows)
 _FAMILIES = [
     [0, 1, -1, 3, 48, 46329, 10**9, 10**9 + 1, 10**15, 10**15 + 1, True, False],
     [0.0, -0.0, 0.5, 2.5, -2.25, 12.5, 1e-05, 1e-13, 0.1, 1e15, 999999999999999.9, float("nan"),
-     float("inf"), 46329.0, 0.1234567890123, 0.123456789012],
+     float("inf"), 46329.0, 0.1234567890123, 0.123456789012,
+     # binary float noise, as formulas leave it: 15 significant digits are what Excel shows
+     7.03 + 1, 1 / 1.0857, 0.1 + 0.2, 0.1 * 30, 1233.0000000000002, -(0.1 + 0.2),
+     1 / 148.97, 123456789012345.6, 1.5e15, 0.0000123456789012345, 1.0000000000000002],
     ["", "  ", "x", " abc ", "SO-1", "C-7", "12", " 7 ", "1,234.50", "(5)", "10%", "High", "h",
      "LOW", "Urgent", "yes", "No", "maybe", "2026-11-03", "2026-13-01", "=SUM(A1)", "ß", "two",
      "0.5", "-3"],
@@ -261,7 +298,7 @@ def _check_against_one_cell_at_a_time(raw, spec, extra=()):
 @given(st.data())
 def test_column_fast_paths_give_what_each_cell_would(data):
     n = data.draw(st.sampled_from([0, 1, 3, 70]))  # 70: long enough for the memo
-    for spec in (s.ORDERS, s.PRODUCTS, s.CUSTOMERS, s.PAYMENTS, s.RETURNS):
+    for spec in (s.ORDERS, s.PRODUCTS, s.CUSTOMERS, s.PAYMENTS, s.RETURNS, s.FX_RATES):
         # long columns of a few values reach the whole-column paths and the memo
         pools = [data.draw(_POOL) + data.draw(st.sampled_from([[], [None]]))
                  for _ in spec.cols]
@@ -273,7 +310,8 @@ def test_column_fast_paths_give_what_each_cell_would(data):
 
 
 @pytest.mark.parametrize("spec,extra", [(s.ORDERS, s.ORDER_TOOL_COLUMNS), (s.PRODUCTS, ()),
-                                        (s.CUSTOMERS, ()), (s.PAYMENTS, ())])
+                                        (s.CUSTOMERS, ()), (s.PAYMENTS, ()),
+                                        (s.FX_RATES, ())])
 def test_every_value_down_a_whole_column_gives_what_each_cell_would(spec, extra):
     width = len(spec.cols + extra)
     headers = [c.header for c in spec.cols + extra]
@@ -311,3 +349,90 @@ def test_positions_finds_the_mark_by_identity_in_any_column():
     assert columns.positions(values, mark) == [1, 4, 7]
     assert columns.positions([D(1)] * 5, mark) == []
     assert columns.positions([], mark) == []
+
+
+# ---- headers from other systems ----------------------------------------------------------
+
+def _names(spec, extra=()):
+    """normalised name -> the columns of `spec` found under it (header and other names)."""
+    out = {}
+    for c in spec.cols:
+        for name in (c.header, *c.also):
+            out.setdefault(s.norm(name), []).append(c.header)
+    for c in extra:
+        out.setdefault(s.norm(c.header), []).append(c.header + " (ordersheet's)")
+    return out
+
+
+@pytest.mark.parametrize("spec", s.INPUT_SHEETS, ids=lambda sp: sp.name)
+def test_every_other_name_means_one_column_of_its_sheet(spec):
+    extra = {"Orders": s.ORDER_TOOL_COLUMNS, "Inventory": s.INVENTORY_TOOL_COLUMNS}
+    clashes = {n: cols for n, cols in _names(spec, extra.get(spec.name, ())).items()
+               if len(cols) > 1}
+    assert clashes == {}
+
+
+def test_readme_lists_every_other_name():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for spec in s.INPUT_SHEETS:
+        for c in spec.cols:
+            if c.also:
+                row = f"| {spec.name} | {c.header} | {', '.join(f'`{a}`' for a in c.also)} |"
+                assert row in readme, row
+
+
+def _found(header, spec=s.ORDERS, extra=(), column_map=None):
+    parsed = s.parse_sheet(RawSheet(spec.name, 1, 1, header, []), spec, extra, column_map)
+    return {f: col_letter(c) for f, c in parsed.layout.columns.items()}
+
+
+def test_a_column_is_found_under_its_header_then_the_map_then_other_names():
+    header = ["Order", "Order ID", "Date", "Customer", "Item Code", "Item", "Qty", "Menge"]
+    assert _found(header) == {"order_id": "B", "order_date": "C", "customer_id": "D",
+                              "sku": "E", "quantity": "G"}
+    # a Column Map row wins over the header itself
+    assert _found(header, column_map={"menge": "quantity"})["quantity"] == "H"
+    # a qualified header only where no header names the column outright
+    assert _found(["Order ID (Items)", "Order ID", "SKU (Items)", "Customer/Customer ID"]) == {
+        "order_id": "B", "sku": "C", "customer_id": "D"}
+    # `ID (Items)` names the items' rows, never the order
+    assert "order_id" not in _found(["ID (Items)", "Date"])
+
+
+def test_ordersheets_own_columns_are_found_under_their_own_header_only():
+    tool = s.ORDER_TOOL_COLUMNS
+    found = _found(["Order ID", "Total", "Total (ordersheet)", "Status (Items)"], extra=tool)
+    assert found["total"] == "B" and "status" not in found
+    renamed = tuple(c if c.field != "total" else type(c)(c.field, "Total (ordersheet)")
+                    for c in tool)
+    assert _found(["Order ID", "Total", "Total (ordersheet)"], extra=renamed)["total"] == "C"
+
+
+@pytest.mark.parametrize("header,message", [
+    (["Order ID", "Order Date", "Customer ID", "SKU", "Stk"],
+     "missing column Quantity; did you mean 'Stk'?"),
+    (["Order ID", "Order Date", "Customer ID", "SKU", "Quantiy", "Notes 2"],
+     "missing column Quantity; did you mean 'Quantiy'?"),
+    (["Order ID", "Order Date", "Customer ID", "SKU", "Stk", "Farbe"], "missing column Quantity"),
+])
+def test_a_missing_column_suggests_the_header_left_over(header, message):
+    parsed = s.parse_sheet(RawSheet("Orders", 1, 1, header, [["x"] * len(header)]), s.ORDERS)
+    assert [(i.code, i.message) for i in parsed.issues] == [("missing_column", message)]
+    assert not parsed.usable
+
+
+def test_column_map_rows_read_as_sheet_header_column():
+    raw = block_from_grid("Settings", [
+        ["Key", "Value"], ["Column Map", "Orders.Menge = Quantity"],
+        ["column map", "Price Rules.Preis = Unit Price"],
+        ["Column Map", "Orders.Unit.Preis=Unit Price"],
+        ["Column Map", "Menge = Quantity"], ["Column Map", "Orders.Menge = Mange"],
+        ["Column Map", "Issues.X = Code"], ["Column Map", None]])
+    mapped, issues = s.parse_column_map(raw, s.INPUT_SHEETS)
+    assert mapped == {"Orders": {"menge": "quantity", "unitpreis": "unit_price"},
+                      "Price Rules": {"preis": "unit_price"}}
+    assert [(i.code, i.cell) for i in issues] == [("bad_value", "B5"), ("bad_value", "B6"),
+                                                  ("bad_value", "B7")]
+    assert issues[1].message.startswith("Column Map: Orders has no column 'Mange' (its columns:")

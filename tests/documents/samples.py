@@ -11,7 +11,7 @@ from decimal import Decimal
 from ordersheet.domain import models as m
 from ordersheet.domain.invoicing import issue_invoices
 from ordersheet.domain.models import LinePrice
-from ordersheet.domain.pricing import pricer_for
+from ordersheet.domain.rates import Rates
 
 from ..domain.factories import DAY, book, customer, line, product, stock
 
@@ -61,7 +61,7 @@ def sample_book(*, ccy: str = "EUR", goods=GOODS, name: str = "Müller GmbH",
     prices = {ln.key: LinePrice(D(price), D(0), D(rate), D(0), D(0), ccy)
               for ln, (_, _, price, rate, *_) in zip(orders, goods)}
     r = issue_invoices([ship], slines, {ln.key: ln for ln in orders}, prices, bk, TODAY,
-                       rates=pricer_for(bk))
+                       rates=Rates(bk))
     (inv,) = r.invoices
     return bk.model_copy(update={"shipments": (ship,), "shipment_lines": slines,
                                  "invoices": (inv,), "invoice_lines": r.lines})

@@ -7,6 +7,7 @@ import datetime as dt
 from ordersheet.domain import credit, pricing
 from ordersheet.domain import models as m
 from ordersheet.domain.issues import Severity
+from ordersheet.domain.rates import Rates
 
 from .factories import DAY, D, book, customer, line, product
 
@@ -20,9 +21,10 @@ def day(n: int) -> dt.date:
 def run(lines, customers, products=(product("A", "100"),), **kw):
     """Price `lines` (List Price 100, no tax) and check credit."""
     b = book(products=products, customers=customers, **kw)
-    prices, issues = pricing.price_lines(lines, b)
+    rates = Rates(b)
+    prices, issues = pricing.price_lines(lines, b, rates)
     assert not issues
-    return credit.check_credit(lines, prices, b, rates=pricing.pricer_for(b))
+    return credit.check_credit(lines, prices, b, rates=rates)
 
 
 def invoice(no: str, cid: str, balance: str, status: str = "Open",

@@ -12,7 +12,7 @@ from ordersheet.domain import models as m
 from ordersheet.domain.invoicing import InvoiceRun, invoice_number, issue_invoices
 from ordersheet.domain.money import quantize
 from ordersheet.domain.models import LinePrice
-from ordersheet.domain.pricing import pricer_for
+from ordersheet.domain.rates import Rates
 
 from .factories import DAY, book, customer, line, product
 
@@ -42,7 +42,7 @@ def price(unit: str, rate: str = "0", ccy: str = "USD") -> LinePrice:
 
 def run(ships, slines, order_lines, prices, bk, today=TODAY) -> InvoiceRun:
     return issue_invoices(ships, slines, {ln.key: ln for ln in order_lines}, prices, bk, today,
-                          rates=pricer_for(bk))
+                          rates=Rates(bk))
 
 
 PRODUCTS = (product("A-1", description="Anvil"), product("B-2", description="Bolt"),

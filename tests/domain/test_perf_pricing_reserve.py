@@ -12,11 +12,12 @@ import pytest
 
 from ordersheet.domain import credit, pricing
 from ordersheet.domain import models as m
+from ordersheet.domain.rates import Rates
 from ordersheet.domain.reservation import reserve
 from ordersheet.domain.validation import number_lines
 
 from .factories import DAY, NOW, D, book, customer, line, product, stock
-from .test_pricing import fx, rule
+from .test_pricing import fx, price_lines, rule
 
 
 def tax(row: int, country: str, cls: str, rate: str) -> m.TaxRate:
@@ -57,9 +58,9 @@ def random_book(rng: random.Random) -> tuple[m.OrderBook, list[m.OrderLine]]:
 @pytest.mark.parametrize("seed", range(60))
 def test_pricing_lines_together_gives_each_line_what_pricing_it_alone_gives(seed):
     b, lines = random_book(random.Random(seed))
-    together, _ = pricing.price_lines(lines, b)
+    together, _ = price_lines(lines, b)
     for ln in lines:
-        alone, _ = pricing.price_lines([ln], b)
+        alone, _ = price_lines([ln], b)
         assert repr(together.get(ln.key)) == repr(alone.get(ln.key))
 
 
@@ -70,7 +71,7 @@ def test_equal_lines_share_one_price_record_and_others_get_their_own():
              tax_rates=(tax(2, "US", "standard", "0.1"),))
     lines = [line("O1", 1, "A", 2, customer="C1"), line("O2", 1, "A", 2, customer="C2"),
              line("O3", 1, "A", 3, customer="C1"), line("O4", 1, "A", 2, customer="C3")]
-    prices, issues = pricing.price_lines(lines, b)
+    prices, issues = price_lines(lines, b)
     assert issues == []
     p1, p2, p3, p4 = (prices[ln.key] for ln in lines)
     assert p1 is p2  # same quote, Quantity and rate: one immutable record
@@ -83,11 +84,11 @@ def test_a_rule_for_one_sku_and_customer_leaves_the_customers_other_skus_at_list
     rules = (rule(2, sku="A", cust="C1", price="5"),)
     b = book(products=(product("A", "12"), product("B", "7")), customers=(customer("C1"),),
              price_rules=rules)
-    prices, _ = pricing.price_lines([line("O1", 1, "A", 1), line("O1", 2, "B", 1)], b)
+    prices, _ = price_lines([line("O1", 1, "A", 1), line("O1", 2, "B", 1)], b)
     assert prices[("O1", 1)].unit_price == D(5)
     assert (prices[("O1", 2)].unit_price, prices[("O1", 2)].explain) == (
         D(7), "List Price 7.00 USD")
-    p = pricing.pricer_for(b)
+    p = pricing.Pricer(b, Rates(b))
     assert p.reaches("A", "C1") and not p.reaches("B", "C1") and not p.reaches("A", "C2")
     assert p._candidates("B", "C1", 1, DAY) == ()
 
@@ -107,7 +108,7 @@ def test_an_undated_group_answers_for_every_date_and_a_dated_one_per_date(qty, d
     # Lines on other dates and quantities in the same run share the level's memos.
     others = [line("X1", 1, "A", 10, date=DAY), line("X2", 1, "A", 10, date=day),
               line("X3", 1, "A", 1, date=day)]
-    prices, _ = pricing.price_lines(others + [line("O1", 1, "A", qty, date=day)], b)
+    prices, _ = price_lines(others + [line("O1", 1, "A", qty, date=day)], b)
     assert prices[("O1", 1)].unit_price == D(expected)
 
 
@@ -116,7 +117,7 @@ def test_half_even_unit_price_is_explained_with_the_half_up_figure():
     b = book(products=(product("A", "1"),), customers=(customer("C1", currency="EUR"),),
              fx_rates=(fx(2, "EUR", "1.0000025"),),
              settings=m.Settings(rounding_mode="half-even"))
-    prices, _ = pricing.price_lines([line("O1", 1, "A", 1)], b)
+    prices, _ = price_lines([line("O1", 1, "A", 1)], b)
     p = prices[("O1", 1)]
     assert p.unit_price == D("1.000002")
     assert p.explain == ("List Price 1.00 USD; × 1.0000025 EUR/USD (FX Rates row 2) "
@@ -133,8 +134,8 @@ def test_an_orders_customer_is_its_first_lines_even_when_another_is_on_hold():
              line("O2", 1, "A", 1, customer="C1", row=5)]   # O2's first line is C1's
     b = book(products=(product("A", "100"),),
              customers=(customer("C1", on_hold=True), customer("C2")))
-    prices, _ = pricing.price_lines(lines, b)
-    holds, issues = credit.check_credit(lines, prices, b, rates=pricing.pricer_for(b))
+    prices, _ = price_lines(lines, b)
+    holds, issues = credit.check_credit(lines, prices, b, rates=Rates(b))
     assert holds == {"O2": credit.ON_HOLD}
     assert [(i.code, i.cell, i.order_id) for i in issues] == [
         ("customer_on_hold", "D5", "O2")]

@@ -6,19 +6,21 @@ benchmarks/, never asserted here."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 
-import pytest
-
-from ordersheet.domain import invoicing, shipping
+from ordersheet.domain import carriers, invoicing, shipping
+from ordersheet.domain import dispatch as dispatching
 from ordersheet.domain import models as m
+from ordersheet.domain.carriers import choose_rate
+from ordersheet.domain.dispatch import dispatch
 from ordersheet.domain.invoicing import issue_invoices
 from ordersheet.domain.models import LinePrice
 from ordersheet.domain.money import quantize
-from ordersheet.domain.pricing import pricer_for
-from ordersheet.domain.shipping import choose_rate, dispatch
+from ordersheet.domain.carriers import choose_rate
+from ordersheet.domain.dispatch import dispatch
+from ordersheet.domain.rates import Rates
+from ordersheet.domain.records import build_tuples
 
 from .factories import DAY, NOW, D, book, customer, line, product, stock
 from .test_performance_shape import choose_rate_as_written
@@ -29,44 +31,20 @@ SHIP_COLS = {"shipment_id": "A", "order_id": "B", "status": "K", "tracking_no": 
 # ---- records built a column at a time -----------------------------------------------
 
 
-def _every_field_set(cls, **kw):
-    """A record of `cls` with every field set to a value of its own (so a copy that
-    left one behind would show)."""
-    values = {f.name: f"<{f.name}>" for f in dataclasses.fields(cls)}
-    values.update(kw)
-    return cls(**values)
-
-
-def test_copies_are_model_copies_and_carry_every_field_over():
-    records = [_every_field_set(m.Shipment, row=n, cols=SHIP_COLS, shipped_on=typed)
-               for n, typed in ((7, None), (8, DAY))]
-    update = {"status": ["Shipped", "Shipped"], "posted_on": [DAY, DAY + dt.timedelta(1)]}
-    copies = shipping._copies(records, update)
-    expected = [r.model_copy(update={k: v[n] for k, v in update.items()})
-                for n, r in enumerate(records)]
-    assert copies == expected
-    # `cols` does not take part in == or repr: compare it on its own.
-    assert [c.cols for c in copies] == [SHIP_COLS, SHIP_COLS]
-    assert [c.row for c in copies] == [7, 8]
-    assert shipping._copies([], {"status": []}) == []
-    with pytest.raises(TypeError):
-        shipping._copies(records, {"colour": ["red", "blue"]})
-
-
 def test_built_records_are_the_keyword_built_ones():
     rows = [("SHP-1", "O1", 1, "A", "MAIN", 3), ("SHP-1", "O1", 2, "B", "EAST", 1)]
-    built = m.build_tuples(m.ShipmentLine, shipping._NEW_LINE, rows)
+    built = build_tuples(m.ShipmentLine, shipping._NEW_LINE, rows)
     assert built == [m.ShipmentLine(**dict(zip(shipping._NEW_LINE, r))) for r in rows]
-    ledger = m.build_tuples(m.LedgerEntry, shipping._LEDGER,
-                            [("A", "MAIN", "Reserved", -3, 5, 2, "O1", 1)],
-                            timestamp=NOW, operation="dispatch")
+    ledger = build_tuples(m.LedgerEntry, dispatching._LEDGER,
+                          [("A", "MAIN", "Reserved", -3, 5, 2, "O1", 1)],
+                          timestamp=NOW, operation="dispatch")
     assert ledger == [m.LedgerEntry(timestamp=NOW, operation="dispatch", sku="A",
                                     warehouse="MAIN", field="Reserved", change=-3, before=5,
                                     after=2, order_id="O1", line=1)]
-    assert m.build_tuples(m.ShipmentLine, shipping._NEW_LINE, []) == []
-    inv = m.build_tuples(m.InvoiceLine, invoicing._LINE,
-                         [("O1", None, "SHIPPING", "Shipping", 1, D("9.50"), D("0"),
-                           D("9.50"), D("0.00"), D("9.50"))], {"invoice_no": ["INV-00001"]})
+    assert build_tuples(m.ShipmentLine, shipping._NEW_LINE, []) == []
+    inv = build_tuples(m.InvoiceLine, invoicing._LINE,
+                       [("O1", None, "SHIPPING", "Shipping", 1, D("9.50"), D("0"),
+                         D("9.50"), D("0.00"), D("9.50"))], {"invoice_no": ["INV-00001"]})
     assert [(i.invoice_no, i.line, str(i.total)) for i in inv] == [("INV-00001", None, "9.50")]
 
 
@@ -172,7 +150,7 @@ def test_in_time_rows_are_kept_per_number_of_days_and_pick_what_the_rule_picks()
                             max_weight=D("2")),
              m.ShippingRate(carrier="DHL", service="Freight", cost=D("9"), transit_days=4,
                             country="US"))
-    index = shipping._RateIndex(rates)
+    index = carriers.RateIndex(rates)
     for planned in (DAY, DAY + dt.timedelta(days=30)):  # same day counts, other dates
         for days in range(-1, 7):
             for kg in (D("0.5"), D("2"), D("2.00"), D("9.99"), D("10"), D("40")):
@@ -189,7 +167,7 @@ def test_a_row_whose_transit_days_run_past_the_calendar_never_arrives_in_time():
                             transit_days=10 ** 9),
              m.ShippingRate(carrier="UPS", service="Ground", cost=D("5"), transit_days=5))
     due = DAY + dt.timedelta(days=6)
-    assert shipping._RateIndex(rates).choose("US", D("1"), DAY, due, None) is rates[1]
+    assert carriers.RateIndex(rates).choose("US", D("1"), DAY, due, None) is rates[1]
     assert choose_rate(rates, "US", D("1"), DAY, due, "") is rates[1]
 
 
@@ -250,7 +228,7 @@ def test_line_amounts_remembered_per_key_are_the_amounts_worked_out_afresh():
     bk = book(products=(product("A"),), customers=(customer("C1"),))
 
     r = issue_invoices(ships, slines, {ln.key: ln for ln in orders}, prices, bk, DAY,
-                       rates=pricer_for(bk))
+                       rates=Rates(bk))
 
     got = [(str(il.unit_price), str(il.tax_rate), str(il.net), str(il.tax), str(il.total))
            for il in r.lines]
@@ -284,7 +262,7 @@ def test_shipping_lines_remembered_per_cost_and_rate_are_worked_out_afresh():
         prices[(oid, 1)] = LinePrice(D("10"), D(0), D("0"), D(0), D(0), "USD")
 
     r = issue_invoices(ships, slines, {ln.key: ln for ln in orders}, prices, bk, DAY,
-                       rates=pricer_for(bk))
+                       rates=Rates(bk))
 
     shipping_lines = [(str(il.net), str(il.tax_rate), str(il.tax), str(il.total))
                       for il in r.lines if il.sku == "SHIPPING"]

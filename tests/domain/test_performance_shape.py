@@ -13,11 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ordersheet.domain import models as m
-from ordersheet.domain import money, pricing, shipping
+from ordersheet.domain import carriers, money, pricing
 from ordersheet.domain.invoicing import issue_invoices
 from ordersheet.domain.models import LinePrice
-from ordersheet.domain.pricing import pricer_for
-from ordersheet.domain.shipping import choose_rate, plan_shipments
+from ordersheet.domain.carriers import choose_rate
+from ordersheet.domain.rates import Rates
+from ordersheet.domain.shipping import plan_shipments
 
 from .factories import DAY, NOW, D, book, customer, line, product, stock
 
@@ -74,13 +75,13 @@ def test_choose_rate_picks_the_same_row_as_the_rule_as_written(rates, country, w
 
 def test_planning_indexes_the_shipping_rates_once_not_per_shipment(monkeypatch):
     built = []
-    original = shipping._RateIndex.__init__
+    original = carriers.RateIndex.__init__
 
     def counting(self, rates):
         built.append(len(rates))
         original(self, rates)
 
-    monkeypatch.setattr(shipping._RateIndex, "__init__", counting)
+    monkeypatch.setattr(carriers.RateIndex, "__init__", counting)
     orders = [line(f"O{n}", 1, "A", 1, customer="C1") for n in range(30)]
     reservations = [m.Reservation(order_id=f"O{n}", line=1, sku="A", warehouse="MAIN",
                                   quantity=1, reserved_on=DAY) for n in range(30)]
@@ -134,10 +135,10 @@ def test_equal_shipping_costs_typed_differently_invoice_the_same_amount():
         prices[(oid, 1)] = LinePrice(D("10"), D("10"), D("0"), D("0"), D("10"), "EUR")
 
     r = issue_invoices(ships, slines, {ln.key: ln for ln in orders}, prices, bk, DAY,
-                       rates=pricer_for(bk))
+                       rates=Rates(bk))
 
     shipping_lines = [il for il in r.lines if il.sku == "SHIPPING"]
-    fresh = [money.quantize(pricing.convert(s.cost, "USD", "EUR", bk), "EUR") for s in ships]
+    fresh = [money.quantize(Rates(bk).convert(s.cost, "USD", "EUR"), "EUR") for s in ships]
     assert [str(il.unit_price) for il in shipping_lines] == [str(f) for f in fresh] \
         == ["8.74", "8.74", "8.74", "11.04"]
     assert {il.description for il in shipping_lines} == {"Shipping: UPS Ground"}
@@ -154,9 +155,9 @@ def test_a_run_pauses_the_cycle_collector_and_turns_it_back_on(monkeypatch, tmp_
     seen = []
     price_lines = pricing.price_lines
 
-    def spy(lines, bk):
+    def spy(*args):
         seen.append(gc.isenabled())
-        return price_lines(lines, bk)
+        return price_lines(*args)
 
     monkeypatch.setattr(pricing, "price_lines", spy)
     assert gc.isenabled()

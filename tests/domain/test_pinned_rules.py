@@ -16,8 +16,9 @@ import datetime as dt
 import pytest
 
 from ordersheet.domain import models as m
-from ordersheet.domain import pipeline, validation
-from ordersheet.domain.shipping import dispatch, plan_shipments
+from ordersheet.domain import money, pipeline, validation
+from ordersheet.domain.dispatch import dispatch
+from ordersheet.domain.shipping import plan_shipments
 
 from .factories import DAY, NOW, D, book, customer, line, product, stock
 from .test_invoicing import PRODUCTS, price, shipment, sline
@@ -190,6 +191,19 @@ def test_order_line_tax_is_taken_from_the_rounded_net():
                           tax_rates=(tax(2, "DE", "standard", "0.19"),))
     assert issues == []
     assert (p.net, p.tax, p.total) == (D("2.03"), D("0.39"), D("2.42"))
+
+
+@pytest.mark.parametrize("args, mode, amounts", [
+    (("1.013", 2, "0.19", "EUR"), "half-up", ("2.03", "0.39", "2.42")),  # tax from 2.03
+    (("0.125", 1, "0.1", "USD"), "half-up", ("0.13", "0.01", "0.14")),
+    (("0.125", 1, "0.1", "USD"), "half-even", ("0.12", "0.01", "0.13")),
+    (("0.25", 1, "0.1", "USD"), "half-even", ("0.25", "0.02", "0.27")),   # tax 0.025
+    (("100.5", 3, "0.1", "JPY"), "half-up", ("302", "30", "332")),        # no minor unit
+])
+def test_line_amounts_is_the_one_rule_both_callers_share(args, mode, amounts):
+    unit, qty, rate, ccy = args
+    got = money.line_amounts(D(unit), qty, D(rate), ccy, mode)
+    assert tuple(map(str, got)) == amounts
 
 
 # ---- Ship Method matched case-insensitively -------------------------------------------

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from ordersheet.domain import models as m
 from ordersheet.domain import pricing
 from ordersheet.domain.issues import Severity
+from ordersheet.domain.rates import Rates
 
 from .factories import DAY, D, book, customer, line, product
 
@@ -47,13 +48,21 @@ def cust(cid: str = "C1", row: int = 2, **kw) -> m.Customer:
     return customer(cid, row=row, cols=CUST_COLS, **kw)
 
 
+def price_lines(lines, b):
+    """`pricing.price_lines` as the pipeline calls it: with the run's rates, whose issues
+    (a duplicate FX or tax row) it reports too."""
+    rates = Rates(b)
+    prices, issues = pricing.price_lines(lines, b, rates)
+    return prices, rates.issues + issues
+
+
 def price_one(qty: int = 1, *, rules=(), customers=None, products=None, date=DAY,
               unit_price=None, **kw):
     """Price a single line O1/1 (Orders row 2) of SKU A for customer C1."""
     b = book(products=products or (product("A", "12"),), customers=customers or (cust(),),
              price_rules=tuple(rules), **kw)
     ln = line("O1", 1, "A", qty, date=date, row=2, unit_price=unit_price)
-    prices, issues = pricing.price_lines([ln], b)
+    prices, issues = price_lines([ln], b)
     return prices.get(("O1", 1)), issues
 
 
@@ -283,16 +292,16 @@ def test_missing_tax_rate_is_an_error_only_when_the_sheet_exists():
     assert issues == [] and p.tax == D(0) and p.total == D(12)
 
 
-def test_tax_rate_for_and_convert_helpers():
-    b = book(tax_rates=TAX, fx_rates=RATES)
-    assert pricing.tax_rate_for(cust(country="GB"), "reduced", b) == D("0.05")
-    assert pricing.tax_rate_for(cust(country="GB"), "shipping", b) is None
-    assert pricing.tax_rate_for(cust(country="GB", tax_exempt=True), "shipping", b) == 0
-    assert pricing.tax_rate_for(cust(country="GB"), "shipping", book()) == 0
-    assert pricing.convert(D(10), "GBP", "EUR", b) == D("13.5625")
-    assert pricing.convert(D(10), "", "JPY", b) == D(1500)
-    assert pricing.convert(D(10), "EUR", "EUR", book()) == D(10)
-    assert pricing.convert(D(10), "USD", "CHF", b) is None
+def test_the_runs_tax_rates_and_conversions():
+    r, none = Rates(book(tax_rates=TAX, fx_rates=RATES)), Rates(book())
+    assert r.tax_rate(cust(country="GB"), "reduced") == D("0.05")
+    assert r.tax_rate(cust(country="GB"), "shipping") is None
+    assert r.tax_rate(cust(country="GB", tax_exempt=True), "shipping") == 0
+    assert none.tax_rate(cust(country="GB"), "shipping") == 0
+    assert r.convert(D(10), "GBP", "EUR") == D("13.5625")
+    assert r.convert(D(10), "", "JPY") == D(1500)
+    assert none.convert(D(10), "EUR", "EUR") == D(10)
+    assert r.convert(D(10), "USD", "CHF") is None
 
 
 # ---- rounding -----------------------------------------------------------------------
@@ -365,16 +374,17 @@ def test_unit_price_for():
     b = book(products=(product("A", "12"), product("X", "5", active=False)),
              customers=(cust(currency="EUR"),), fx_rates=RATES,
              price_rules=(rule(7, sku="A", min_qty=10, disc="0.1"),))
-    assert pricing.unit_price_for("A", 10, "C1", b, DAY)[:2] == (D("11.718"), "EUR")
-    assert pricing.unit_price_for("A", 10.0, "", b, DAY)[:2] == (D("10.8"), "USD")
-    assert pricing.unit_price_for("A", 1, None, b, DAY) == (D(12), "USD",
+    p = pricing.Pricer(b, Rates(b))
+    assert pricing.unit_price_for("A", 10, "C1", p, DAY)[:2] == (D("11.718"), "EUR")
+    assert pricing.unit_price_for("A", 10.0, "", p, DAY)[:2] == (D("10.8"), "USD")
+    assert pricing.unit_price_for("A", 1, None, p, DAY) == (D(12), "USD",
                                                              "List Price 12.00 USD")
     for args in (("Z", 1, "C1"), ("X", 1, "C1"), ("A", 0, "C1"), ("A", 1.5, "C1"),
                  ("A", 1, "NOPE")):
-        price, _, text = pricing.unit_price_for(*args, b, DAY)
+        price, _, text = pricing.unit_price_for(*args, p, DAY)
         assert price is None and text
     b2 = b.model_copy(update={"fx_rates": ()})
-    assert pricing.unit_price_for("A", 1, "C1", b2, DAY) == (
+    assert pricing.unit_price_for("A", 1, "C1", pricing.Pricer(b2, Rates(b2)), DAY) == (
         None, "EUR", "no FX rate for EUR on the FX Rates sheet")
 
 
@@ -425,7 +435,7 @@ def books(draw):
 @given(books())
 def test_total_is_net_plus_tax_and_every_amount_is_decimal(case):
     b, lines = case
-    prices, issues = pricing.price_lines(lines, b)
+    prices, issues = price_lines(lines, b)
     assert not [i for i in issues if i.is_error]
     assert set(prices) == {ln.key for ln in lines}
     for ln in lines:
@@ -444,7 +454,7 @@ def test_total_is_net_plus_tax_and_every_amount_is_decimal(case):
 @given(books(), st.randoms(use_true_random=False))
 def test_prices_do_not_depend_on_row_order(case, rnd: random.Random):
     b, lines = case
-    before, issues_before = pricing.price_lines(lines, b)
+    before, issues_before = price_lines(lines, b)
 
     def shuffled(items):
         items = list(items)
@@ -453,7 +463,7 @@ def test_prices_do_not_depend_on_row_order(case, rnd: random.Random):
 
     b2 = b.model_copy(update={f: shuffled(getattr(b, f)) for f in (
         "price_rules", "products", "customers", "tax_rates", "fx_rates")})
-    after, issues_after = pricing.price_lines(shuffled(lines), b2)
+    after, issues_after = price_lines(shuffled(lines), b2)
     assert after == before
     assert sorted(map(str, issues_after)) == sorted(map(str, issues_before))
 

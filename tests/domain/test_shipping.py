@@ -1,31 +1,21 @@
-"""Shipping: carrier choice, shipment planning and numbering, dispatch posting, pick list
-and carrier export (CONTRACT §4 "Shipping", §5 Shipments)."""
+"""Shipment planning and numbering (CONTRACT §4 "Shipping", §5 Shipments): planned
+shipments follow their reservations, and across planning and dispatch numbers stay
+gapless and nothing ships twice."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ordersheet.domain import models as m
-from ordersheet.domain.shipping import (CARRIER_COLUMNS, PickRow, carrier_export_rows,
-                                        choose_rate, dispatch, pick_list, plan_shipments,
-                                        shipment_number)
+from ordersheet.domain.dispatch import dispatch
+from ordersheet.domain.shipping import plan_shipments, shipment_number
 
 from .factories import DAY, NOW, D, book, customer, line, product, stock
-
-INV_COLS = {"sku": "A", "warehouse": "B", "on_hand": "C", "bin": "D"}
-SHIP_COLS = {"shipment_id": "A", "order_id": "B", "status": "K"}
-
-
-def rate(carrier: str, service: str, cost: str, days: int, country: str = "*",
-         max_weight: str | None = None) -> m.ShippingRate:
-    return m.ShippingRate(carrier=carrier, service=service, country=country, cost=D(cost),
-                          transit_days=days,
-                          max_weight=D(max_weight) if max_weight is not None else None)
+from .test_carriers import RATES, rate
 
 
 def res(order_id: str, ln: int, sku: str, qty: int, wh: str = "MAIN",
@@ -48,59 +38,23 @@ def after(b: m.OrderBook, plan) -> m.OrderBook:
                                 "shipment_lines": plan.shipment_lines})
 
 
-# ---- carrier choice -------------------------------------------------------------------
-
-#            carrier  service    cost  days country max kg
-RATES = [rate("UPS", "Ground", "8", 5),
-         rate("UPS", "Express", "25", 1),
-         rate("DHL", "Economy", "6", 9, "US"),
-         rate("DHL", "Parcel", "12", 3, "*", "5"),
-         rate("FedEx", "Intl", "30", 4, "DE")]
-
-
-@pytest.mark.parametrize("country, kg, due_in, method, expected", [
-    ("US", "2", None, None, "Economy"),     # no requested date: cheapest overall
-    ("US", "2", 9, None, "Economy"),        # cheapest arrives in time
-    ("US", "2", 5, None, "Ground"),         # Economy too slow -> cheapest that meets it
-    ("US", "2", 3, None, "Parcel"),
-    ("US", "10", 3, None, "Express"),       # Parcel stops at 5 kg
-    ("US", "2", 0, None, "Express"),        # nothing arrives in time -> fastest
-    ("US", "5", 4, None, "Parcel"),         # Max Weight is inclusive
-    ("DE", "2", None, None, "Ground"),      # Economy is US only; "*" rows apply
-    ("FR", "2", 0, None, "Express"),
-    ("DE", "2", None, "intl", "Intl"),      # ship method, case-insensitive
-    ("US", "2", 0, "Ground", "Ground"),     # ship method beats the requested date
-    ("US", "2", None, "intl", None),        # that service does not go to the US
-    ("US", "10", None, "Parcel", None),     # nor carry 10 kg
-    ("US", "2", None, "Teleport", None),
-])
-def test_choose_rate_table(country, kg, due_in, method, expected):
-    due = DAY + dt.timedelta(days=due_in) if due_in is not None else None
-    got = choose_rate(RATES, country, D(kg), DAY, due, method)
-    assert (got.service if got else None) == expected
-
-
-def test_choose_rate_weight_brackets_of_one_service():
-    rates = [rate("UPS", "Ground", "9", 5, "*", "20"), rate("UPS", "Ground", "5", 5, "*", "5")]
-    assert choose_rate(rates, "US", D("3"), DAY, None, "ground").cost == D("5")
-    assert choose_rate(rates, "US", D("10"), DAY, None, "ground").cost == D("9")
-    assert choose_rate(rates, "US", D("30"), DAY, None, "ground") is None
-    assert choose_rate(rates, "US", D("30"), DAY, None, None) is None
-
-
-def test_choose_rate_tie_prefers_the_countrys_own_row():
-    rates = [rate("Any", "Std", "5", 3, "*"), rate("Local", "Std", "5", 3, "us")]
-    assert choose_rate(rates, "US", D("1"), DAY, None, None).carrier == "Local"
-    assert choose_rate(rates, "DE", D("1"), DAY, None, None).carrier == "Any"
-
-
-# ---- planning -------------------------------------------------------------------------
-
-
 def _book(**kw) -> m.OrderBook:
     kw.setdefault("products", (product("A", weight="1.5"), product("B", weight="0.25")))
     kw.setdefault("customers", (customer("C1", country="US"), customer("C2", country="DE")))
     return book(**kw)
+
+
+def _dispatch(b, select, today=DAY):
+    """Dispatch of the book's own records, as the pipeline calls it (also test_dispatch.py)."""
+    return dispatch(b, b.reservations, b.shipments, b.shipment_lines, select, today, NOW)
+
+
+def _post(b, d):
+    return b.model_copy(update={"shipments": d.shipments, "reservations": d.reservations,
+                                "inventory": d.inventory})
+
+
+# ---- planning -------------------------------------------------------------------------
 
 
 def test_plan_groups_per_order_and_warehouse_and_numbers_by_order_date():
@@ -222,160 +176,6 @@ def test_posted_shipments_no_longer_hold_stock():
     nxt = plan_shipments(lines, [res("O1", 1, "A", 3)], b2, DAY)
     assert nxt.new_ids == ("SHP-00002",)
     assert qtys(nxt.shipment_lines) == [("SHP-00001", "O1", 1, 2), ("SHP-00002", "O1", 1, 3)]
-
-
-# ---- dispatch -------------------------------------------------------------------------
-
-
-def _ready_book():
-    """Two orders planned from MAIN; inventory rows carry cells for negative_stock."""
-    inv = (m.StockLevel(sku="A", warehouse="MAIN", on_hand=10, bin="A-01", row=2, cols=INV_COLS),
-           m.StockLevel(sku="B", warehouse="MAIN", on_hand=1, bin="B-01", row=3, cols=INV_COLS))
-    b = _book(inventory=inv)
-    lines = [line("O1", 1, "A", 3), line("O2", 1, "A", 2), line("O2", 2, "B", 3)]
-    reservations = (res("O1", 1, "A", 3), res("O2", 1, "A", 2), res("O2", 2, "B", 3))
-    plan = plan_shipments(lines, reservations, b, DAY)
-    ships = tuple(s.model_copy(update={"row": n, "cols": SHIP_COLS})
-                  for n, s in enumerate(plan.shipments, start=2))
-    b = b.model_copy(update={"shipments": ships, "shipment_lines": plan.shipment_lines,
-                             "reservations": reservations})
-    return b
-
-
-def _dispatch(b, select, today=DAY):
-    return dispatch(b, b.reservations, b.shipments, b.shipment_lines, select, today, NOW)
-
-
-def _post(b, d):
-    return b.model_copy(update={"shipments": d.shipments, "reservations": d.reservations,
-                                "inventory": d.inventory})
-
-
-def test_dispatch_all_posts_consumes_reservations_and_writes_the_ledger():
-    b = _ready_book()
-    d = _dispatch(b, None)
-    assert d.dispatched == ("SHP-00001", "SHP-00002")
-    assert [(s.status, s.shipped_on, s.posted_on) for s in d.shipments] == \
-        [("Shipped", DAY, DAY)] * 2
-    assert d.reservations == ()
-    assert [(s.sku, s.on_hand) for s in d.inventory] == [("A", 5), ("B", 0)]
-    rows = [(e.operation, e.sku, e.field, e.change, e.before, e.after, e.order_id, e.line,
-             e.timestamp) for e in d.ledger]
-    assert rows == [
-        ("dispatch", "A", "Reserved", -3, 5, 2, "O1", 1, NOW),
-        ("dispatch", "A", "On Hand", -3, 10, 7, "O1", 1, NOW),
-        ("dispatch", "A", "Reserved", -2, 2, 0, "O2", 1, NOW),
-        ("dispatch", "A", "On Hand", -2, 7, 5, "O2", 1, NOW),
-        ("dispatch", "B", "Reserved", -3, 3, 0, "O2", 2, NOW),
-        ("dispatch", "B", "On Hand", -1, 1, 0, "O2", 2, NOW),   # clamped at 0
-    ]
-    neg = [(i.code, i.severity.value, i.sheet, i.cell, i.order_id) for i in d.issues]
-    assert neg == [("negative_stock", "Warning", "Inventory", "C3", "O2")]
-
-
-def test_dispatch_is_idempotent():
-    b = _ready_book()
-    once = _post(b, _dispatch(b, None))
-    twice = _dispatch(once, None, DAY + dt.timedelta(days=1))
-    assert twice.dispatched == () and twice.ledger == () and twice.issues == ()
-    assert twice.shipments == once.shipments and twice.inventory == once.inventory
-    assert twice.reservations == once.reservations
-
-
-def test_user_typed_shipped_is_posted_on_a_no_select_run_and_keeps_their_cells():
-    b = _ready_book()
-    typed = b.shipments[1].model_copy(update={"status": "shipped ", "tracking_no": "1Z999",
-                                              "shipped_on": DAY - dt.timedelta(days=1)})
-    b = b.model_copy(update={"shipments": (b.shipments[0], typed)})
-    d = _dispatch(b, [])
-    assert d.dispatched == ("SHP-00002",)
-    s1, s2 = d.shipments
-    assert (s1.status, s1.posted_on) == ("Ready", None)
-    assert (s2.status, s2.shipped_on, s2.tracking_no, s2.posted_on) == \
-        ("Shipped", DAY - dt.timedelta(days=1), "1Z999", DAY)
-    assert [(r.order_id, r.quantity) for r in d.reservations] == [("O1", 3)]
-
-
-def test_dispatch_select_list_and_its_warnings():
-    b = _ready_book()
-    d = _dispatch(b, ["shp-00002", "SHP-00042"])
-    assert d.dispatched == ("SHP-00002",)
-    assert [s.status for s in d.shipments] == ["Ready", "Shipped"]
-    assert [(i.code, i.sheet, i.cell) for i in d.issues if i.code != "negative_stock"] == \
-        [("unknown_shipment", "Shipments", "")]
-
-    again = _dispatch(_post(b, d), ["SHP-00002"])
-    assert again.dispatched == ()
-    assert [(i.code, i.severity.value, i.sheet, i.cell, i.order_id) for i in again.issues] == \
-        [("already_dispatched", "Warning", "Shipments", "A3", "O2")]
-
-
-def test_dispatch_empty_select_changes_no_status():
-    b = _ready_book()
-    d = _dispatch(b, [])
-    assert d.shipments == b.shipments and d.dispatched == () and d.ledger == ()
-
-
-def test_dispatch_consumes_the_oldest_reservation_first():
-    b = _book(inventory=(stock("A", 10),))
-    old = res("O1", 1, "A", 2, on=DAY - dt.timedelta(days=3))
-    new = res("O1", 1, "A", 4, on=DAY)
-    ship = m.Shipment(shipment_id="SHP-00001", order_id="O1", customer_id="C1",
-                      warehouse="MAIN", planned_on=DAY, status="Shipped")
-    sl = m.ShipmentLine(shipment_id="SHP-00001", order_id="O1", line=1, sku="A",
-                        warehouse="MAIN", quantity=3)
-    d = dispatch(b, [new, old], [ship], [sl], [], DAY, NOW)
-    assert [(r.reserved_on, r.quantity) for r in d.reservations] == [(DAY, 3)]
-    assert [(e.field, e.change, e.before, e.after) for e in d.ledger] == \
-        [("Reserved", -3, 6, 3), ("On Hand", -3, 10, 7)]
-
-
-# ---- pick list and carrier export -----------------------------------------------------
-
-
-def test_pick_list_is_one_walk_through_each_warehouse():
-    b = _book(products=(product("A", description="Anvil"), product("B", description="Bolt"),
-                        product("C", description="Cog")),
-              inventory=(stock("A", 9, bin="A-10"), stock("B", 9, bin="A-2"),
-                         stock("C", 9, bin=""), stock("A", 9, "EAST", bin="Z-1")))
-    mk = lambda sid, oid, wh, status="Ready": m.Shipment(   # noqa: E731
-        shipment_id=sid, order_id=oid, customer_id="C1", warehouse=wh, planned_on=DAY,
-        status=status)
-    ships = [mk("SHP-00001", "O1", "MAIN"), mk("SHP-00002", "O2", "MAIN"),
-             mk("SHP-00003", "O3", "EAST"), mk("SHP-00004", "O4", "MAIN", "Shipped")]
-    sl = lambda sid, oid, n, sku, q, wh="MAIN": m.ShipmentLine(   # noqa: E731
-        shipment_id=sid, order_id=oid, line=n, sku=sku, warehouse=wh, quantity=q)
-    lines = [sl("SHP-00001", "O1", 1, "C", 1), sl("SHP-00001", "O1", 2, "A", 2),
-             sl("SHP-00002", "O2", 1, "B", 3), sl("SHP-00002", "O2", 2, "A", 4),
-             sl("SHP-00003", "O3", 1, "A", 5, "EAST"), sl("SHP-00004", "O4", 1, "B", 6)]
-    assert pick_list(ships, lines, b) == [
-        PickRow("SHP-00003", "EAST", "Z-1", "A", "Anvil", 5, "O3", 1),
-        PickRow("SHP-00002", "MAIN", "A-2", "B", "Bolt", 3, "O2", 1),
-        PickRow("SHP-00001", "MAIN", "A-10", "A", "Anvil", 2, "O1", 2),
-        PickRow("SHP-00002", "MAIN", "A-10", "A", "Anvil", 4, "O2", 2),
-        PickRow("SHP-00001", "MAIN", "", "C", "Cog", 1, "O1", 1),        # no bin: last
-    ]
-
-
-def test_carrier_export_rows():
-    b = _book(customers=(customer("C1", name="Ada Ltd", email="ada@example.com",
-                                  ship_to="1 Dock Rd\nPortsmouth", bill_to="PO Box 1"),
-                         customer("C2", country="DE", bill_to="Hauptstr. 5")))
-    s1 = m.Shipment(shipment_id="SHP-00001", order_id="O1", customer_id="C1", warehouse="MAIN",
-                    carrier="UPS", service="Ground", country="US", weight=D("2.500"),
-                    planned_on=DAY)
-    s2 = m.Shipment(shipment_id="SHP-00002", order_id="O2", customer_id="C2", warehouse="MAIN",
-                    country="DE", weight=D("10"), planned_on=DAY, status="Shipped",
-                    posted_on=DAY)
-    rows = carrier_export_rows([s1, s2], b)
-    assert rows == [{"Order Number": "O1", "Shipment ID": "SHP-00001",
-                     "Recipient Name": "Ada Ltd", "Address": "1 Dock Rd, Portsmouth",
-                     "Country": "US", "Email": "ada@example.com", "Weight (kg)": "2.5",
-                     "Carrier": "UPS", "Service": "Ground"}]
-    assert list(rows[0]) == list(CARRIER_COLUMNS)
-    picked = carrier_export_rows([s1, s2], b, ids=["shp-00002"])
-    assert [(r["Shipment ID"], r["Recipient Name"], r["Address"], r["Weight (kg)"])
-            for r in picked] == [("SHP-00002", "C2", "Hauptstr. 5", "10")]
 
 
 # ---- invariants -----------------------------------------------------------------------

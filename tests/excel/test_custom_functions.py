@@ -74,10 +74,10 @@ def test_order_price_reads_numeric_skus_and_ids_like_the_sheets_do():
     (("A-100", 1, "C9", PRODUCTS, None, CUSTOMERS), "ORDER_PRICE: customer 'C9' is not on"),
     (("A-100", 1, "C3", PRODUCTS, None, CUSTOMERS, FX), "ORDER_PRICE: no FX rate for JPY"),
     (("A-100", 1, None, None), "ORDER_PRICE: pass the Products table"),
-    (("A-100", 1, None, [["SKU", "Price"], ["A-100", 3.0]]),
-     "ORDER_PRICE: products: the Products range has no 'List Price' column"),
+    (("A-100", 1, None, [["SKU", "Cost"], ["A-100", 3.0]]),
+     "ORDER_PRICE: products: missing column List Price; did you mean 'Cost'?"),
     (("A-100", 1, None, PRODUCTS, None, [["Name"], ["Acme"]]),
-     "ORDER_PRICE: customers: the Customers range has no 'Customer ID' column"),
+     "ORDER_PRICE: customers: missing column Customer ID"),
 ])
 def test_order_price_explains_what_is_wrong(args, message):
     got = excel.order_price(*args, order_date=NOV_10)
@@ -123,8 +123,8 @@ def test_stock_available_without_warehouse_or_reserved_columns():
     (("X-1", INVENTORY), "STOCK_AVAILABLE: SKU 'X-1' is not in the inventory range"),
     (("A-100", INVENTORY, "WEST"), "STOCK_AVAILABLE: SKU 'A-100' is not in the inventory range "
                                    "in warehouse 'WEST'"),
-    (("A-100", [["SKU", "Qty"], ["A-100", 4.0]]),
-     "STOCK_AVAILABLE: inventory: the Inventory range has no 'On Hand' column"),
+    (("A-100", [["SKU", "Counted"], ["A-100", 4.0]]),
+     "STOCK_AVAILABLE: inventory: missing column On Hand; did you mean 'Counted'?"),
     (("A-100", None), "STOCK_AVAILABLE: pass the Inventory table"),
     (("A-100", [["SKU", "On Hand", "Reserved"], ["A-100", 4.0, "some"]]),
      "STOCK_AVAILABLE: inventory Reserved: 'some' is not a number"),
@@ -150,6 +150,51 @@ def test_line_total_rounds_like_ordersheet(args, expected):
     assert excel.line_total(*args) == pytest.approx(expected)
 
 
+@pytest.mark.parametrize("mode", ["half-up", "half-even"])
+def test_line_total_is_the_runs_total_on_orders_in_either_rounding_mode(tmp_path, mode):
+    """Lines whose Net or Tax ends on a half cent: LINE_TOTAL, given the Settings range,
+    gives exactly the Total a run writes on Orders (its Price, Currency, the line's tax
+    rate)."""
+    from openpyxl import load_workbook
+
+    from ordersheet.cli import run_operation
+    from tests.bookfiles import D1, basic_book
+
+    settings = [["Key", "Value"], ["Base Currency", "USD"], ["Rounding Mode", mode]]
+    orders = [["SO-1", 1, D1, "C1", "H-1", 1, None, None, "Normal", None, None, ""],
+              ["SO-1", 2, D1, "C1", "H-2", 1, None, None, "Normal", None, None, ""],
+              ["SO-1", 3, D1, "C1", "H-3", 3, None, None, "Normal", None, None, ""],
+              ["SO-2", 1, D1, "C2", "H-3", 10, None, None, "Normal", None, None, ""]]
+    path = basic_book(
+        tmp_path / "book.xlsx", orders,
+        Products=[["H-1", "Half a cent net", 0.125, 1, "standard", "Yes"],
+                  ["H-2", "Half a cent tax", 0.25, 1, "standard", "Yes"],
+                  ["H-3", "Converted", 1.005, 1, "standard", "Yes"]],
+        Customers=[["C1", "Acme", "", "US", "USD", None, 30, None, "No", "No", "", ""],
+                   ["C2", "Euro", "", "DE", "EUR", None, 30, None, "No", "No", "", ""]],
+        Inventory=[["H-1", "MAIN", 10, "A"]],
+        **{"Tax Rates": [["Country", "Tax Class", "Rate"], ["US", "standard", 0.1],
+                         ["DE", "standard", 0.19]],
+           "FX Rates": [["Currency", "Rate"], ["EUR", 0.9]],
+           "Settings": settings})
+    code, _ = run_operation(path, "price", "2026-11-03", None, False, quiet=True)
+    assert code == 0
+    ws = load_workbook(path)["Orders"]
+    rows = list(ws.iter_rows(values_only=True))
+    col = {h: j for j, h in enumerate(rows[0])}
+    tax_rate = {"C1": 0.1, "C2": 0.19}
+    totals = []
+    for r in rows[1:]:
+        total = excel.line_total(r[col["Quantity"]], r[col["Price"]],
+                                 tax_rate[r[col["Customer ID"]]], r[col["Currency"]], settings)
+        assert total == r[col["Total"]], (r, total)
+        totals.append(total)
+    # Net 0.125 / Tax 0.025 / Net 1.005 x 0.9 x 10 = 9.045 EUR end on a half; 3.015 rounds
+    # up in both modes.
+    assert totals == {"half-up": [0.14, 0.28, 3.32, 10.77],
+                      "half-even": [0.13, 0.27, 3.32, 10.76]}[mode]
+
+
 @pytest.mark.parametrize("args, message", [
     ((0, 1), "LINE_TOTAL: quantity: must be a whole number above 0"),
     ((1.5, 1), "LINE_TOTAL: quantity: must be a whole number above 0"),
@@ -157,6 +202,8 @@ def test_line_total_rounds_like_ordersheet(args, expected):
     ((1, "ten"), "LINE_TOTAL: unit_price: 'ten' is not a number"),
     ((1, 1, 250), "LINE_TOTAL: tax_rate: 250 is not a percentage"),
     ((1, 1, 0, "XYZ"), "LINE_TOTAL: 'XYZ' is not an ISO currency code"),
+    ((1, 1, 0, "USD", [["Key", "Value"], ["Rounding Mode", "bankers"]]),
+     "LINE_TOTAL: settings: Rounding Mode: must be one of half-up, half-even"),
 ])
 def test_line_total_explains_what_is_wrong(args, message):
     got = excel.line_total(*args)

@@ -81,7 +81,7 @@ def test_lite_lists_exactly_the_custom_functions_with_their_parameters(lite):
         "ORDER_PRICE": ["sku", "quantity", "customer_id", "products", "price_rules?",
                         "customers?", "fx_rates?", "settings?", "order_date?"],
         "STOCK_AVAILABLE": ["sku", "inventory", "warehouse?"],
-        "LINE_TOTAL": ["quantity", "unit_price", "tax_rate?", "currency?"],
+        "LINE_TOTAL": ["quantity", "unit_price", "tax_rate?", "currency?", "settings?"],
     }
     described = {f["name"]: f["description"] for f in lite["functions"]["functions"]}
     assert all(d and "\n" not in d for d in described.values())

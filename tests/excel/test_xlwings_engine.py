@@ -170,7 +170,7 @@ def contract_plan() -> p.WritePlan:
         (8, "Price", [Decimal("2.50"), None, Decimal("10")], "price"),
         (9, "Reserved", [3, 0, 0], "int"),
         (2, "Order ID", ["SO-1", "SO-2", "SO-3"], None),           # a separate run
-    ], "tblOrders"))
+    ], "tblOrders", {8: 14.0, 9: 13.0}))                           # the columns it adds
     plan.add(p.SetCells("Settings", {(3, 2): 8, (2, 2): "Acme Ltd"}))
     plan.add(p.SetCells("Invoice", {(1, 1): "INVOICE", (3, 2): "INV-00007",
                                     (4, 2): dt.date(2026, 11, 3)}))
@@ -215,6 +215,14 @@ def test_the_same_plan_gives_the_same_cells_on_both_engines(tmp_path):
         "C5": ("FFC7CE", "the user's own note"),  # highlighted, the user's note kept
         "D6": ("FFEB9C", "ordersheet: [price_mismatch] check")}
     assert live["Orders"]["F3"].value == "status"  # an existing header is never rewritten
+    # the columns the plan adds get their widths (the remote engine sets points); the
+    # others keep theirs
+    for letter, width in (("H", 14), ("I", 13)):
+        assert ref["Orders"].column_dimensions[letter].width == width
+        points = live["Orders"].column_dimensions[letter].width * 5.25  # as the replay took it
+        assert round((points - 3.75) / 5.25, 2) == width
+    assert ref["Orders"].column_dimensions["F"].width == \
+        live["Orders"].column_dimensions["F"].width == 13  # openpyxl's default: not set
     assert live["Orders"].tables["tblOrders"].ref == "B3:I6"
     assert ref["Orders"].tables["tblOrders"].ref == "B3:I6"
     assert live.active.title == "Issues"

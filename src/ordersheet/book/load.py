@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ..domain import models as m
 from ..domain.issues import Issue, warning
@@ -14,7 +14,7 @@ from .owned import Owned, reconcile
 from .ownership import TOOL_SHEETS, Ownership, sheet_reads_as
 from .raw import CellError, RawSheet, a1, split_a1
 from .plan import RECORDS_SHEET, STATE_SHEET
-from .state import OWNED_SPECS, ToolState, read_state
+from .state import OWNED_SPECS, PRICE_LOCKS, ToolState, read_state
 
 RECORD_OF = {
     s.ORDERS.name: m.OrderLine, s.PRODUCTS.name: m.Product, s.INVENTORY.name: m.StockLevel,
@@ -39,6 +39,11 @@ lines)."""
 OPTIONAL_WHEN_EMPTY = {s.TAX_RATES.name, s.SHIPPING_RATES.name, s.PRICE_RULES.name,
                        s.FX_RATES.name}
 EXTRA_COLS = {s.ORDERS.name: s.ORDER_TOOL_COLUMNS, s.INVENTORY.name: s.INVENTORY_TOOL_COLUMNS}
+REFUSED_KEYS = {s.PRODUCTS.name: ("sku",), s.INVENTORY.name: ("sku",),
+                s.CUSTOMERS.name: ("customer_id",), s.FX_RATES.name: ("currency",),
+                s.TAX_RATES.name: ("country", "tax_class")}
+"""The master sheets whose refused rows are remembered (`OrderBook.refused`), by the
+fields the rules look them up by."""
 
 
 @dataclass
@@ -94,14 +99,15 @@ def tool_columns(raw: RawSheet, spec: s.SheetSpec, own: Ownership) -> tuple[s.Co
     return tuple(replace(c, header=own.column(spec.name, c.header, layout)[0]) for c in cols)
 
 
-def _parse(raw: RawSheet, spec: s.SheetSpec, extra: tuple[s.Col, ...]) -> s.ParsedSheet:
+def _parse(raw: RawSheet, spec: s.SheetSpec, extra: tuple[s.Col, ...],
+           column_map: Mapping[str, str] | None = None) -> s.ParsedSheet:
     """`schema.parse_sheet` with the sheet's tool columns. Orders' write-only tool columns
     (half the width of a processed Orders sheet) are only located, not coerced: their
     values are dropped anyway, and coercing them can only matter (an Issue, a bad row) when
     a cell there shows an Excel error, in which case they are coerced as before."""
     if spec is not s.ORDERS or _has_error_cells(raw, extra[1:]):
-        return s.parse_sheet(raw, spec, extra)
-    parsed = s.parse_sheet(raw, spec, extra[:1])
+        return s.parse_sheet(raw, spec, extra, column_map)
+    parsed = s.parse_sheet(raw, spec, extra[:1], column_map)
     for c in extra[1:]:  # where parse_sheet would have put them
         col = parsed.layout.headers.get(s.norm(c.header))
         if col is not None:
@@ -148,6 +154,9 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
     present: set[str] = set()
     bad_order_rows: set[int] = set()
     formulas: dict[str, set[tuple[int, int]]] = {}
+    refused: dict[tuple[str, str], str] = {}
+    settings_raw = find_sheet(raws, s.SETTINGS_SHEET)
+    column_map, map_issues = s.parse_column_map(settings_raw, READ_SPECS)
     for spec in READ_SPECS:
         raw = find_sheet(raws, spec.name)
         if raw is None:
@@ -155,7 +164,7 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
         names[spec.name] = raw.name
         if raw.extra.get("formulas"):
             formulas[raw.name] = raw.extra["formulas"]
-        parsed = _parse(raw, spec, tool_columns(raw, spec, own))
+        parsed = _parse(raw, spec, tool_columns(raw, spec, own), column_map.get(spec.name))
         # An optional rate sheet left empty (as the template ships it) is not "a Tax Rates
         # sheet" in CONTRACT terms: a new book must not fail every line for missing tax.
         if parsed.records or spec.name not in OPTIONAL_WHEN_EMPTY:
@@ -174,17 +183,23 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
                 {"status": ("status_in", _text_or_blank)}))
             continue
         # The issue says why; master rows with bad cells are not used.
+        refused.update(_refused(spec, parsed))
         data[FIELD_OF[spec.name]] = tuple(s.build_records(
             model, parsed, (c.field for c in EXTRA_COLS.get(spec.name, ())), {},
             skip=parsed.bad_rows))
-    settings_raw = find_sheet(raws, s.SETTINGS_SHEET)
     settings, s_issues, where = s.parse_settings(settings_raw)
-    issues.extend(s_issues)
+    issues.extend(s_issues + map_issues)
     if settings_raw is not None:
         present.add(s.SETTINGS_SHEET)
         names[s.SETTINGS_SHEET] = settings_raw.name
         if settings_raw.extra.get("formulas"):
             formulas[settings_raw.name] = settings_raw.extra["formulas"]
+            counter = where.get("next_invoice_number")
+            if counter in formulas[settings_raw.name]:  # never written over (render): say so
+                issues.append(warning(
+                    "setting_is_formula", settings_raw.name, a1(*counter),
+                    "Next Invoice Number holds a formula, so ordersheet does not move it on; "
+                    "invoice numbers continue after the last one in use"))
     owned = _read_owned(raws, own)
     taken: set[str] = set()
     for name, o in owned.items():
@@ -200,10 +215,13 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
         data["inventory"] = tuple(
             x if x.warehouse else x.model_copy(update={"warehouse": "MAIN"})
             for x in data["inventory"])
+    data["price_locks"] = tuple(state.records.get(PRICE_LOCKS, ()))
     if "orders" in data and layouts.get(s.ORDERS.name) is not None:
         data["orders"] = _shipments_typed(data["orders"], owned, raws, names, own)
+        data["orders"] = _prices_cleared(data["orders"], data["price_locks"], raws, names,
+                                         own)
     book = m.OrderBook(**data, settings=settings, present=frozenset(present),
-                       taken_ids=frozenset(taken))
+                       taken_ids=frozenset(taken), refused=refused)
     for name in TOOL_SHEETS:  # where each of ordersheet's sheets goes, and why
         own.decide(name)
     issues.extend(own.issues)
@@ -224,6 +242,27 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
                 loaded.old_marks.setdefault(r[0], {})[rc] = \
                     ("" if token is None else str(token)) if fill is not None else None
     return loaded
+
+
+def _refused(spec: s.SheetSpec, parsed: s.ParsedSheet) -> dict[tuple[str, str], str]:
+    """(sheet, key) -> `Sheet!A1` of the first refused cell, for each row of a master sheet
+    in `REFUSED_KEYS` that is left out for a bad cell but whose key could be read."""
+    fields = REFUSED_KEYS.get(spec.name)
+    if not fields or not parsed.bad_rows:
+        return {}
+    first_bad: dict[int, str] = {}
+    for i in parsed.issues:
+        try:
+            first_bad.setdefault(split_a1(i.cell)[0], i.cell)
+        except ValueError:
+            continue
+    out: dict[tuple[str, str], str] = {}
+    for k, i in enumerate(parsed.index):
+        cell = first_bad.get(parsed.layout.excel_row(i)) if i in parsed.bad_rows else None
+        key = [parsed.columns[f][k] for f in fields] if cell else None
+        if key and all(key):
+            out.setdefault((spec.name, "/".join(key)), f"{parsed.layout.name}!{cell}")
+    return out
 
 
 def _read_owned(raws: Mapping[str, RawSheet], own: Ownership) -> dict[str, Owned]:
@@ -258,7 +297,7 @@ def _read_owned(raws: Mapping[str, RawSheet], own: Ownership) -> dict[str, Owned
             out[name] = Owned(name, None, [])
             continue
         out[name] = reconcile(name, raw, records, tool_docs=docs.get(name, frozenset()),
-                              posted_ids=posted)
+                              posted_ids=posted, fields=state.fields.get(name))
     return out
 
 
@@ -276,21 +315,53 @@ def _shipments_typed(lines: tuple[m.OrderLine, ...], owned: dict[str, Owned],
                   if sl.shipment_id in posted}
     if dispatched <= {(ln.order_id, ln.line) for ln in lines}:
         return lines
-    raw = raws[names[s.ORDERS.name]]
-    header, _ = own.column(s.ORDERS.name, "Shipment", _header_layout(raw), register=False)
-    j = next((k for k, h in enumerate(raw.header) if s.norm(h) == s.norm(header)), None)
-    if j is None:
+    cell_of = _orders_tool_cells(raws[names[s.ORDERS.name]], "Shipment", own)
+    if cell_of is None:
         return lines
     out = list(lines)
-    first = raw.header_row + 1
     for k, ln in enumerate(out):
         if (ln.order_id, ln.line) in dispatched:
             continue
-        i = ln.row - first
-        cell = raw.rows[i][j] if 0 <= i < len(raw.rows) and j < len(raw.rows[i]) else None
+        cell = cell_of(ln.row)
         if isinstance(cell, str) and cell.strip():
             out[k] = ln.model_copy(update={"shipment_in": cell.strip()})
     return tuple(out)
+
+
+def _prices_cleared(lines: tuple[m.OrderLine, ...], locks: tuple[m.PriceLock, ...],
+                    raws: Mapping[str, RawSheet], names: dict[str, str],
+                    own: Ownership) -> tuple[m.OrderLine, ...]:
+    """Lines with a locked price whose Price cell on Orders is blank are told so
+    (`price_cleared`): the domain re-prices them when ordersheet had filled that cell.
+    Orders without ordersheet's Price column has nothing cleared."""
+    if not locks:
+        return lines
+    cell_of = _orders_tool_cells(raws[names[s.ORDERS.name]], "Price", own)
+    if cell_of is None:
+        return lines
+    locked = {(x.order_id, x.line) for x in locks}
+    out = list(lines)
+    for k, ln in enumerate(out):
+        if (ln.order_id, ln.line) in locked and s.is_blank(cell_of(ln.row)):
+            out[k] = ln.model_copy(update={"price_cleared": True})
+    return tuple(out)
+
+
+def _orders_tool_cells(raw: RawSheet, header: str, own: Ownership
+                       ) -> Callable[[int], Any] | None:
+    """Excel row -> the raw cell of ordersheet's tool column `header` on Orders (`raw`),
+    under the name it has in this book; None when Orders lacks the column."""
+    written, _ = own.column(s.ORDERS.name, header, _header_layout(raw), register=False)
+    j = next((k for k, h in enumerate(raw.header) if s.norm(h) == s.norm(written)), None)
+    if j is None:
+        return None
+    rows, first = raw.rows, raw.header_row + 1
+
+    def cell(row: int) -> Any:
+        i = row - first
+        return rows[i][j] if 0 <= i < len(rows) and j < len(rows[i]) else None
+
+    return cell
 
 
 def _header_layout(raw: RawSheet) -> s.SheetLayout:
@@ -330,7 +401,7 @@ def _layout_warnings(raw: RawSheet) -> list[Issue]:
             r2, _ = split_a1(bottom_right or top_left)
         except ValueError:
             continue
-        if r2 >= first and r1 <= last and c1 >= raw.first_col:
+        if r2 >= first and r1 <= last and raw.first_col <= c1 < raw.first_col + len(raw.header):
             out.append(warning("merged_cells", raw.name, top_left,
                                f"cells {ref} are merged: only {top_left} holds a value, the "
                                "other cells of the range read as empty"))

@@ -91,6 +91,9 @@ class OpenpyxlBook(WorkbookPort):
                                                 max_col=ws.max_column)]
                 raw = block_from_grid(ws.title, grid)
                 raw.last_col = max(raw.last_col, ws.max_column)
+            merged = self.wb[ws.title].merged_cells.ranges
+            if merged:  # new columns go right of a merged note, never into it
+                raw.last_col = max(raw.last_col, max(r.max_col for r in merged))
             formulas = {(c.row, c.column) for c in self.wb[ws.title]._cells.values()
                         if c.data_type == "f"}
             if formulas:
@@ -140,9 +143,12 @@ class OpenpyxlBook(WorkbookPort):
         else:
             ws = self._sheet(op.name, op.after)
         self._table(ws, op.header, op.rows, op.formats, op.table_name, 0)
-        for j, w in enumerate(op.widths, start=1):
-            ws.column_dimensions[get_column_letter(j)].width = w
+        self._widths(ws, dict(enumerate(op.widths, start=1)))
         ws.sheet_state = "hidden" if op.hidden else "visible"
+
+    def _widths(self, ws, widths: dict[int, float]) -> None:
+        for j, w in widths.items():
+            ws.column_dimensions[get_column_letter(j)].width = w
 
     def _table(self, ws, header, rows, formats, table_name, start_row_offset):
         bold = Font(bold=True)
@@ -167,6 +173,7 @@ class OpenpyxlBook(WorkbookPort):
         ws = self._sheet(op.name)
         if new:
             self._table(ws, op.header, op.rows, op.formats, op.table_name, 0)
+            self._widths(ws, dict(enumerate(op.widths, start=1)))
             return
         start = 2 + op.existing_rows
         for i, r in enumerate(op.rows, start=start):
@@ -185,6 +192,7 @@ class OpenpyxlBook(WorkbookPort):
                 self._put(ws, op.header_row, col, header)
             for i, v in enumerate(values, start=op.header_row + 1):
                 self._put(ws, i, col, v, fmt)
+        self._widths(ws, op.widths)
         if op.table and op.table in ws.tables:
             t = ws.tables[op.table]
             a, b = t.ref.split(":")

@@ -32,7 +32,7 @@ from ..domain.issues import Issue, error, warning
 from . import schema as s
 from .port import WorkbookError
 from .raw import CellError, RawSheet, a1, col_letter
-from .state import OWNED_SPECS, field_types
+from .state import APPEND_ONLY, OWNED_SPECS, field_types
 
 Key = Any
 
@@ -189,8 +189,10 @@ class _Reader:
     """The state of one `reconcile` call."""
 
     def __init__(self, name: str, raw: RawSheet, records: list[Any] | None,
-                 tool_docs: frozenset[str], posted_ids: frozenset[str]):
+                 tool_docs: frozenset[str], posted_ids: frozenset[str],
+                 fields: frozenset[str] | None = None):
         self.name = name
+        self.fields = fields
         self.spec, self.model = OWNED_SPECS[name]
         self.pol = POLICIES[name]
         self.raw = raw
@@ -212,17 +214,23 @@ class _Reader:
     def headers(self) -> tuple[RawSheet, set[str]]:
         """The sheet with ordersheet's headers where the user renamed or deleted them
         (a renamed header is found where ordersheet wrote it; a deleted column reads as
-        blank cells), and the fields whose column was deleted."""
+        blank cells), and the fields whose column was deleted. A column its records were
+        written without (one a later ordersheet added, such as the Audit Log's Business
+        Date in an older book) is added at the right without a word."""
         raw = self.raw
         header = list(raw.header)
         have = {s.norm(h) for h in header}
         gone: set[str] = set()
         added: list[s.Col] = []
+        new: list[s.Col] = []
         for j, c in enumerate(self.spec.cols):
             if s.norm(c.header) in have:
                 continue
-            if j < len(header) and s.norm(header[j]) not in {s.norm(x.header)
-                                                            for x in self.spec.cols}:
+            if self.fields is not None and c.field not in self.fields:
+                gone.add(c.field)
+                new.append(c)
+            elif j < len(header) and s.norm(header[j]) not in {s.norm(x.header)
+                                                              for x in self.spec.cols}:
                 cell = a1(raw.header_row, raw.first_col + j)
                 self.issue(None, cell, f"the header '{header[j]}' is ordersheet's column "
                                        f"'{c.header}' on its {raw.name} sheet: restored")
@@ -230,10 +238,13 @@ class _Reader:
             else:
                 gone.add(c.field)
                 added.append(c)
-        if gone:
+        if added:
             self.issue(None, a1(raw.header_row, raw.first_col),
                        f"ordersheet's column(s) {', '.join(c.header for c in added)} were "
                        f"deleted from the {raw.name} sheet: restored")
+        if new:
+            self.restore = True
+        added += new
         if header == raw.header and not added:
             return raw, gone
         rows = raw.rows
@@ -247,12 +258,14 @@ class _Reader:
 
 def reconcile(name: str, raw: RawSheet | None, records: list[Any] | None, *,
               tool_docs: frozenset[str] = frozenset(),
-              posted_ids: frozenset[str] = frozenset()) -> Owned:
+              posted_ids: frozenset[str] = frozenset(),
+              fields: frozenset[str] | None = None) -> Owned:
     """Read owned sheet `name` (`raw`, None when the book lacks it) against `records`,
     what ordersheet wrote there (None: it has no record of the sheet yet, so every readable
     row is taken as it is). `tool_docs` are the documents ordersheet made (for the lines
     sheets: lines typed under one of them are not taken); `posted_ids` the shipments that
-    were dispatched. Never raises on user data, except for a sheet ordersheet has no
+    were dispatched; `fields` the fields the records were written with (None: not
+    known). Never raises on user data, except for a sheet ordersheet has no
     record of and cannot read (`WorkbookError`: it would rebuild it from nothing)."""
     pol = POLICIES[name]
     spec, model = OWNED_SPECS[name]
@@ -265,7 +278,7 @@ def reconcile(name: str, raw: RawSheet | None, records: list[Any] | None, *,
                     f"{len(own.records)} record(s)")
             own.issues, own.restore = r.issues, True
         return own
-    r = _Reader(name, raw, records, tool_docs, posted_ids)
+    r = _Reader(name, raw, records, tool_docs, posted_ids, fields)
     if not raw.header and not raw.rows:  # an empty sheet: nothing typed, nothing kept
         own = Owned(name, raw.name, list(records or []))
         if own.records:
@@ -282,6 +295,8 @@ def reconcile(name: str, raw: RawSheet | None, records: list[Any] | None, *,
                             "put the column header back and run again")
     own = _Matcher(r, shown, parsed, gone).run()
     own.rows_seen = len(raw.rows)
+    if name in APPEND_ONLY and len(parsed.layout.columns) < len(spec.cols):
+        own.restore = True  # new rows go under the header by position: write it whole
     return own
 
 

@@ -54,6 +54,8 @@ class AppendRows:
     existing_rows: int = 0
     """data rows the sheet has now (as read), so the engine knows where to append"""
     table_name: str | None = None
+    widths: list[float] = field(default_factory=list)
+    """column widths of the sheet when the engine creates it (one per column)"""
 
 
 @dataclass
@@ -67,6 +69,9 @@ class UpdateColumns:
     columns: list[tuple[int, str, list[Any], Fmt]]
     table: str | None = None
     """Excel Table of the sheet; new columns to its right become part of it."""
+    widths: dict[int, float] = field(default_factory=dict)
+    """1-based column -> width, for the columns this operation adds to the sheet; a
+    column that was there keeps the width its user gave it."""
 
 
 @dataclass

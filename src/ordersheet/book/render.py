@@ -22,7 +22,7 @@ from .load import Loaded
 from .owned import Owned
 from .port import WorkbookError
 from .raw import a1, split_a1
-from .state import APPEND_ONLY, OWNED_SPECS, state_op
+from .state import APPEND_ONLY, OWNED_SPECS, PRICE_LOCKS, state_op
 
 USER_SHEETS = {spec.name for spec in s.INPUT_SHEETS} | {s.SETTINGS_SHEET}
 
@@ -35,12 +35,17 @@ def _fmts(spec: s.SheetSpec) -> list[p.Fmt]:
     return [c.fmt for c in spec.cols]
 
 
+def _widths(spec: s.SheetSpec, extra: Sequence[str] = ()) -> list[float]:
+    """`schema.column_width` of each column, then of each of the user's own columns."""
+    return ([s.column_width(c) for c in spec.cols]
+            + [s.column_width(s.Col("", str(h))) for h in extra])
+
+
 def _replace(spec: s.SheetSpec, rows: Any, after: str | None, name: str | None = None,
              extra: Sequence[str] = ()) -> p.ReplaceSheet:
-    headers = spec.headers + list(extra)
-    widths = [max(10.0, min(40.0, len(h) + 4.0)) for h in headers]
-    return p.ReplaceSheet(name or spec.name, headers, rows, _fmts(spec) + [None] * len(extra),
-                          after, _table_name(spec.name), widths)
+    return p.ReplaceSheet(name or spec.name, spec.headers + list(extra), rows,
+                          _fmts(spec) + [None] * len(extra), after, _table_name(spec.name),
+                          _widths(spec, extra))
 
 
 class RecordRows(Sequence):
@@ -99,6 +104,8 @@ class _Placer:
         self.loaded = loaded
         self.sheet = sheet
         self.next_col = max(layout.last_col, layout.first_col) + 1
+        self.added: list[int] = []
+        """The columns ordersheet adds to the sheet in this run."""
 
     def col(self, header: str) -> tuple[int, str]:
         """(column, header it has or gets)."""
@@ -112,7 +119,14 @@ class _Placer:
         c = self.next_col
         self.next_col += 1
         self.layout.headers[s.norm(written)] = c
+        self.added.append(c)
         return c, written
+
+    def width(self, widths: dict[int, float], col: int, c: s.Col, header: str) -> None:
+        """Note the width of column `c` (`schema.column_width`) in `widths` when this run
+        adds it at `col`; a column the sheet has keeps its width."""
+        if col in self.added:
+            widths[col] = s.column_width(c, header)
 
     def line_col(self) -> int:
         """Orders' Line: the user's column (CONTRACT §3), or one ordersheet adds."""
@@ -158,9 +172,9 @@ def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
         if _owned_sheet(plan, loaded, name, records[name], prev, writes[name]):
             prev = _out(loaded, name)
     if "ship" in steps:
-        from ..domain import shipping
+        from ..domain import views
 
-        picks = shipping.pick_list(state.shipments, state.shipment_lines, state)
+        picks = views.pick_list(state.shipments, state.shipment_lines, state)
         plan.add(_replace(s.PICK_LIST, [[r.shipment_id, r.warehouse, r.bin, r.sku,
                                          r.description, r.quantity, r.order_id, r.line]
                                         for r in picks], prev, _out(loaded, s.PICK_LIST.name)))
@@ -179,7 +193,7 @@ def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
         plan.ops += print_ops(state, result.new_shipments[-1], loaded)
     if result.new_invoices:
         plan.ops += print_ops(state, result.new_invoices[-1], loaded)
-    plan.add(records_op(loaded, records))
+    plan.add(records_op(loaded, records, state.price_locks))
     if result.errors:
         plan.activate = issues_sheet
     check_formulas(plan, loaded)
@@ -221,10 +235,11 @@ def _log(loaded: Loaded, name: str, new: Sequence[Any]) -> list[Any]:
     return (list(o.records) if o is not None else []) + list(new)
 
 
-def records_op(loaded: Loaded, records: dict[str, Any] | None = None) -> p.ReplaceSheet:
+def records_op(loaded: Loaded, records: dict[str, Any] | None = None,
+               price_locks: Sequence[Any] | None = None) -> p.ReplaceSheet:
     """`_ordersheet_records` after this run: ordersheet's records on each of its sheets
-    (as read, where `records` does not say otherwise), and which sheets and columns are
-    its own."""
+    (as read, where `records` does not say otherwise), the price locks (as read, unless
+    given), and which sheets and columns are its own."""
     out: dict[str, Any] = {name: o.records for name, o in loaded.owned.items()
                            if o.sheet is not None or o.records}
     out.update(records or {})
@@ -235,6 +250,7 @@ def records_op(loaded: Loaded, records: dict[str, Any] | None = None) -> p.Repla
                 own.out(name)
         else:
             del out[name]
+    out[PRICE_LOCKS] = loaded.book.price_locks if price_locks is None else price_locks
     return state_op(loaded.state, out)
 
 
@@ -269,7 +285,8 @@ def _owned_sheet(plan: p.WritePlan, loaded: Loaded, name: str, records: Sequence
         if not new and o.sheet is not None:
             return False
         plan.add(p.AppendRows(out, spec.headers, RecordRows(new, fields), _fmts(spec),
-                              o.rows_seen if o.sheet is not None else 0, _table_name(name)))
+                              o.rows_seen if o.sheet is not None else 0, _table_name(name),
+                              _widths(spec)))
         return True
     if not o.foreign and not o.extra_headers:
         rows: Any = RecordRows(records, fields)
@@ -316,6 +333,7 @@ def _orders(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
     n = layout.n_rows
     first = layout.header_row + 1
     cols: list[tuple[int, str, list[Any], p.Fmt]] = []
+    widths: dict[int, float] = {}
     if result.numbered:
         # Only the blank Line cells are filled; every other cell stays exactly as typed
         # (a user's own number, or a bad value that has its Issue).
@@ -328,7 +346,9 @@ def _orders(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
             for ln in result.lines:
                 if ln.row in result.numbered:
                     values[ln.row - first] = ln.line
-            cols.append((placer.line_col(), "Line", values, "int"))
+            col = placer.line_col()
+            placer.width(widths, col, s.ORDERS.col("line"), "Line")
+            cols.append((col, "Line", values, "int"))
     wanted = ["status", "reserved", "backordered", "shipped", "shipment", "invoice"]
     if "price" in result.steps:
         wanted = ["status", "price", "net", "tax", "total", "currency", "reserved",
@@ -337,8 +357,10 @@ def _orders(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
     for c in s.ORDER_TOOL_COLUMNS:
         if c.field in columns:
             col, header = placer.col(c.header)
+            placer.width(widths, col, c, header)
             cols.append((col, header, columns[c.field], c.fmt))
-    plan.add(p.UpdateColumns(loaded.sheet_names["Orders"], layout.header_row, cols, layout.table))
+    plan.add(p.UpdateColumns(loaded.sheet_names["Orders"], layout.header_row, cols, layout.table,
+                             widths))
 
 
 _OUTCOME = {"status": "status", "reserved": "reserved", "backordered": "backordered",
@@ -406,7 +428,12 @@ def _inventory(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
         avail_v[i] = x.on_hand - res_v[i]
         onhand_v[i] = x.on_hand
         changed |= before.get(x.row) != x.on_hand
-    cols = [(*placer.col("Reserved"), res_v, "int"), (*placer.col("Available"), avail_v, "int")]
+    cols = []
+    widths: dict[int, float] = {}
+    for c, values in zip(s.INVENTORY_TOOL_COLUMNS, (res_v, avail_v)):
+        col, header = placer.col(c.header)
+        placer.width(widths, col, c, header)
+        cols.append((col, header, values, c.fmt))
     if changed and "on_hand" in layout.columns:
         # On Hand is a user column: write only the cells that changed, keep the rest as typed
         cells = {}
@@ -415,7 +442,7 @@ def _inventory(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
                 cells[(x.row, layout.columns["on_hand"])] = x.on_hand
         plan.add(p.SetCells(loaded.sheet_names["Inventory"], cells))
     plan.add(p.UpdateColumns(loaded.sheet_names["Inventory"], layout.header_row, cols,
-                             layout.table))
+                             layout.table, widths))
 
 
 def _set_setting(plan: p.WritePlan, loaded: Loaded, fld: str, value: Any) -> None:
@@ -424,6 +451,8 @@ def _set_setting(plan: p.WritePlan, loaded: Loaded, fld: str, value: Any) -> Non
     key = s.SETTING[fld].label
     where = loaded.settings_cells.get(fld)
     raw = loaded.settings_raw
+    if where and raw is not None and where in loaded.formulas.get(raw.name, ()):
+        return  # the user's formula stays (load said so: setting_is_formula)
     if where:
         plan.add(p.SetCells(loaded.sheet_names.get(s.SETTINGS_SHEET, s.SETTINGS_SHEET),
                             {where: value}))

@@ -8,7 +8,9 @@ edit to a posted record is restored and reported, and what the tool knows (a shi
 dispatched, an invoice number was issued) never depends on a cell a user can retype.
 
 It also remembers which sheets and which columns of the user's sheets ordersheet created,
-so it never writes into a sheet or column that only happens to carry one of its names.
+so it never writes into a sheet or column that only happens to carry one of its names, and
+keeps records that are on no sheet at all: the locked price of each reserved or shipped
+order line (`Price Locks`), which its invoice uses whatever is typed on Orders later.
 
 Layout, one row per item under the header `Kind | Name | Part | Data | Check`:
 
@@ -16,10 +18,11 @@ Layout, one row per item under the header `Kind | Name | Part | Data | Check`:
 - `sheet  | <contract name> |  | <name in the book>`: a sheet ordersheet created or took over;
 - `column | <user sheet> | <tool column> | <header as written>`: a column ordersheet added;
 - `records | <sheet> | <batch>/<piece>/<pieces> | <data> | <crc32>`: the records of one
-  owned sheet. A batch is the records' fields column by column (a text line per value,
-  the columns apart by U+001E, the first column the field names), zlib-compressed and
-  base64-encoded, cut into cells Excel can hold. The sheets ordersheet only appends to
-  (Stock Ledger, Audit Log) get one new batch per run and keep the old ones as they were.
+  owned sheet (or of `Price Locks`, kept only here). A batch is the records' fields column
+  by column (a text line per value, the columns apart by U+001E, the first column the
+  field names), zlib-compressed and base64-encoded, cut into cells Excel can hold. The
+  sheets ordersheet only appends to (Stock Ledger, Audit Log) get one new batch per run
+  and keep the old ones as they were.
   The check is the CRC-32 of the whole batch: a changed cell is refused, never guessed at.
 
 Pure standard library (zlib, base64), so it runs inside xlwings Lite.
@@ -38,6 +41,7 @@ from decimal import Decimal
 from typing import Any, Callable, Sequence
 
 from ..domain import models as m
+from ..domain.records import build_rows
 from . import plan as p
 from . import schema as s
 from .plan import RECORDS_SHEET
@@ -59,7 +63,23 @@ OWNED_SPECS: dict[str, tuple[s.SheetSpec, type]] = {
     s.AUDIT_LOG.name: (s.AUDIT_LOG, m.AuditEntry),
 }
 """The sheets whose rows are ordersheet's records: contract name -> (columns, record)."""
-APPEND_ONLY = frozenset({s.STOCK_LEDGER.name, s.AUDIT_LOG.name})
+APPEND_ONLY = (s.STOCK_LEDGER.name, s.AUDIT_LOG.name)
+"""Record sheets that only grow, in the order their batches are written (a tuple: the
+written book must not depend on the hash seed)."""
+PRICE_LOCKS = "Price Locks"
+HIDDEN_KINDS: dict[str, tuple[tuple[str, ...], type]] = {
+    PRICE_LOCKS: (tuple(f.name for f in dc.fields(m.PriceLock)), m.PriceLock),
+}
+"""Records ordersheet keeps only in this sheet, on no visible one: name -> (fields,
+record)."""
+
+
+def _kind(name: str) -> tuple[tuple[str, ...], type] | None:
+    """(fields, record) of the records kept under `name`; None for an unknown name."""
+    if name in OWNED_SPECS:
+        spec, model = OWNED_SPECS[name]
+        return tuple(c.field for c in spec.cols), model
+    return HIDDEN_KINDS.get(name)
 
 
 @dataclass
@@ -83,6 +103,9 @@ class ToolState:
     """contract sheet name -> the sheet's name in the book, for sheets ordersheet made."""
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     """user sheet -> {tool column: header as written} for columns ordersheet added."""
+    fields: dict[str, frozenset[str]] = field(default_factory=dict)
+    """owned sheet -> the fields its records were written with (a field a later version
+    added is missing from an older book's batches)."""
 
     def owns_sheet(self, name: str) -> bool:
         return name in self.sheets
@@ -198,6 +221,11 @@ def _decode_column(texts: list[str], tp: type, optional: bool) -> list[Any]:
 def decode(model: type, data: str) -> list[Any]:
     """`encode`'s text back into records. Fields the text lacks take their defaults;
     fields the record no longer has are dropped. Raises ValueError when it is damaged."""
+    return decode_batch(model, data)[0]
+
+
+def decode_batch(model: type, data: str) -> tuple[list[Any], list[str]]:
+    """`decode`, and the names of the fields the text holds."""
     try:
         raw = zlib.decompress(base64.b64decode(data.encode("ascii"), validate=True))
         text = raw.decode("utf-8")
@@ -219,8 +247,8 @@ def decode(model: type, data: str) -> list[Any]:
             raise ValueError(f"column {name} has {len(texts)} values for {count} records")
         columns[name] = _decode_column(texts, *types[name])
     if not count:
-        return []
-    return m.build_rows(model, columns)
+        return [], names
+    return build_rows(model, columns), names
 
 
 def _crc(data: str) -> str:
@@ -260,15 +288,17 @@ def read_state(raw: RawSheet | None) -> ToolState:
         parts.sort()
         n = parts[0][1]
         row = parts[0][4]
-        if name not in OWNED_SPECS or [k for k, *_ in parts] != list(range(1, n + 1)):
+        kind = _kind(name)
+        if kind is None or [k for k, *_ in parts] != list(range(1, n + 1)):
             raise _damaged(raw, row, 2)
         data = "".join(d for _, _, d, _, _ in parts)
         if _crc(data) != parts[-1][3].lower():
             raise _damaged(raw, parts[-1][4], 4)
         try:
-            records = decode(OWNED_SPECS[name][1], data)
+            records, fields = decode_batch(kind[1], data)
         except ValueError:
             raise _damaged(raw, row, 4) from None
+        state.fields[name] = state.fields.get(name, frozenset()) | frozenset(fields)
         state.records.setdefault(name, []).extend(records)
         state.batches.setdefault(name, []).append(Batch(data, len(records)))
     for name in OWNED_SPECS:  # a sheet ordersheet made but left empty still has its records
@@ -286,20 +316,20 @@ def _damaged(raw: RawSheet, row: int, col: int) -> WorkbookError:
 
 
 def state_rows(state: ToolState, records: dict[str, Sequence[Any]]) -> list[list[Any]]:
-    """The rows of `_ordersheet_records` for `records` (owned sheet -> ordersheet's records
-    on it after this run). Append-only sheets keep the batches read and add one batch for
-    the records after them."""
+    """The rows of `_ordersheet_records` for `records` (owned sheet, or `Price Locks` ->
+    ordersheet's records of that kind after this run). Append-only sheets keep the batches
+    read and add one batch for the records after them; no price locks, no rows for them."""
     rows: list[list[Any]] = [["format", "", "", FORMAT, ""]]
     for name, real in sorted(state.sheets.items()):
         rows.append(["sheet", name, "", real, ""])
     for sheet, cols in sorted(state.columns.items()):
         for tool, written in cols.items():
             rows.append(["column", sheet, tool, written, ""])
-    for name, (spec, model) in OWNED_SPECS.items():
+    for name in (*OWNED_SPECS, *HIDDEN_KINDS):
         recs = records.get(name)
-        if recs is None:
+        if recs is None or (name in HIDDEN_KINDS and not recs):
             continue
-        fields = [c.field for c in spec.cols]
+        fields, model = _kind(name)
         batches: list[str] = []
         start = 0
         if name in APPEND_ONLY:
@@ -309,7 +339,7 @@ def state_rows(state: ToolState, records: dict[str, Sequence[Any]]) -> list[list
                 batches = [b.data for b in old]
                 start = kept
         if start < len(recs) or not batches:
-            batches.append(encode(model, fields, list(recs[start:])))
+            batches.append(encode(model, list(fields), list(recs[start:])))
         for b, data in enumerate(batches, start=1):
             parts = [data[i:i + PIECE] for i in range(0, len(data), PIECE)] or [""]
             crc = _crc(data)
@@ -323,5 +353,5 @@ def state_op(state: ToolState, records: dict[str, Sequence[Any]]) -> p.ReplaceSh
                           ["text"] * len(HEADER), None, None, [], hidden=True)
 
 
-__all__ = ["RECORDS_SHEET", "OWNED_SPECS", "APPEND_ONLY", "ToolState", "read_state",
-           "state_rows", "state_op", "encode", "decode"]
+__all__ = ["RECORDS_SHEET", "OWNED_SPECS", "APPEND_ONLY", "PRICE_LOCKS", "ToolState",
+           "read_state", "state_rows", "state_op", "encode", "decode"]

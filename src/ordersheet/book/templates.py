@@ -89,20 +89,12 @@ _FORMAT_OVERRIDES = {
     ("Returns", "line"): "0",
     ("Price Rules", "min_qty"): "0",
 }
-_WIDE = {"description": 40, "name": 30, "email": 30, "ship_to": 44, "bill_to": 44,
-         "notes": 40, "reference": 32, "reason": 28}
-_WIDTH_OF_FORMAT = {"date": 13, "money": 13, "price": 13, "pct": 11, "int": 10, "text": 40}
 
 
 def column_format(spec: s.SheetSpec, col: s.Col) -> Optional[str]:
     if (spec.name, col.field) in _FORMAT_OVERRIDES:
         return _FORMAT_OVERRIDES[(spec.name, col.field)]
     return NUMBER_FORMATS.get(col.fmt) if col.fmt else None
-
-
-def column_width(col: s.Col) -> float:
-    base = _WIDE.get(col.field) or _WIDTH_OF_FORMAT.get(col.fmt or "", 12)
-    return float(max(base, len(col.header) + 4))
 
 
 # ---- print layouts --------------------------------------------------------------------
@@ -369,7 +361,7 @@ def _write_table(ws: Worksheet, name: str, headers: Sequence[str], rows: Sequenc
 def _data_sheet(ws: Worksheet, spec: s.SheetSpec, rows: Sequence[Sequence[Any]]) -> None:
     _write_table(ws, spec.name, spec.headers, rows,
                  [column_format(spec, c) for c in spec.cols],
-                 [column_width(c) for c in spec.cols])
+                 [s.column_width(c) for c in spec.cols])
     _data_validations(ws, spec)
 
 

@@ -334,7 +334,8 @@ class XlwingsBook(WorkbookPort):
         elif not op.hidden and not visible:
             sheet.visible = True
 
-    def _widths(self, sheet: Any, widths: list[float]) -> None:
+    def _widths(self, sheet: Any, widths: list[float], first: int = 1) -> None:
+        """Column widths from column `first` on, one action per run of equal widths."""
         j = 0
         while j < len(widths):
             k = j
@@ -342,7 +343,7 @@ class XlwingsBook(WorkbookPort):
                 k += 1
             w = widths[j]
             # The remote engine takes points, the desktop engines characters.
-            sheet.range((1, j + 1), (1, k + 1)).column_width = \
+            sheet.range((1, first + j), (1, first + k)).column_width = \
                 round(w * 5.25 + 3.75, 2) if self.remote else w
             j = k + 1
 
@@ -350,7 +351,7 @@ class XlwingsBook(WorkbookPort):
         sheet = self._find(op.name)
         if sheet is None:
             self._op_ReplaceSheet(p.ReplaceSheet(op.name, op.header, op.rows, op.formats,
-                                                 None, op.table_name))
+                                                 None, op.table_name, op.widths))
             return
         if not op.rows:
             return
@@ -393,6 +394,8 @@ class XlwingsBook(WorkbookPort):
             elif rows:
                 sheet.range((first, run[0])).value = rows
             self._formats(sheet, first, first + n - 1, run[0], [by_col[c][2] for c in run])
+        for run in contiguous(sorted(op.widths)):  # the columns this run adds
+            self._widths(sheet, [op.widths[c] for c in run], run[0])
         if op.table:
             table = self._table_on(sheet, op.table)
             if table is not None and table.range is not None:

@@ -2,7 +2,8 @@
 
 Owns: one invoice per posted, not yet invoiced shipment; invoice numbering (prefix + a
 five-digit counter, consecutive, consumed only by invoices actually produced); invoice
-lines priced from this run's order-line prices; the optional SHIPPING line; tax rounding
+lines priced from this run's order-line prices (a reserved line's is its locked price, see
+`pricing.lock_prices`); the optional SHIPPING line; tax rounding
 per line or per invoice and rate; header totals that the lines sum to exactly.
 
 A shipment that cannot be invoiced (a line without a price, a missing customer, no FX
@@ -21,9 +22,10 @@ from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
 from . import money
-from .issues import Issue, warning
+from .issues import Issue, error, warning
 from .models import (Customer, Invoice, InvoiceLine, Key, LinePrice, OrderBook, OrderLine,
-                     Rates, Settings, Shipment, ShipmentLine, build_tuples)
+                     Rates, Settings, Shipment, ShipmentLine)
+from .records import build_tuples
 
 ZERO = Decimal(0)
 SHIPPING_SKU = "SHIPPING"
@@ -32,7 +34,7 @@ NUMBER_DIGITS = 5
 
 # One invoice per shipment and one line per shipment line (over 100,000 in a large run):
 # invoices and lines are gathered as rows of `_INVOICE` / `_LINE` fields and built once at
-# the end by `models.build_rows`, a column at a time. A keyword call per record (let alone
+# the end by `records.build_tuples`, a column at a time. A keyword call per record (let alone
 # a dict splatted into `InvoiceLine(**d)`) goes through the class call, which packs the
 # keywords into a dict and unpacks them again for `__init__`.
 
@@ -101,6 +103,18 @@ def issue_invoices(shipments: Sequence[Shipment], shipment_lines: Sequence[Shipm
                                   shp.order_id))
             continue
         customer, currency, rows, net, tax, shipping = drafted
+        terms = customer.payment_terms_days
+        due = due_dates.get(terms)
+        if due is None:
+            try:
+                due = due_dates[terms] = today + dt.timedelta(days=terms)
+            except OverflowError:  # a typo of many digits: no date that far exists
+                issues.append(error(
+                    "bad_payment_terms", "Customers", customer.cell("payment_terms_days"),
+                    f"Payment Terms Days {terms:,} of customer {customer.customer_id} puts "
+                    f"the due date past {dt.date.max}; shipment {shp.shipment_id} was not "
+                    "invoiced", shp.order_id))
+                continue
         if per_invoice:
             rows, tax = _invoice_rounded(rows, currency, settings)
         if taken_warning is not None:
@@ -111,10 +125,6 @@ def issue_invoices(shipments: Sequence[Shipment], shipment_lines: Sequence[Shipm
         taken.add(no)
         lines += rows
         line_nos += [no] * len(rows)
-        terms = customer.payment_terms_days
-        due = due_dates.get(terms)
-        if due is None:
-            due = due_dates[terms] = today + dt.timedelta(days=terms)
         total = net + tax
         invoices.append((no, due, customer.customer_id, customer.name, shp.order_id,
                          shp.shipment_id, currency, net, tax, shipping, total, total))
@@ -142,15 +152,15 @@ class _Drafter:
     customer's shipping tax rate, each service's line description, and the amounts of a
     line.
 
-    The amounts of a line -- Net (unit price x quantity, rounded), Tax (Net x rate,
-    rounded on its own) and Total -- depend only on (unit price, quantity, tax rate,
-    currency), and a large run repeats each such key several times. The key's Decimals
-    are ones pricing shares between lines (hashing a fresh Decimal costs as much as
-    rounding it; a shared one hashes once), and equal keys give the very same amounts:
-    `quantize` yields the value rounded to the currency's exponent, whatever exponent the
-    inputs had. The one exception is zero, whose sign survives rounding (-0 x 2 rounds to
-    -0.00, 0 x 2 to 0.00) while -0 == 0: a zero price or shipping cost is worked out
-    afresh each time, and a zero rate's sign is part of the key."""
+    The amounts of a line (`money.line_amounts`: Net, Tax, Total) depend only on (unit
+    price, quantity, tax rate, currency) in a run, and a large run repeats each such key
+    several times. The key's Decimals are ones pricing shares between lines (hashing a
+    fresh Decimal costs as much as rounding it; a shared one hashes once), and equal keys
+    give the very same amounts: `quantize` yields the value rounded to the currency's
+    exponent, whatever exponent the inputs had. The one exception is zero, whose sign
+    survives rounding (-0 x 2 rounds to -0.00, 0 x 2 to 0.00) while -0 == 0: a zero price
+    or shipping cost is worked out afresh each time, and a zero rate's sign is part of the
+    key."""
 
     def __init__(self, order_lines: Mapping[Key, OrderLine], prices: Mapping[Key, LinePrice],
                  book: OrderBook, rates: Rates):
@@ -164,7 +174,7 @@ class _Drafter:
         self._cost: dict[tuple[Decimal, str], Decimal | None] = {}
         self._rate: dict[str, Decimal | None] = {}
         self._service: dict[tuple[str, str], str] = {}
-        self._amounts: dict[tuple, tuple[Decimal, Decimal, Decimal]] = {}
+        self._amounts: dict[tuple, money.LineAmounts] = {}
 
     def draft(self, shp: Shipment, sls: Sequence[ShipmentLine]
               ) -> tuple[Customer, str, list[tuple], Decimal, Decimal, Decimal] | str:
@@ -177,7 +187,7 @@ class _Drafter:
         if customer is None:
             return f"customer {shp.customer_id!r} is not on the Customers sheet"
         prices, order_lines, descriptions = self.prices, self.order_lines, self.descriptions
-        memo, mode, quantize = self._amounts, self.mode, money.quantize
+        memo, mode, line_amounts = self._amounts, self.mode, money.line_amounts
         currency = ""
         rows: list[tuple] = []
         net = tax = shipping = ZERO  # summed in line order, as the sheet adds them up
@@ -197,9 +207,7 @@ class _Drafter:
                 (unit, qty, rate, currency, rate.is_signed())
             amounts = memo.get(akey) if unit else None
             if amounts is None:
-                line_net = quantize(unit * qty, currency, mode)
-                t = quantize(line_net * rate, currency, mode)
-                amounts = (line_net, t, line_net + t)
+                amounts = line_amounts(unit, qty, rate, currency, mode)
                 if unit:
                     memo[akey] = amounts
             line_net, t, total = amounts
@@ -216,12 +224,12 @@ class _Drafter:
                         f"{settings.base_currency} to {currency}")
             rate = None if customer.tax_exempt else self._shipping_rate(customer)
             rate = rate if rate is not None else ZERO
-            # Net is the converted cost itself (already rounded); the key as above.
+            # One of the cost: Net is the converted cost itself (already rounded, so
+            # rounding it again changes nothing); the key as above.
             akey = (cost, None, rate, currency, rate.is_signed())
             amounts = memo.get(akey) if cost else None
             if amounts is None:
-                t = quantize(cost * rate, currency, mode)
-                amounts = (cost, t, cost + t)
+                amounts = line_amounts(cost, 1, rate, currency, mode)
                 if cost:
                     memo[akey] = amounts
             line_net, t, total = amounts

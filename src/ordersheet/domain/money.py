@@ -1,4 +1,5 @@
-"""Money: Decimal amounts, currency minor units, and the ONE place that rounds.
+"""Money: Decimal amounts, currency minor units, the ONE place that rounds, and the
+amounts of a line (`line_amounts`: Net, Tax and Total, wherever a line is totalled).
 
 Floats never reach this module's callers' money fields: amounts come in as `Decimal`
 (the workbook boundary converts cell values through `str()`), and every amount that is
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 ZERO = Decimal(0)
 UNIT_PRICE_PLACES = 6
@@ -61,6 +63,26 @@ def quantize_unit_price(amount: Decimal, mode: str = "half-up") -> Decimal:
     q = amount.quantize(_exponent(UNIT_PRICE_PLACES), rounding=ROUNDING_MODES[mode])
     # A whole price drops its zeros; `normalize()` alone would turn 10 into 1E+1.
     return q.quantize(_exponent(0)) if q == q.to_integral_value() else q
+
+
+class LineAmounts(NamedTuple):
+    """Net, Tax and Total of one line, each in the currency's minor unit."""
+
+    net: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+def line_amounts(unit_price: Decimal, quantity: int, tax_rate: Decimal, currency: str,
+                 mode: str) -> LineAmounts:
+    """The amounts of a line, as the Orders sheet, the invoice lines and `LINE_TOTAL` show
+    them: Net is unit price x quantity rounded to the currency's minor unit; Tax is that
+    rounded Net x the tax rate (a fraction), rounded on its own; Total is Net + Tax,
+    exactly. `mode` is the Settings' Rounding Mode. (A discount is already in the unit
+    price: price rules and a customer's Discount % make the unit price, see `pricing`.)"""
+    net = quantize(unit_price * quantity, currency, mode)
+    tax = quantize(net * tax_rate, currency, mode)
+    return LineAmounts(net, tax, net + tax)
 
 
 def is_known_currency(code: str) -> bool:

@@ -1,5 +1,5 @@
 """The only module that chains the rules: validate -> price -> credit -> post dispatched
-shipments -> reserve -> plan shipments -> dispatch -> invoice.
+shipments -> reserve -> plan shipments -> dispatch -> invoice, then each line's status.
 
 `run` takes the whole order book plus the as-of date and clock reading, and returns the
 new state of every record and one outcome per order line. It never reads a workbook and
@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import Iterable, Sequence
 
-from . import credit, invoicing, pricing, reservation, shipping, validation
+from . import credit, invoicing, pricing, reservation, shipping, status, validation
+from . import dispatch as dispatching  # (`dispatch` is `run`'s flag)
+from .rates import Rates
 from .issues import Issue, sort_issues
 from .models import AuditEntry, Key, LedgerEntry, LinePrice, OrderBook, OrderLine
+from .status import LineOutcome
 
 STEPS = ("validate", "price", "reserve", "ship", "invoice")
 """Each step runs the ones before it."""
@@ -24,19 +27,6 @@ OPERATIONS = {
     "validate": "validate", "price": "price", "reserve": "reserve", "ship": "ship",
     "dispatch": "invoice", "invoice": "invoice", "run": "invoice",
 }
-
-
-class LineOutcome(NamedTuple):
-    """What a run says of one order line (the Orders tool columns). A named tuple: one is
-    made per line, and a frozen dataclass costs several times more to build."""
-
-    status: str
-    price: LinePrice | None = None
-    reserved: int = 0
-    backordered: int = 0
-    shipped: int = 0
-    shipments: str = ""
-    invoices: str = ""
 
 
 @dataclass
@@ -72,7 +62,9 @@ class RunResult:
 def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt.datetime,
         user: str = "", dispatch: bool = False, dispatch_ids: Sequence[str] | None = None,
         bad_rows: Iterable[int] = (), prior_issues: Sequence[Issue] = ()) -> RunResult:
-    """Run `operation` (and every step it needs) on `book`. `user` is who ran it (the OS
+    """Run `operation` (and every step it needs) on `book`. `today` is the business date
+    the run works as of (`--today`), `now` when it ran by the clock (the Stock Ledger and
+    Audit Log timestamps; the Audit Log records both). `user` is who ran it (the OS
     account); the Settings sheet's User, when given, names them instead."""
     upto = OPERATIONS.get(operation, operation)
     steps = STEPS[: STEPS.index(upto) + 1]
@@ -98,15 +90,17 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
     servable: list[OrderLine] = []
 
     if "price" in steps:
+        rates = Rates(book)  # FX and tax look-ups: built once, passed to every step
+        issues += rates.issues
+        locked = pricing.locks_in_force(lines, book.price_locks)
         servable = [ln for ln in lines if v.is_valid(ln) and ln.order_id not in invalid_orders]
-        prices, p_issues = pricing.price_lines(servable, book)
+        prices, p_issues = pricing.price_lines(servable, book, rates, locked)
         issues += p_issues
         failed = {i.order_id for i in p_issues if i.is_error and i.order_id} - invalid_orders
         if failed:
             invalid_orders |= failed
             prices = {k: p for k, p in prices.items() if k[0] not in invalid_orders}
             servable = [ln for ln in servable if ln.order_id not in invalid_orders]
-        rates = pricing.pricer_for(book)  # the Pricer price_lines just built
         holds, c_issues = credit.check_credit(servable, prices, book, rates=rates)
         issues += c_issues
         if holds:
@@ -115,12 +109,12 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
     state = book
     if "reserve" in steps:
         # Shipments a user marked Shipped (or a dispatch run) leave the warehouse first.
-        d = shipping.dispatch(state, state.reservations, state.shipments, state.shipment_lines,
-                              [], today, now)
+        d = dispatching.dispatch(state, state.reservations, state.shipments,
+                                 state.shipment_lines, [], today, now)
         state = state.model_copy(update={"shipments": d.shipments, "reservations": d.reservations,
                                          "inventory": d.inventory})
         ledger += d.ledger
-        issues += d.issues
+        issues += [*d.issues, *shipping.status_issues(state.shipments)]
         dispatched += d.dispatched
         shipped = _posted_quantities(state)
         r = reservation.reserve(servable, state, shipped, today, now)
@@ -136,15 +130,24 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
         issues += sp.issues
         new_shipments = sp.new_ids
         if dispatch:
-            select = list(dispatch_ids) if dispatch_ids else None
-            d = shipping.dispatch(state, state.reservations, state.shipments,
-                                  state.shipment_lines, select, today, now)
+            # Each shipment is dispatched once per run: one the user marked Shipped and
+            # names too was posted before reserving, and is not named "already
+            # dispatched" now.
+            done = {sid.upper() for sid in dispatched}
+            select = ([sid for sid in dispatch_ids if (sid or "").strip().upper() not in done]
+                      if dispatch_ids else None)
+            d = dispatching.dispatch(state, state.reservations, state.shipments,
+                                     state.shipment_lines, select, today, now)
             state = state.model_copy(update={"shipments": d.shipments,
                                              "reservations": d.reservations,
                                              "inventory": d.inventory})
             ledger += d.ledger
             issues += d.issues
             dispatched += d.dispatched
+
+    if "price" in steps:  # lines reserved or shipped by now keep their price from here on
+        state = state.model_copy(update={"price_locks": pricing.lock_prices(
+            locked, prices, lines, state, rates, today)})
 
     if "invoice" in steps:
         invoiced_ships = {i.shipment_id for i in state.invoices}
@@ -161,9 +164,9 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
             "settings": state.settings.model_copy(update={"next_invoice_number": inv.next_number}),
         })
 
-    outcomes, shortfalls = _outcomes(lines, v, invalid_orders, holds, prices, state,
-                                     reserve_ran, "price" in steps)
-    issues = sort_issues(issues)
+    outcomes, shortfalls = status.line_outcomes(lines, v, invalid_orders, holds, prices, state,
+                                                 reserve_ran, "price" in steps)
+    issues = sort_issues(issues + status.sibling_issues(lines, invalid_orders, issues))
     counts = defaultdict(int)
     for o in outcomes.values():
         counts[o.status] += 1
@@ -177,7 +180,7 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
     if new_invoices:
         details += f"; invoices: {new_invoices[0]}..{new_invoices[-1]}"
     audit = AuditEntry(timestamp=now, user=book.settings.user or user or "ordersheet",
-                       operation=operation, details=details)
+                       operation=operation, details=details, business_date=today)
     return RunResult(operation, steps, lines, v.numbered, outcomes, issues, state,
                      tuple(ledger), audit, new_shipments, new_invoices, dispatched, shortfalls)
 
@@ -190,96 +193,3 @@ def _posted_quantities(state: OrderBook) -> dict[Key, int]:
             k = (sl.order_id, sl.line)
             out[k] = out.get(k, 0) + sl.quantity
     return out
-
-
-def _add_id(ids_by_key: dict[Key, Any], k: Key, ids: Any, doc_id: str) -> None:
-    """Line `k`, already on `ids` (one ID, or a list of them), is also on `doc_id`. A line
-    is on one shipment and one invoice nearly always, so its one ID is kept as it is and
-    only a second, different one makes a list."""
-    if ids.__class__ is str:
-        ids_by_key[k] = [ids, doc_id]
-    elif doc_id not in ids:
-        ids.append(doc_id)
-
-
-def _units_and_ids(rows: Iterable[tuple[Key, str, int]]
-                   ) -> tuple[dict[Key, int], dict[Key, str]]:
-    """(line key, document ID, units that count) rows -> units per line, and the line's
-    document IDs as text ("A, B": each document once, in sheet order)."""
-    units: dict[Key, int] = {}
-    ids_by_key: dict[Key, Any] = {}
-    get, get_ids = units.get, ids_by_key.get
-    for k, doc_id, qty in rows:
-        if qty:
-            units[k] = get(k, 0) + qty
-        ids = get_ids(k)
-        if ids is None:
-            ids_by_key[k] = doc_id
-        elif ids != doc_id:
-            _add_id(ids_by_key, k, ids, doc_id)
-    for k, ids in ids_by_key.items():
-        if ids.__class__ is list:
-            ids_by_key[k] = ", ".join(ids)
-    return units, ids_by_key
-
-
-def _outcomes(lines, v, invalid_orders, holds, prices, state: OrderBook, reserve_ran: bool,
-              priced: bool) -> tuple[dict[int, LineOutcome], dict[str, int]]:
-    """Line status: the first that applies (CONTRACT §4 "Line status")."""
-    # One pass over each sheet: units and IDs per (Order ID, Line).
-    reserved: dict[Key, int] = {}
-    get = reserved.get
-    for r in state.reservations:
-        k = (r.order_id, r.line)
-        reserved[k] = get(k, 0) + r.quantity
-    posted = {s.shipment_id for s in state.shipments if s.posted_on is not None}
-    shipped, ship_ids = _units_and_ids(
-        ((sl.order_id, sl.line), sl.shipment_id, sl.quantity if sl.shipment_id in posted else 0)
-        for sl in state.shipment_lines)
-    invoiced, inv_ids = _units_and_ids(
-        ((il.order_id, il.line), il.invoice_no, il.quantity)
-        for il in state.invoice_lines if il.line is not None)
-    out: dict[int, LineOutcome] = {}
-    short: dict[str, int] = defaultdict(int)
-    cancelled, invalid = LineOutcome("Cancelled"), LineOutcome("Invalid")  # immutable: shared
-    invalid_rows = v.invalid_rows
-    CANCELLED = validation.CANCELLED
-    get_price, get_res, get_shp, get_inv = prices.get, reserved.get, shipped.get, invoiced.get
-    get_sids, get_nos = ship_ids.get, inv_ids.get
-    for ln in lines:
-        row = ln.row
-        if ln.status_in == CANCELLED:
-            out[row] = cancelled
-            continue
-        # `v.is_valid(ln)` without the Cancelled test just done; `invalid_orders` holds
-        # validation's invalid orders and those pricing added.
-        oid = ln.order_id
-        if row in invalid_rows or oid in invalid_orders:
-            out[row] = invalid
-            continue
-        k = (oid, ln.line)
-        price = get_price(k)
-        if oid in holds:
-            out[row] = LineOutcome(holds[oid], price)
-            continue
-        qty = ln.quantity
-        res, shp, inv = get_res(k, 0), get_shp(k, 0), get_inv(k, 0)
-        back = max(0, qty - res - shp) if (reserve_ran or res or shp) else 0
-        if shp >= qty:
-            status = "Invoiced" if inv >= qty else "Shipped"
-        elif shp > 0:
-            status = "Partially Shipped"
-        elif res >= qty:
-            status = "Reserved"
-        elif res > 0:
-            status = "Partially Reserved"
-        elif reserve_ran:
-            status = "Backordered"
-        elif priced:
-            status = "Priced"
-        else:
-            status = "Valid"
-        if back:
-            short[ln.sku] += back
-        out[row] = LineOutcome(status, price, res, back, shp, get_sids(k, ""), get_nos(k, ""))
-    return out, dict(short)

@@ -1,10 +1,11 @@
 """Pricing: price rules, customer discounts, FX conversion and tax (CONTRACT §4 "Pricing").
 
 Owns the unit price, Net, Tax and Total of every order line and the short "Price
-Explained" text saying where the price came from. A `Pricer` indexes the master data of
-one book once (rules by (SKU, customer), FX and tax rates by key), so pricing 100,000 lines
-is dict look-ups; `price_lines` is what the pipeline calls, `unit_price_for`,
-`tax_rate_for` and `convert` serve the Excel custom function and invoicing.
+Explained" text saying where the price came from. A `Pricer` indexes the price rules of
+one book once (by (SKU, customer)) and uses the run's FX and tax rates (`models.Rates`,
+built once per run and passed in), so pricing 100,000 lines is dict look-ups;
+`price_lines` is what the pipeline calls, `unit_price_for` serves the Excel custom
+function. The amounts of a line are `money.line_amounts`.
 
 Rule resolution, in order: the most specific level with a candidate wins (customer+SKU,
 SKU, customer, neither); within it the highest Min Qty; among those the lowest price in
@@ -19,15 +20,16 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, DecimalException
-from typing import Iterable, NamedTuple, Optional
+from typing import Iterable, Mapping, NamedTuple, Optional, Sequence
 
 from . import money
 from .issues import Issue, error, warning
-from .models import (Customer, FxRate, Key, LinePrice, OrderBook, OrderLine, PriceRule,
-                     Product, TaxRate)
+from .models import (Customer, Key, LinePrice, OrderBook, OrderLine, PriceLock, PriceRule,
+                     Product, Rates)
+from .records import build_tuples
 
 ONE = Decimal(1)
-_ZERO = Decimal(0)  # one shared zero rate: equal LinePrices can then share a memo entry
+_ZERO = Decimal(0)
 _UNSEEN = object()
 
 
@@ -106,27 +108,22 @@ def _rate_text(rate: Decimal) -> str:
 
 
 class Pricer:
-    """The pricing master data of one book, indexed once."""
+    """The pricing master data of one book, indexed once, with the run's `rates`."""
 
-    def __init__(self, book: OrderBook):
-        s = book.settings
-        self.base = (s.base_currency or "USD").upper()
-        self.mode = s.rounding_mode
+    def __init__(self, book: OrderBook, rates: Rates):
+        self.rates = rates
+        self.base = rates.base
+        # the run's look-ups, bound once: a run calls them per line and rule
+        self.rate, self.convert, self.tax_rate = rates.rate, rates.convert, rates.tax_rate
+        self.mode = book.settings.rounding_mode
         self.issues: list[Issue] = []
-        """Problems on the master sheets themselves (duplicates, unusable rules)."""
+        """Problems on the Price Rules sheet (unusable rules)."""
         self.products: dict[str, Product] = {}
         for p in book.products:
             self.products.setdefault(p.sku, p)
         self.customers: dict[str, Customer] = {}
         for c in book.customers:
             self.customers.setdefault(c.customer_id, c)
-        self.fx: dict[str, FxRate] = self._unique(
-            book.fx_rates, lambda r: (r.currency or "").upper(), "FX Rates", "currency",
-            "currency")
-        self.tax: dict[tuple[str, str], TaxRate] = self._unique(
-            book.tax_rates, lambda r: ((r.country or "").upper(), (r.tax_class or "").lower()),
-            "Tax Rates", "country", "country/tax class")
-        self.has_tax_sheet = "Tax Rates" in book.present
         self.rules: dict[tuple[Optional[str], Optional[str]], list[_Rule]] = defaultdict(list)
         for r in book.price_rules:
             rule = self._rule(r)
@@ -175,22 +172,6 @@ class Pricer:
 
     # ---- master data ------------------------------------------------------------------
 
-    def _unique(self, records, key, sheet: str, field: str, label: str) -> dict:
-        """First row (by Excel row, not tuple position) of each key wins; later ones are
-        reported as `duplicate_key` like the other master sheets."""
-        out: dict = {}
-        for r in sorted(records, key=lambda r: (r.row, r.rate)):
-            k = key(r)
-            if k in out:
-                shown = "/".join(k) if isinstance(k, tuple) else k
-                self.issues.append(error(
-                    "duplicate_key", sheet, r.cell(field),
-                    f"{label} {shown} appears again (first on row {out[k].row}); "
-                    "this row is ignored"))
-            else:
-                out[k] = r
-        return out
-
     def _rule(self, r: PriceRule) -> Optional[_Rule]:
         where = f"Price Rules row {r.row}" if r.row else "price rule"
         if r.unit_price is None and r.discount is None:
@@ -216,31 +197,6 @@ class Pricer:
 
     def currency_of(self, customer: Optional[Customer]) -> str:
         return ((customer.currency or "").upper() if customer else "") or self.base
-
-    def rate(self, currency: str) -> Optional[Decimal]:
-        """Units of `currency` per base unit; None when FX Rates lacks a usable rate."""
-        if currency == self.base:
-            return ONE
-        r = self.fx.get(currency)
-        return r.rate if r is not None and r.rate > 0 else None
-
-    def convert(self, amount: Decimal, src: str, dst: str) -> Optional[Decimal]:
-        """Exact conversion (no rounding) via the base currency."""
-        src, dst = (src or self.base).upper(), (dst or self.base).upper()
-        if src == dst:
-            return amount
-        r_src, r_dst = self.rate(src), self.rate(dst)
-        if r_src is None or r_dst is None:
-            return None
-        return amount * r_dst / r_src
-
-    def tax_rate(self, customer: Customer, tax_class: str) -> Optional[Decimal]:
-        if customer.tax_exempt:
-            return _ZERO
-        r = self.tax.get(((customer.country or "").upper(), (tax_class or "").lower()))
-        if r is not None:
-            return r.rate
-        return None if self.has_tax_sheet else _ZERO
 
     # ---- rule resolution --------------------------------------------------------------
 
@@ -386,11 +342,11 @@ class Pricer:
         """The FX steps from `src` to `currency` (both have a rate), e.g. "× 0.92 EUR/USD"."""
         steps = []
         if src != self.base:
-            fx = self.fx[src]
+            fx = self.rates.fx_row(src)
             steps.append(f"÷ {_rate_text(fx.rate)} {src}/{self.base}"
                          + (f" (FX Rates row {fx.row})" if fx.row else ""))
         if currency != self.base:
-            fx = self.fx[currency]
+            fx = self.rates.fx_row(currency)
             steps.append(f"× {_rate_text(fx.rate)} {currency}/{self.base}"
                          + (f" (FX Rates row {fx.row})" if fx.row else ""))
         return " ".join(steps)
@@ -430,43 +386,39 @@ class Pricer:
         return self._quote_rule(winner, product, currency)
 
 
-# The last Pricer built, reused while callers (invoicing, Excel functions) pass the same
-# book object, so a per-line helper stays a dict look-up instead of a re-index.
-_last: list = [None, None]
-
-
-def pricer_for(book: OrderBook) -> Pricer:
-    """The `Pricer` of `book`, built once per book object."""
-    if _last[0] is not book:
-        _last[1] = Pricer(book)
-        _last[0] = book
-    return _last[1]
-
-
-def _missing_fx_issues(q: _Quote, ln: OrderLine, base: str) -> list[Issue]:
+def _missing_fx_issues(q: _Quote, ln: OrderLine, base: str,
+                       refused: Mapping[tuple[str, str], str]) -> list[Issue]:
     out = []
     for m in q.missing:
+        cell = refused.get(("FX Rates", m.currency))
         if m.rule is not None and m.rule.currency_cell:
+            why = (f"whose rate ({cell}) was refused" if cell
+                   else "which has no rate on the FX Rates sheet")
             out.append(error(
                 "missing_fx_rate", "Price Rules", m.rule.currency_cell,
-                f"{m.rule.source} is in {m.currency}, which has no rate on the FX Rates "
-                f"sheet (order {ln.order_id} line {ln.line} needs it)", ln.order_id))
+                f"{m.rule.source} is in {m.currency}, {why} (order {ln.order_id} line "
+                f"{ln.line} needs it)", ln.order_id))
         else:
+            why = (f"{cell} was refused, so {m.currency} has no rate" if cell
+                   else f"no FX rate for {m.currency} (units per 1 {base})")
             out.append(error(
                 "missing_fx_rate", "Orders", ln.cell("customer_id"),
-                f"no FX rate for {m.currency} (units per 1 {base}) to price SKU {ln.sku} "
-                f"for customer {ln.customer_id}", ln.order_id))
+                f"{why} to price SKU {ln.sku} for customer {ln.customer_id}", ln.order_id))
     return out
 
 
-def price_lines(lines: Iterable[OrderLine], book: OrderBook
+def price_lines(lines: Iterable[OrderLine], book: OrderBook, rates: Rates,
+                locked: Mapping[Key, PriceLock] | None = None
                 ) -> tuple[dict[Key, LinePrice], list[Issue]]:
-    """Price every valid line: unit price, Net, Tax, Total in the customer's currency.
+    """Price every valid line: unit price, Net, Tax, Total in the customer's currency,
+    with the run's FX and tax `rates`.
 
-    A line whose price needs a missing FX or tax rate gets an error Issue carrying its
-    Order ID (the pipeline then makes the order Invalid) and no price."""
-    p = Pricer(book)
-    _last[0], _last[1] = book, p
+    A line in `locked` (`locks_in_force`) keeps its locked unit price and currency; its
+    Net, Tax and Total follow today's quantity and tax rate, and where today's rules give
+    another price, its explanation says so. A line whose price needs a missing FX or tax
+    rate gets an error Issue carrying its Order ID (the pipeline then makes the order
+    Invalid) and no price; a locked line needs no FX rate."""
+    p = Pricer(book, rates)
     issues: list[Issue] = list(p.issues)
     out: dict[Key, LinePrice] = {}
     seen: set[tuple[str, str, str]] = set()  # one fx issue per (order, sheet, cell)
@@ -482,11 +434,10 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook
     priced: dict[tuple[int, int, int], LinePrice] = {}
     listed: dict[tuple[str, str, int, int], LinePrice] = {}
     mode = p.mode
-    sku_rules, customer_rules, general = p._sku_rules, p._customer_rules, p._general_rules
-    pair_skus, levels = p._pair_skus, p._levels
-    candidates, quote_of, tax_rate = p._candidates, p._priced, p.tax_rate
+    reaches, candidates, quote_of, tax_rate = p.reaches, p._candidates, p._priced, p.tax_rate
     product_of, customer_of = p.products.get, by_customer.get
-    quantize = money.quantize
+    lock_of = locked.get if locked else None
+    quantize, line_amounts = money.quantize, money.line_amounts
     for ln in lines:
         sku, cid = ln.sku, ln.customer_id
         product = product_of(sku)
@@ -499,10 +450,10 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook
         rate = cust_rates.get(tax_class, _UNSEEN)
         if rate is _UNSEEN:
             rate = cust_rates[tax_class] = tax_rate(customers[cid], tax_class)
+        key = (ln.order_id, ln.line)
+        lock = lock_of(key) if lock_of is not None else None
         try:
-            # `p.reaches(sku, cid)`, inlined.
-            if (sku in sku_rules or cid in customer_rules or general
-                    or (sku in pair_skus and (sku, cid) in levels)):
+            if reaches(sku, cid):
                 q = quote_of(candidates(sku, cid, qty, ln.order_date), sku, ccy)
                 memo, cache = (id(q), qty, id(rate)), priced
             else:
@@ -513,42 +464,140 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook
                 if q is None:
                     q = quote_of((), sku, ccy)
                 unit = q.unit
-                if unit is None:
-                    for i in _missing_fx_issues(q, ln, p.base):
-                        if (i.order_id, i.sheet, i.cell) not in seen:
-                            seen.add((i.order_id, i.sheet, i.cell))
-                            issues.append(i)
-                    continue
-                net = quantize(unit * qty, ccy, mode)
+                if unit is not None:
+                    # Without a tax rate the amounts are still worked out: a price too
+                    # large to compute is reported as such first.
+                    amounts = line_amounts(unit, qty, _ZERO if rate is None else rate, ccy,
+                                           mode)
+                    if rate is not None:
+                        lp = cache[memo] = LinePrice(unit, amounts.net, rate, amounts.tax,
+                                                     amounts.total, ccy, q.explain)
+            ruled = lp  # what today's rules give, before any lock
+            if lock is not None and rate is not None and (
+                    lp is None or lp.unit_price != lock.unit_price
+                    or lp.currency != lock.currency):
+                lp = _locked_price(lock, qty, rate, mode, lp, p.base)
         except DecimalException:  # beyond 28 significant digits: no believable price
             issues.append(error(
                 "price_out_of_range", "Orders", ln.cell("quantity"),
                 f"{qty} × SKU {sku} is too large to price", ln.order_id))
             continue
         if lp is None:
-            if rate is None:
+            if q.unit is None and lock is None:
+                for i in _missing_fx_issues(q, ln, p.base, book.refused):
+                    if (i.order_id, i.sheet, i.cell) not in seen:
+                        seen.add((i.order_id, i.sheet, i.cell))
+                        issues.append(i)
+            else:  # a price, locked or not, and no tax rate for it
                 cust = customers[cid]
+                row = f"Tax Rates row for country '{cust.country}' and tax class '{tax_class}'"
+                cell = book.refused.get(("Tax Rates", f"{cust.country.upper()}/{tax_class}"))
+                why = f"the {row} was refused ({cell})" if cell else f"no {row}"
                 issues.append(error(
                     "missing_tax_rate", "Orders", ln.cell("sku"),
-                    f"no Tax Rates row for country '{cust.country}' and tax class "
-                    f"'{tax_class}' (SKU {sku}, customer {cust.customer_id})",
-                    ln.order_id))
-                continue
-            tax = quantize(net * rate, ccy, mode)  # rate <= 1: no larger than net
-            lp = cache[memo] = LinePrice(unit, net, rate, tax, net + tax, ccy, q.explain)
+                    f"{why} (SKU {sku}, customer {cust.customer_id})", ln.order_id))
+            continue
         typed = ln.unit_price
-        # A typed price equal to the computed one at the currency's minor units is the
-        # same price as the sheet shows it (11.72 for 11.718 EUR), not a mismatch.
-        if typed is not None:
-            unit = lp.unit_price
-            if typed != unit and typed != quantize(unit, ccy, mode):
+        # A typed Unit Price is the price agreed with the customer (as a sales order's
+        # rate is in ERPNext and Odoo): it is used, and a difference from what the rules
+        # give is reported. One equal to the computed price at the currency's minor units
+        # is the same price as the sheet shows it (11.72 for 11.718 EUR), not a mismatch.
+        # A locked line keeps its lock (clearing Price re-prices it).
+        if typed is not None and ruled is not None:
+            unit, shown_in = ruled.unit_price, ruled.currency
+            if typed != unit and typed != quantize(unit, shown_in, mode):
+                rules, why = f"{_show(unit, shown_in)} {shown_in}", ruled.explain
+                if lock is None:
+                    try:
+                        a = line_amounts(typed, qty, lp.tax_rate, shown_in, mode)
+                    except DecimalException:
+                        issues.append(error(
+                            "price_out_of_range", "Orders", ln.cell("unit_price"),
+                            f"{qty} × {typed} is too large to price", ln.order_id))
+                        continue
+                    lp = LinePrice(typed, a.net, lp.tax_rate, a.tax, a.total, shown_in,
+                                   _typed_text(typed, shown_in, rules, why))
+                    used = "the typed price is used"
+                elif lock.unit_price == typed and lock.currency == shown_in:
+                    lp = LinePrice(lp.unit_price, lp.net, lp.tax_rate, lp.tax, lp.total,
+                                   lp.currency, _typed_text(typed, shown_in, rules, why))
+                    used = "the typed price is used"
+                else:
+                    used = "the price locked when the line was first reserved is used"
                 issues.append(warning(
                     "price_mismatch", "Orders", ln.cell("unit_price"),
-                    f"Unit Price {typed} differs from the computed price "
-                    f"{_show(unit, ccy)} {ccy} ({lp.explain}); the computed price is used",
-                    ln.order_id))
-        out[(ln.order_id, ln.line)] = lp
+                    f"Unit Price {typed} differs from the computed price {rules} ({why}); "
+                    f"{used}", ln.order_id))
+        out[key] = lp
     return out, issues
+
+
+# ---- which price is invoiced: the price lock (CONTRACT §4 "Price lock") ---------------
+#
+# A line's price (unit price, currency, and the FX rate of that currency) is fixed when
+# the line is first reserved, and its invoice uses exactly that: an FX rate or price rule
+# edited between reserving and invoicing changes nothing. A line not yet reserved is
+# re-priced on every run; clearing a reserved line's Price cell on Orders re-prices it
+# (and locks the new price). The locks are ordersheet's own records, kept where nobody
+# types (`_ordersheet_records`), not the Orders Price and Currency cells.
+
+
+def locks_in_force(lines: Iterable[OrderLine], locks: Iterable[PriceLock]
+                   ) -> dict[Key, PriceLock]:
+    """The locks that hold in this run: all of `locks` but those of lines whose Price cell
+    the user cleared (a cell ordersheet had filled in: `PriceLock.shown`)."""
+    cleared = {ln.key for ln in lines if ln.price_cleared}
+    out: dict[Key, PriceLock] = {}
+    for x in locks:
+        k = (x.order_id, x.line)
+        if not (x.shown and k in cleared):
+            out[k] = x
+    return out
+
+
+def lock_prices(locked: Mapping[Key, PriceLock], prices: Mapping[Key, LinePrice],
+                lines: Sequence[OrderLine], state: OrderBook, rates: Rates,
+                today: dt.date) -> tuple[PriceLock, ...]:
+    """The locks after this run's steps. A line that is reserved or shipped in `state`,
+    has a price and no lock in `locked` is locked at its price (this run's: it had no
+    lock). A lock is kept while its line is on Orders, reserved or shipped; `shown` notes
+    whether this run shows its price on Orders (the line has a price in `prices`)."""
+    held = {(r.order_id, r.line) for r in state.reservations}
+    held.update((sl.order_id, sl.line) for sl in state.shipment_lines)
+    on_orders = {ln.key for ln in lines}
+    kept = []
+    for k, x in locked.items():
+        if k in held or k in on_orders:
+            shown = k in prices
+            kept.append(x if x.shown == shown else x.model_copy(update={"shown": shown}))
+    new = [(k[0], k[1], p.unit_price, p.currency, rates.rate(p.currency))
+           for k, p in prices.items() if k in held and k not in locked]
+    return tuple(kept) + tuple(build_tuples(
+        PriceLock, ("order_id", "line", "unit_price", "currency", "fx_rate"), new,
+        locked_on=today, shown=True))
+
+
+def _typed_text(typed: Decimal, currency: str, rules: str, why: str) -> str:
+    """Price Explained of a line priced at its typed Unit Price."""
+    return f"Typed on Orders: {_show(typed, currency)} {currency}; price rules give {rules} ({why})"
+
+
+def _locked_price(lock: PriceLock, qty: int, rate: Decimal, mode: str,
+                  today: Optional[LinePrice], base: str) -> LinePrice:
+    """The price of a line under `lock`, whose price differs from `today`'s (None: today's
+    rules give none): the locked unit price and currency, this run's quantity and tax
+    rate, and an explanation that says both."""
+    ccy = lock.currency
+    amounts = money.line_amounts(lock.unit_price, qty, rate, ccy, mode)
+    fx = (f" at {_rate_text(lock.fx_rate)} {ccy}/{base}"
+          if lock.fx_rate is not None and ccy != base else "")
+    now = (f"{_show(today.unit_price, today.currency)} {today.currency}" if today is not None
+           else "no price")
+    text = (f"Price locked when first reserved ({lock.locked_on}): "
+            f"{_show(lock.unit_price, ccy)} {ccy}{fx}; today's price rules give {now} "
+            "(clear Price to re-price)")
+    return LinePrice(lock.unit_price, amounts.net, rate, amounts.tax, amounts.total, ccy,
+                     text)
 
 
 def _whole(v) -> Optional[int]:
@@ -562,12 +611,11 @@ def _whole(v) -> Optional[int]:
     return int(d) if d.is_finite() and d == d.to_integral_value() else None
 
 
-def unit_price_for(sku: str, quantity: int, customer_id: Optional[str], book: OrderBook,
+def unit_price_for(sku: str, quantity: int, customer_id: Optional[str], p: Pricer,
                    on: dt.date) -> tuple[Optional[Decimal], str, str]:
-    """Price one hypothetical line (for the Excel custom function): (unit price or None,
-    currency, explanation or the reason there is no price). A blank customer gets the
-    general rules in the base currency."""
-    p = pricer_for(book)
+    """Price one hypothetical line with the master data of `p` (for the Excel custom
+    function): (unit price or None, currency, explanation or the reason there is no
+    price). A blank customer gets the general rules in the base currency."""
     if isinstance(on, dt.datetime):
         on = on.date()
     sku = (sku or "").strip()
@@ -593,15 +641,3 @@ def unit_price_for(sku: str, quantity: int, customer_id: Optional[str], book: Or
         return None, q.currency, f"no FX rate for {rates} on the FX Rates sheet"
     return q.unit, q.currency, q.explain
 
-
-def tax_rate_for(customer: Customer, tax_class: str, book: OrderBook) -> Optional[Decimal]:
-    """Tax rate (fraction) for `customer` and `tax_class`: 0 for Tax Exempt customers,
-    None when a Tax Rates sheet exists but has no row for (Country, Tax Class), 0 when the
-    book has no Tax Rates sheet."""
-    return pricer_for(book).tax_rate(customer, tax_class)
-
-
-def convert(amount: Decimal, from_ccy: str, to_ccy: str, book: OrderBook) -> Optional[Decimal]:
-    """`amount` in `to_ccy`, exact (the caller rounds); blank = base currency; None when
-    FX Rates lacks a rate."""
-    return pricer_for(book).convert(amount, from_ccy, to_ccy)

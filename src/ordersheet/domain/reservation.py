@@ -20,8 +20,8 @@ from operator import attrgetter
 from typing import Callable, Mapping, Sequence
 
 from .issues import Issue, warning
-from .models import (PRIORITIES, LedgerEntry, OrderBook, OrderLine, Reservation, StockLevel,
-                     build_tuples)
+from .models import PRIORITIES, LedgerEntry, OrderBook, OrderLine, Reservation, StockLevel
+from .records import build_tuples
 
 _TAKEN = ("sku", "warehouse", "change", "before", "after", "order_id", "line")
 """A take, as gathered: the fields of its Stock Ledger row."""
@@ -140,8 +140,7 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
         release(i, recs[i].quantity, _GONE)
 
     # 2. Quantity lowered (or partly dispatched): the line gives back its newest units.
-    over = {k for k, n in line_held.items()
-            if n > 0 and n > by_key[k].quantity - shipped.get(k, 0)}  # need(k), inlined
+    over = {k for k, n in line_held.items() if n > 0 and n > need(k)}
     for k, idxs in _group(recs, left, over, lambda r: (r.order_id, r.line)).items():
         excess = line_held[k] - need(k)
         for i in sorted(idxs, key=lambda i: (recs[i].reserved_on, i), reverse=True):
@@ -223,7 +222,7 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
         sku_state[2].append((sk[1], cell))
     # One row per take: (sku, warehouse, units, before, after, order_id, line). The Stock
     # Ledger rows and the new Reservations are built from them at the end, a column at a
-    # time (`models.build_tuples`): the same records as a keyword call each, without the
+    # time (`records.build_tuples`): the same records as a keyword call each, without the
     # class call packing and unpacking keywords (~176,000 records in a 100k-line run).
     taken: list[tuple] = []  # fields `_TAKEN`
     grown: set[int] = set()  # rows that grew a record dated today instead of adding one
@@ -248,9 +247,9 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
     missing_of: dict[int, int] = {}
     if shipped or line_held:
         wanting: list[OrderLine] = []
-        shipped_get, held_get = shipped.get, line_held.get
+        held_get = line_held.get
         for k, ln in by_key.items():
-            missing = ln.quantity - shipped_get(k, 0) - held_get(k, 0)  # need(k) - held
+            missing = need(k) - held_get(k, 0)
             if missing > 0:
                 wanting.append(ln)
                 if missing != ln.quantity:
@@ -300,6 +299,9 @@ def reserve(lines: Sequence[OrderLine], book: OrderBook, shipped: dict[tuple[str
             sku_state = by_sku.get(ln.sku)
             where, free = f"SKU {ln.sku}", sku_state[0] if sku_state is not None else 0
         holds = line_held.get((ln.order_id, ln.line), 0) + took
+        refused = book.refused.get(("Inventory", ln.sku))
+        if refused:  # the stock there is not counted: say so, not only "short"
+            where = f"an Inventory row of SKU {ln.sku} was refused ({refused}); {where}"
         issues.append(warning(
             "backordered", "Orders", ln.cell("quantity"),
             f"{n} of {ln.quantity} units backordered "

@@ -243,13 +243,13 @@ def validate(book: OrderBook, bad_rows: frozenset[int] | set[int] = frozenset(),
         cid = ln.customer_id
         if cid and cid not in customers:
             found.append(error("unknown_customer", "Orders", ln.cell("customer_id"),
-                               f"customer '{cid}' is not on the Customers sheet", oid))
+                               _not_on(book, "Customers", cid, f"customer '{cid}'"), oid))
         sku = ln.sku
         if sku and sku not in active:
             p = products.get(sku)
             if p is None:
                 found.append(error("unknown_sku", "Orders", ln.cell("sku"),
-                                   f"SKU '{sku}' is not on the Products sheet", oid))
+                                   _not_on(book, "Products", sku, f"SKU '{sku}'"), oid))
             else:
                 found.append(error("inactive_sku", "Orders", ln.cell("sku"),
                                    f"SKU '{sku}' is not active (Products row {p.row})", oid))
@@ -286,3 +286,12 @@ def validate(book: OrderBook, bad_rows: frozenset[int] | set[int] = frozenset(),
             issues.extend(found)
     return Validated(lines, frozenset(invalid_orders), frozenset(invalid_rows), numbered,
                      tuple(issues))
+
+
+def _not_on(book: OrderBook, sheet: str, key: str, what: str) -> str:
+    """Why `key` is not found on master `sheet`: its row there was refused (and where), or
+    it is not on the sheet at all."""
+    cell = book.refused.get((sheet, key))
+    if cell:
+        return f"{what}: its {sheet} row was refused ({cell}); fix that cell"
+    return f"{what} is not on the {sheet} sheet"

@@ -1,9 +1,10 @@
 """Cell -> typed value: one parser per kind of column (CONTRACT §2).
 
-This is where floats stop: every number becomes `Decimal` or `int` through `str()`, every
-date a `datetime.date`. A cell that cannot be read raises `Bad` with a stable code, which
-the sheet reader (`parse`) turns into an Issue at the cell's address; a bad cell never
-reaches the user as an exception.
+This is where floats stop: every number becomes `Decimal` or `int` as Excel shows it (a
+binary float to 15 significant digits, `shown`), every date a `datetime.date`. A cell
+that cannot be read raises `Bad` with a stable code, which the sheet reader (`parse`)
+turns into an Issue at the cell's address; a bad cell never reaches the user as an
+exception.
 """
 
 from __future__ import annotations
@@ -31,6 +32,17 @@ def is_blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and v.strip() == "")
 
 
+SHOWN = ".15g"
+"""Excel keeps numbers as binary floats and shows (and types back) 15 significant digits:
+`format(v, SHOWN)` is the number as the user sees it in the cell."""
+
+
+def shown(v: float) -> Decimal:
+    """A finite binary float as Excel shows it: =1/1.0857 is 0.921064750851985 (not
+    0.9210647508519849), a List Price of 8.030000000000001 is 8.03."""
+    return Decimal(format(v, SHOWN))
+
+
 _NUM_TEXT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
 _CURRENCY_MARKS = "$€£¥₹ \u00a0"
 
@@ -46,7 +58,7 @@ def to_decimal(v: Any) -> Decimal:
     if isinstance(v, float):
         if v != v or v in (float("inf"), float("-inf")):
             raise Bad("bad_number", "expected a number")
-        return Decimal(repr(v)) if abs(v) < 1e15 else Decimal(str(v))
+        return shown(v)
     if isinstance(v, Decimal):
         return v
     if isinstance(v, (dt.date, dt.datetime)):
@@ -84,10 +96,22 @@ def to_quantity(v: Any) -> int:
 
 
 def to_money(v: Any) -> Decimal:
+    """An amount of 0 or more, to at most 12 decimal places."""
+    return _non_negative(v, 12)
+
+
+def to_rate(v: Any) -> Decimal:
+    """An exchange rate: like an amount, to as many decimal places as a Decimal computes
+    with (a rate is often a formula's result, =1/1.0857, and may be small: JPY -> USD)."""
+    return _non_negative(v, 28)
+
+
+def _non_negative(v: Any, places: int) -> Decimal:
     d = to_decimal(v)
     if d < 0:
         raise Bad("bad_number", f"amount {d} is negative")
-    if abs(d.as_tuple().exponent) > 12 or d > Decimal(10) ** 15:  # type: ignore[operator]
+    exponent = d.as_tuple().exponent
+    if exponent < -places or exponent > 12 or d > Decimal(10) ** 15:  # type: ignore[operator]
         raise Bad("bad_number", f"amount {d} is not believable")
     return d
 
@@ -181,8 +205,8 @@ def to_bool(v: Any) -> bool:
 def to_text(v: Any) -> str:
     if isinstance(v, CellError):
         raise Bad("bad_value", f"the cell shows the error {v}")
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else format(v, SHOWN)
     if isinstance(v, dt.datetime):
         return v.isoformat(sep=" ")
     if isinstance(v, dt.date):

@@ -18,9 +18,9 @@ from operator import is_, itemgetter
 from typing import Any, Callable
 
 from ..raw import CellError
-from .coerce import (Bad, is_blank, to_code, to_date, to_datetime, to_decimal,
-                     to_lenient_text, to_lower_text, to_money, to_quantity, to_signed_money,
-                     to_text, to_whole)
+from .coerce import (SHOWN, Bad, is_blank, to_code, to_date, to_datetime, to_decimal,
+                     to_lenient_text, to_lower_text, to_money, to_quantity, to_rate,
+                     to_signed_money, to_text, to_whole)
 
 SLOW: Any = object()
 _E15 = 10**15
@@ -45,7 +45,7 @@ def _fast_text(col: list[Any], types: set[type], none: Any, put: Put) -> list[An
     return _strings(col, types, put) or [
         none if v is None else put(t, t) if (k := v.__class__) is str and (t := v.strip())
         else str(v) if k is int
-        else (str(int(v)) if v.is_integer() else repr(v)) if k is float else SLOW
+        else (str(int(v)) if v.is_integer() else format(v, SHOWN)) if k is float else SLOW
         for v in col]
 
 
@@ -84,17 +84,25 @@ def _fast_quantity(col: list[Any], types: set[type], none: Any, put: Put) -> lis
             else SLOW for v in col]
 
 
-def _fast_money(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
-    # a float below 1e15 reprs positionally unless tiny ('1e-05'): its exponent is minus the
-    # digits after the point, which to_money allows up to 12
-    return [none if v is None else Decimal(v) if (k := v.__class__) is int and 0 <= v <= _E15
-            else Decimal(r) if k is float and 0.0 <= v < 1e15 and "e" not in (r := repr(v))
-            and len(r) - r.index(".") <= 13 else SLOW for v in col]
+def _fast_non_negative(places: int) -> Callable[..., list[Any]]:
+    """The fast path of an amount (`to_money`, 12 places) or a rate (`to_rate`, 28): a
+    float below 1e15 shows positionally unless it is tiny ('1e-05'), and then its exponent
+    is minus the digits after the point."""
+    def fast(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
+        return [none if v is None else Decimal(v) if (k := v.__class__) is int and 0 <= v <= _E15
+                else Decimal(r) if k is float and 0.0 <= v < 1e15
+                and "e" not in (r := format(v, SHOWN))
+                and ((p := r.find(".")) < 0 or len(r) - p <= places + 1) else SLOW for v in col]
+    return fast
+
+
+_fast_money, _fast_rate = _fast_non_negative(12), _fast_non_negative(28)
 
 
 def _fast_decimal(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
     return [none if v is None else Decimal(v) if (k := v.__class__) is int
-            else Decimal(repr(v)) if k is float and -1e15 < v < 1e15 else SLOW for v in col]
+            else Decimal(format(v, SHOWN)) if k is float and -1e15 < v < 1e15 else SLOW
+            for v in col]
 
 
 def _fast_date(col: list[Any], types: set[type], none: Any, put: Put) -> list[Any]:
@@ -112,7 +120,8 @@ def _fast_datetime(col: list[Any], types: set[type], none: Any, put: Put) -> lis
 FAST: dict[Callable[[Any], Any], Callable[..., list[Any]]] = {
     to_text: _fast_text, to_lenient_text: _fast_lenient, to_code: _fast_code,
     to_lower_text: _fast_lower, to_whole: _fast_whole, to_quantity: _fast_quantity,
-    to_money: _fast_money, to_signed_money: _fast_decimal, to_decimal: _fast_decimal,
+    to_money: _fast_money, to_rate: _fast_rate, to_signed_money: _fast_decimal,
+    to_decimal: _fast_decimal,
     to_date: _fast_date, to_datetime: _fast_datetime,
 }
 """A column's parser -> its fast path."""

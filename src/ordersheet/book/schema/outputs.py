@@ -80,6 +80,8 @@ AUDIT_LOG = SheetSpec("Audit Log", (
     Col("timestamp", "Timestamp", to_datetime, True, fmt="datetime"),
     Col("user", "User", to_text, default=""), Col("operation", "Operation", to_text, True),
     Col("details", "Details", to_text, default=""),
+    # last: an older book's Audit Log gains it at the right, its other columns stay put
+    Col("business_date", "Business Date", to_date, fmt=D),
 ))
 ISSUES = SheetSpec("Issues", (
     Col("sheet", "Sheet"), Col("cell", "Cell"), Col("severity", "Severity"), Col("code", "Code"),

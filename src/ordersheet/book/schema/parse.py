@@ -4,14 +4,14 @@ as domain models (`build_records`)."""
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
-from ...domain import models as m
+from ...domain.records import build_rows
 from ...domain.issues import Issue, error
 from ..raw import RawSheet, a1, col_letter
 from .coerce import Bad, is_blank, to_text
 from .columns import FAST, SLOW, blank_rows, column, memoised, positions
-from .headers import find_column, index_headers, norm
+from .headers import index_headers, match_columns, suggestion
 from .inputs import ORDERS, RETURNS
 from .parsed import ParsedSheet, Records, Same, SheetLayout
 from .spec import Col, SheetSpec
@@ -27,31 +27,31 @@ def order_id_of(raw_row: list[Any], idx: Optional[int]) -> str:
         return ""
 
 
-def parse_sheet(raw: RawSheet, spec: SheetSpec, extra: tuple[Col, ...] = ()) -> ParsedSheet:
+def parse_sheet(raw: RawSheet, spec: SheetSpec, extra: tuple[Col, ...] = (),
+                column_map: Mapping[str, str] | None = None) -> ParsedSheet:
     """Coerce every cell of `raw` by `spec`; collect every problem as an Issue.
 
-    Rows whose every cell is blank are skipped. Issues come in row order, and within a row
-    in column order (the spec's, then `extra`'s)."""
+    `extra` are ordersheet's own columns on the sheet (found under their own header only);
+    `column_map` maps a normalised header of the user's to a field (Settings `Column
+    Map`). Rows whose every cell is blank are skipped. Issues come in row order, and
+    within a row in column order (the spec's, then `extra`'s)."""
     by_norm, issues = index_headers(raw)
     layout = SheetLayout(raw.name, raw.header_row, raw.first_col, len(raw.rows),
                          headers={k: raw.first_col + j for k, j in by_norm.items()},
                          last_col=max(raw.last_col, raw.first_col + len(raw.header) - 1),
                          table=raw.table)
-    present: list[tuple[Col, int]] = []
-    usable = True
-    for c in spec.cols + extra:
-        j = find_column(by_norm, spec, c)
-        if j is None:
-            if c.required:
-                usable = False
-                issues.append(error(
-                    "missing_column", raw.name,
-                    a1(raw.header_row, raw.first_col + len(raw.header)),
-                    f"the {raw.name} sheet has no '{c.header}' column"))
-            continue
-        present.append((c, j))
+    found = match_columns(raw, by_norm, spec.cols, extra, column_map)
+    missing = [c for c in spec.cols if c.required and c.field not in found]
+    for c in missing:
+        hint = suggestion(raw, c, found, len(missing))
+        issues.append(error(
+            "missing_column", raw.name, a1(raw.header_row, raw.first_col + len(raw.header)),
+            f"missing column {c.header}" + (f"; did you mean '{hint}'?" if hint else "")))
+    present: list[tuple[Col, int]] = [(c, found[c.field]) for c in spec.cols + extra
+                                      if c.field in found]
+    for c, j in present:
         layout.columns[c.field] = raw.first_col + j
-    if not usable:
+    if missing:
         return ParsedSheet(spec, layout, [], set(range(len(raw.rows))), issues, False)
 
     rows = raw.rows
@@ -65,7 +65,7 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec, extra: tuple[Col, ...] = ()) -> 
     blank_set = set(blank)
     keep: Sequence[int] = range(n) if not blank else [i for i in range(n) if i not in blank_set]
 
-    oid_idx = by_norm.get(norm("Order ID")) if spec is ORDERS or spec is RETURNS else None
+    oid_idx = found.get("order_id") if spec is ORDERS or spec is RETURNS else None
     bad_rows: set[int] = set()
     found: list[tuple[int, int, Issue]] = []
     put = {}.setdefault
@@ -123,7 +123,7 @@ def build_records(model: type, parsed: ParsedSheet, drop: Any = (),
                   skip: set[int] | tuple = ()) -> list[Any]:
     """The parsed rows as `model` records, leaving out the fields in `drop` and the rows
     whose raw index (`_i`) is in `skip`; `rename` maps a parsed field to (record field,
-    function applied to the whole column). Built column-wise (`models.build_rows`): no dict
+    function applied to the whole column). Built column-wise (`records.build_rows`): no dict
     per row, the same records as `model(**row)`."""
     if not parsed.records:  # nothing read (e.g. a required column is missing)
         return []
@@ -142,4 +142,4 @@ def build_records(model: type, parsed: ParsedSheet, drop: Any = (),
             name, fix = rename[name]
             values = fix(values)
         columns[name] = values
-    return m.build_rows(model, columns)
+    return build_rows(model, columns)

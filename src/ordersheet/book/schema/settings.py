@@ -9,13 +9,14 @@ and what the template shows beside it. Reading (`parse_settings`), the template
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from ...domain import models as m
 from ...domain.issues import Issue, error, warning
 from ..raw import RawSheet, a1
 from .coerce import Bad, is_blank, to_bool, to_code, to_lower_text, to_percent, to_text, to_whole
 from .headers import norm
+from .spec import SheetSpec
 
 SETTINGS_SHEET = "Settings"
 
@@ -44,6 +45,14 @@ class Setting:
         return self.allowed or (("Yes", "No") if self.parse is to_bool else ())
 
 
+def _invoice_number(v: Any) -> int:
+    n = to_whole(v)
+    if not 1 <= n < 10**9:
+        raise Bad("bad_value", f"must be a whole number from 1 up, found {n}; numbering "
+                  "continues after the last invoice number in use")
+    return n
+
+
 SETTINGS: tuple[Setting, ...] = (  # in the contract's order, the template's rows
     Setting("Company Name", "company_name", to_text, "printed on invoices and packing slips"),
     Setting("Company Address", "company_address", to_text,
@@ -56,7 +65,7 @@ SETTINGS: tuple[Setting, ...] = (  # in the contract's order, the template's row
     Setting("Base Currency", "base_currency", to_code,
             "ISO code of List Price, Cost and FX Rates"),
     Setting("Invoice Prefix", "invoice_prefix", to_text, "INV- gives INV-00001"),
-    Setting("Next Invoice Number", "next_invoice_number", to_whole, "ordersheet moves it on",
+    Setting("Next Invoice Number", "next_invoice_number", _invoice_number, "ordersheet moves it on",
             fmt="int"),
     Setting("Credit Note Prefix", "credit_note_prefix", to_text, "for returns"),
     Setting("Allocation Policy", "allocation_policy", to_lower_text, "fifo or priority",
@@ -99,6 +108,53 @@ def settings_rows(values: Mapping[str, Any] | None = None) -> list[list[Any]]:
     return rows
 
 
+COLUMN_MAP = "Column Map"
+"""The Settings key whose rows map a header of the user's to a column: the Value
+`Orders.Menge = Quantity` reads the header Menge on Orders as Quantity (one row each)."""
+
+
+def parse_column_map(raw: RawSheet | None, specs: Sequence[SheetSpec]
+                     ) -> tuple[dict[str, dict[str, str]], list[Issue]]:
+    """The Settings `Column Map` rows: sheet -> {normalised user header: field}, and an
+    issue at the Value cell of each row that does not read as `Sheet.Header = Column` of
+    one of `specs`."""
+    out: dict[str, dict[str, str]] = {}
+    issues: list[Issue] = []
+    if raw is None:
+        return out, issues
+    for i, r in enumerate([raw.header] + raw.rows):
+        if len(r) < 2 or norm(r[0]) != norm(COLUMN_MAP) or is_blank(r[1]):
+            continue
+        try:
+            sheet, header, field = _mapping(str(r[1]), specs)
+        except Bad as b:
+            issues.append(error(b.code, raw.name, a1(raw.header_row + i, raw.first_col + 1),
+                                f"{COLUMN_MAP}: {b.message}"))
+            continue
+        out.setdefault(sheet, {})[norm(header)] = field
+    return out, issues
+
+
+def _mapping(text: str, specs: Sequence[SheetSpec]) -> tuple[str, str, str]:
+    """`Orders.Menge = Quantity` -> ("Orders", "Menge", "quantity"). The sheet is the text
+    before the first point that names one (a header may hold points: `Orders.Unit.Preis`)."""
+    left, eq, right = text.partition("=")
+    by_name = {norm(sp.name): sp for sp in specs}
+    spec, header = None, ""
+    for k, ch in enumerate(left):
+        if ch == "." and norm(left[:k]) in by_name:
+            spec, header = by_name[norm(left[:k])], left[k + 1:].strip()
+            break
+    if not eq or spec is None or not header:
+        raise Bad("bad_value", f"'{text.strip()[:60]}' is not Sheet.Header = Column "
+                               "(e.g. Orders.Menge = Quantity)")
+    col = next((c for c in spec.cols if norm(c.header) == norm(right)), None)
+    if col is None:
+        raise Bad("bad_value", f"{spec.name} has no column '{right.strip()[:40]}' (its columns: "
+                               f"{', '.join(c.header for c in spec.cols)})")
+    return spec.name, header, col.field
+
+
 def parse_settings(raw: RawSheet | None
                    ) -> tuple[m.Settings, list[Issue], dict[str, tuple[int, int]]]:
     """Settings is two columns, Key and Value. Returns the settings, issues, and for each
@@ -118,6 +174,12 @@ def parse_settings(raw: RawSheet | None
             continue
         fld = key.field
         row, col = raw.header_row + i, raw.first_col + 1
+        if fld in where:  # the first row of a key counts, as a lookup would find it
+            issues.append(warning(
+                "duplicate_setting", raw.name, a1(row, raw.first_col),
+                f"{key.label} is set twice ({cells[fld]} and {a1(row, col)}): {cells[fld]} "
+                "is used; delete the other row"))
+            continue
         where[fld] = (row, col)
         cells[fld] = a1(row, col)
         if is_blank(r[1]):

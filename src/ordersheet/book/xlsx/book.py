@@ -32,6 +32,18 @@ from .xmltext import _trusted
 engine_name = "xlsx"
 
 
+def _merged_right(refs: list[str]) -> int:
+    """The rightmost column merged cells reach (a note merged across M1:O3 ends at O):
+    new columns go right of it, never into a merge."""
+    right = 0
+    for ref in refs:
+        try:
+            right = max(right, split_a1(ref.partition(":")[2] or ref)[1])
+        except ValueError:
+            continue
+    return right
+
+
 def _rows_under(cell, last: int, bottom: int, c1: int, c2: int) -> int:
     """How many rows directly under a table's last row hold something in its columns."""
     r = last + 1
@@ -320,6 +332,7 @@ class XlsxBook(WorkbookPort):
             raw.extra["hidden_rows"] = scan.hidden_rows
         if scan.merged:
             raw.extra["merged"] = scan.merged
+            raw.last_col = max(raw.last_col, _merged_right(scan.merged))
         if scan.formulas:
             raw.extra["formulas"] = scan.formulas
         self._cache[s.name] = raw

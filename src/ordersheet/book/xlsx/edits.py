@@ -63,6 +63,8 @@ class _Edit:
     """table display name -> (new right column, names of the added columns)"""
     table_bottom: int = 0
     created: bool = False
+    widths: dict[int, float] = field(default_factory=dict)
+    """1-based column -> width of a column ordersheet adds (`UpdateColumns.widths`)."""
 
     def touched_rows(self) -> list[int]:
         rows: set[int] = set()

@@ -187,8 +187,8 @@ class _Build(_WorksheetParts, _WorkbookParts):
                     order.append(op.name)
                     lower.add(op.name.lower())
                     edits[op.name] = _Edit(replace=p.ReplaceSheet(
-                        op.name, op.header, op.rows, op.formats, None, op.table_name),
-                        created=True)
+                        op.name, op.header, op.rows, op.formats, None, op.table_name,
+                        op.widths), created=True)
                     continue
                 e = edits.setdefault(op.name, _Edit())
                 if e.replace is not None:
@@ -204,6 +204,7 @@ class _Build(_WorksheetParts, _WorkbookParts):
                     raise WorkbookError(f"the plan writes to sheet {op.sheet!r}, which is not "
                                         "in the workbook")
                 e = edits.setdefault(op.sheet, _Edit())
+                e.widths.update(op.widths)
                 n = max((len(v) for _, _, v, _ in op.columns), default=0)
                 e.sources.append(_Src("cols", op.header_row + 1, n,
                                       cols=[(c, v, f) for c, _h, v, f in op.columns]))

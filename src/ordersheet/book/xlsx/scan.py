@@ -106,11 +106,13 @@ def _scan_sheet(pkg: _Package, sheet: _Sheet, limits: Limits) -> _Scan:
     d1 = len(str(max(1, limits.max_cells // 26)))
     big1 = _big_refs(d1)
     max_big = 0
+    comments = _Comments(what)
     for block in pkg.iter(sheet.path):
         buf = tail + block
         if first:
             _check_head(buf, sheet, limits, what)
             first = False
+        comments.feed(block)
         quotes = b"'" in buf  # single-quoted attributes are rare: skip their searches
         single = quotes and b" r='" in buf
         for i, pat in enumerate(_MULTI_COL):
@@ -163,6 +165,46 @@ def _scan_sheet(pkg: _Package, sheet: _Sheet, limits: Limits) -> _Scan:
 
 
 def _too_big(name: str, limits: Limits) -> WorkbookError:
-    return WorkbookError(f"sheet {name!r} has cells far outside its data (a used range over "
-                         f"{limits.max_cells:,} cells): refused; delete the stray rows and "
-                         "columns in Excel and save again")
+    return WorkbookError(
+        f"sheet {name!r} is larger than ordersheet reads: its cells span more than "
+        f"{limits.max_cells:,} (rows x columns, e.g. {limits.max_cells // 25:,} rows of 25 "
+        "columns). If that is stray content far below or right of the data, delete those "
+        "rows and columns in Excel and save; if it is all data, split it across books")
+
+
+MAX_COMMENT = 1024 * 1024
+"""XML comments in a sheet part: Excel writes none; a big one is padding, refused."""
+
+
+class _Comments:
+    """Counts the bytes inside XML comments as the blocks of a part stream past."""
+
+    def __init__(self, what: str):
+        self.what, self.open_for, self.carry = what, -1, b""
+
+    def feed(self, block: bytes) -> None:
+        buf, pos = self.carry + block, 0
+        while True:
+            if self.open_for < 0:
+                at = buf.find(b"<!--", pos)
+                if at < 0:
+                    break
+                self.open_for, pos = 0, at + 4
+            end = buf.find(b"-->", pos)
+            if end < 0:
+                self.open_for += len(buf) - pos
+                break
+            self.open_for += end - pos
+            self._check()
+            self.open_for, pos = -1, end + 3
+        self._check()
+        self.carry = buf[-3:]
+        if self.open_for >= 0:
+            self.open_for -= 3  # the carried bytes are counted again with the next block
+
+    def _check(self) -> None:
+        if self.open_for > MAX_COMMENT:
+            raise WorkbookError(
+                f"{self.what} holds an XML comment over {MAX_COMMENT // 1024 // 1024} MB, "
+                "which no spreadsheet program writes: refused (open the book in Excel and "
+                "save it again)")

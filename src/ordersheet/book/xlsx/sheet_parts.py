@@ -164,7 +164,7 @@ class _WorksheetParts:
             if (new_c2, new_r2) == (c2, r2):
                 continue
             ref = f"{col_letter(c1)}{r1}:{col_letter(new_c2)}{new_r2}"
-            self.put(t.path, _edit_table(self.pkg.read(t.path), ref, add))
+            self.put(t.path, _edit_table(self.pkg.read(t.path), ref, add, t.totals_rows))
 
     def _edit(self, sheet: _Sheet, e: _Edit, tab: bool | None) -> None:
         s = self._sheet_stream(sheet)
@@ -197,7 +197,7 @@ class _WorksheetParts:
         def head_edit(h: bytes) -> bytes:
             if ld[0]:
                 h, _ = self._r_prefix(h)
-            return _head_edit(h, P, tab=tab, extent=box)
+            return _head_edit(h, P, tab=tab, extent=box, col_widths=e.widths)
 
         def tail_edit(tail: bytes) -> bytes:
             if not notes_first:
@@ -371,9 +371,11 @@ class _WorksheetParts:
 
 def _head_edit(head: bytes, P: bytes, tab: bool | None = None,
                extent: tuple[int, int, int, int] | None = None, replace_extent: bool = False,
-               widths: list[float] | None = None) -> bytes:
+               widths: list[float] | None = None,
+               col_widths: dict[int, float] | None = None) -> bytes:
     """Edit the part of a worksheet before <sheetData>: tab selection, the declared used
-    range, column widths. Everything else is kept byte for byte."""
+    range, column widths (`widths`: every column's, from A; `col_widths`: the width of
+    some columns, the others' kept). Everything else is kept byte for byte."""
     E = re.escape(P)
     if tab is not None:
         m = re.search(rb"<" + E + rb"sheetView(?=[\s/>])[^>]*?/?>", head)
@@ -405,7 +407,38 @@ def _head_edit(head: bytes, P: bytes, tab: bool | None = None,
             head = head[:m.start()] + new + head[m.end():]
         else:
             head = head + new
+    if col_widths:
+        head = _set_col_widths(head, P, col_widths)
     return head
+
+
+def _set_col_widths(head: bytes, P: bytes, widths: dict[int, float]) -> bytes:
+    """Give each column in `widths` its width; every other column keeps its <col> entry
+    (an entry spanning a column that gets a width is split around it)."""
+    E = re.escape(P)
+    m = re.search(rb"<" + E + rb"cols(?=[\s/>])[^>]*?(?:/>|>(.*?)</" + E + rb"cols>)", head,
+                  re.S)
+    entries: list[tuple[int, int, bytes]] = []  # (min, max, the <col/> tag)
+    for tag in re.findall(rb"<" + E + rb"col(?=[\s/>])[^>]*?/?>", (m.group(1) or b"") if m
+                          else b""):
+        a = _attrs(tag)
+        try:
+            lo, hi = int(a["min"]), int(a["max"])
+        except (KeyError, ValueError):
+            continue
+        cut = sorted(c for c in widths if lo <= c <= hi)
+        for c in cut + [hi + 1]:
+            if lo <= c - 1:
+                entries.append((lo, c - 1, _set_attr(_set_attr(tag, "min", str(lo)), "max",
+                                                     str(c - 1))))
+            lo = c + 1
+    for c, w in widths.items():
+        entries.append((c, c, b"<" + P + b'col min="%d" max="%d" width="%s" customWidth="1"/>'
+                        % (c, c, f"{w:g}".encode())))
+    cols = b"<" + P + b"cols>" + b"".join(t for *_, t in sorted(entries)) + b"</" + P + b"cols>"
+    if m:
+        return head[:m.start()] + cols + head[m.end():]
+    return head + cols  # the head ends where <sheetData> starts: <cols> goes just before it
 
 
 _TAIL_AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",

@@ -49,8 +49,11 @@ def _table_name(want: str) -> str:
     return name[:255]
 
 
-def _edit_table(xml: bytes, ref: str | None = None, add_columns: list[str] = ()) -> bytes:
-    """Change a user table's range and append columns, keeping everything else."""
+def _edit_table(xml: bytes, ref: str | None = None, add_columns: list[str] = (),
+                totals_rows: int = 0) -> bytes:
+    """Change a user table's range and append columns, keeping everything else. The
+    autoFilter covers the header and data rows, never the totals row (Excel's own
+    layout: a filter over the totals row hides it)."""
     xml = _trusted(xml, "table")
     P = _prefix_of(xml, "table")
     E = re.escape(P)
@@ -59,7 +62,13 @@ def _edit_table(xml: bytes, ref: str | None = None, add_columns: list[str] = ())
         xml = xml[:root.start()] + _set_attr(root.group(0), "ref", ref) + xml[root.end():]
         af = re.search(rb"<" + E + rb"autoFilter(?=[\s/>])[^>]*?/?>", xml)
         if af:
-            xml = xml[:af.start()] + _set_attr(af.group(0), "ref", ref) + xml[af.end():]
+            filtered = ref
+            if totals_rows:
+                a, _, b = ref.partition(":")
+                letters = "".join(ch for ch in b if ch.isalpha())
+                last = int("".join(ch for ch in b if ch.isdigit())) - totals_rows
+                filtered = f"{a}:{letters}{last}"
+            xml = xml[:af.start()] + _set_attr(af.group(0), "ref", filtered) + xml[af.end():]
     if add_columns:
         ids = [int(x) for x in re.findall(rb"<" + E + rb"tableColumn\s[^>]*?\bid=\"(\d+)\"", xml)]
         nxt = max(ids + [0]) + 1

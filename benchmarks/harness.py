@@ -93,9 +93,11 @@ DOMAIN_RUN = "domain run --dispatch"
 E2E = "ordersheet run --dispatch (in process)"
 E2E_SECOND = "ordersheet run --dispatch, second run (in process)"
 CLI = "ordersheet run --dispatch (command)"
+PDF_DOCS = 200
+PDFS = f"PDFs of the first {PDF_DOCS} invoices"
 PHASES = ("open engine", "read_book", "pipeline.run", "render", "apply", "save")
 ROW_NAMES = ((CALAMINE_ORDERS, CALAMINE_ALL, OPENPYXL, READ)
-             + tuple(f"domain {op}" for op in DOMAIN_OPS) + (DOMAIN_RUN, E2E)
+             + tuple(f"domain {op}" for op in DOMAIN_OPS) + (DOMAIN_RUN, PDFS, E2E)
              + tuple(f"  e2e: {ph}" for ph in PHASES) + (E2E_SECOND,)
              + tuple(f"  2nd run: {ph}" for ph in PHASES) + (CLI,))
 
@@ -348,6 +350,26 @@ def measure_domain(loaded: Any, lines: int, quick: bool = False) -> tuple[list[R
     return rows, result
 
 
+def measure_pdfs(state: Any, lines: int, workdir: Path, docs: int = PDF_DOCS) -> Row:
+    """`app.write_pdfs` of the first `docs` invoices of the domain run into a folder, in
+    this process as `ordersheet pdf` does it: once, so the per-process font set-up is in
+    the time. The note gives documents per second (`rows/s` counts order lines)."""
+    from ordersheet import app
+
+    row = Row(lines, PDFS, "ordersheet")
+    if state is None:
+        row.error = "the domain run failed"
+        return row
+    ids = [i.invoice_no for i in state.invoices][:docs]
+    folder = workdir / "pdfs"
+    written = measure(row, lambda: app.write_pdfs(state, ids, folder))
+    if row.seconds and written is not None:
+        row.details = {"documents": len(written.written), "issues": len(written.issues),
+                       "documents_per_s": len(written.written) / row.seconds}
+        row.note = f"{len(written.written)} PDFs, {len(written.written) / row.seconds:.1f}/s"
+    return row
+
+
 @contextlib.contextmanager
 def _timed_phases(phases: dict[str, float]) -> Iterator[None]:
     """Wrap what `cli.run_operation` calls so one end-to-end run also yields its phases."""
@@ -509,9 +531,16 @@ def measure_size(lines: int, *, quick: bool = False, workdir: Path | None = None
                 loaded = app.read_book(cli.open_book(book))
             read_row.note += "; domain rows loaded through openpyxl"
         say("domain")
-        domain_rows, _ = measure_domain(loaded, lines, quick)
+        domain_rows, result = measure_domain(loaded, lines, quick)
         rows += domain_rows
         del loaded
+        if "pdf" in skip:
+            rows.append(Row(lines, PDFS, "ordersheet", error="skipped"))
+        else:
+            say("PDFs")
+            rows.append(measure_pdfs(result.book if result is not None else None, lines,
+                                     work, docs=50 if quick else PDF_DOCS))
+        del result
         if "e2e" in skip:
             rows.append(Row(lines, E2E, "ordersheet", error="skipped"))
             rows += [Row(lines, f"  e2e: {ph}", "phase", error="skipped") for ph in PHASES]
@@ -1003,7 +1032,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                     help="one run per step, no tracemalloc pass (numbers are rougher)")
     ap.add_argument("--engine", choices=("auto", "xlsx", "openpyxl"), default="auto",
                     help="the CLI's engine (auto: the package engine when importable)")
-    ap.add_argument("--skip", nargs="*", default=[], choices=("openpyxl", "e2e", "cli", "excel"),
+    ap.add_argument("--skip", nargs="*", default=[],
+                    choices=("openpyxl", "pdf", "e2e", "cli", "excel"),
                     help="leave out slow measurements")
     ap.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     ap.add_argument("--profile", action="store_true",

@@ -1,15 +1,18 @@
 """Use cases shared by the CLI and the Excel scripts: read a workbook through any engine,
-run the pipeline, render one write plan, apply it; and say what a run did
-(`run_summary`). Entry points stay thin."""
+run the pipeline, render one write plan, apply it; say what a run did (`run_summary`);
+and write the PDFs of the book's documents (`write_pdfs`: each file whole, one failing
+document an issue, never the end of the others). Entry points stay thin."""
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Sequence
+from pathlib import Path
+from typing import Callable, Sequence
 
 from .book import load as loader
 from .book.plan import ReplaceSheet, WritePlan
@@ -17,11 +20,14 @@ from .book.print_sheet import DocumentNotFound
 from .book.port import WorkbookError, WorkbookPort
 from .book.render import print_ops, records_op, render
 from .domain import pipeline
+from .domain.issues import Issue, error, warning
+from .domain.models import OrderBook
 from .domain.pipeline import RunResult
 
 
 __all__ = ["Outcome", "execute", "read_book", "show_document", "DocumentNotFound",
-           "RunSummary", "run_summary"]
+           "RunSummary", "run_summary", "issued_documents", "missing_pdfs", "PdfRun",
+           "write_pdfs"]
 
 
 @dataclass
@@ -94,12 +100,109 @@ def show_document(port: WorkbookPort, doc_id: str, write: bool = True) -> WriteP
     return plan
 
 
-def document_pdfs(state, doc_ids) -> list[tuple[str, bytes]]:
-    """(file name, PDF bytes) for each invoice number or shipment ID in `doc_ids`.
-    Raises `DocumentNotFound` for an ID the book does not have."""
-    from .documents import pdf  # fpdf2 is loaded only when a PDF is asked for
+# ---- PDFs of the book's documents ------------------------------------------------------
 
-    return pdf.pdfs(state, doc_ids)
+
+def issued_documents(book: OrderBook) -> list[str]:
+    """Every document ordersheet issued, as `ordersheet pdf --all` writes them: each
+    invoice of a shipment, then the packing slip of each shipment not cancelled, in sheet
+    order. (An invoice typed in by hand has no lines of ordersheet's: name it to get its
+    PDF.)"""
+    return ([i.invoice_no for i in book.invoices if i.shipment_id]
+            + [x.shipment_id for x in book.shipments if x.status != "Cancelled"])
+
+
+def missing_pdfs(doc_ids: Sequence[str], folder: Path) -> list[str]:
+    """Those of `doc_ids` without a PDF in `folder`: no file, or an empty one (what a
+    crash of the whole machine may leave)."""
+    from .documents.pdf import file_name
+
+    try:
+        present = {e.name for e in os.scandir(folder) if e.is_file() and e.stat().st_size}
+    except (FileNotFoundError, NotADirectoryError):
+        present = set()
+    return [d for d in doc_ids if file_name(d) not in present]
+
+
+@dataclass
+class PdfRun:
+    """What `write_pdfs` did: the files written, and an issue for each document that
+    could not be made (`pdf_failed`, tried again next time) or lacks a font
+    (`pdf_missing_glyphs`)."""
+
+    written: list[Path] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+
+def write_pdfs(book: OrderBook, doc_ids: Sequence[str], folder: Path, *,
+               target: Path | None = None,
+               progress: Callable[[int, int], None] | None = None) -> PdfRun:
+    """Write the PDF of each invoice or shipment in `doc_ids` into `folder` (or, for one
+    document, into the file `target`), each file whole or not at all; `progress(done,
+    total)` after each. A document that cannot be drawn is an issue, and the others are
+    written all the same. Raises `DocumentNotFound` for an unknown ID, `WorkbookError`
+    when the folder cannot take the files."""
+    from .book import files
+    from .documents import pdf
+    from .documents.model import documents
+
+    docs = documents(book, doc_ids)
+    run = PdfRun()
+    if not docs:
+        return run
+    files.make_folder(target.parent if target else folder, "PDFs:")
+    files.remove_stale_files_in(target.parent if target else folder, ".pdf")
+    rows = _document_rows(book, {d.doc_id for d in docs})
+    for done, drawn in enumerate(pdf.render(docs, workers=pdf_workers()), 1):
+        doc_id = drawn.doc.doc_id
+        if drawn.data is None:
+            run.issues.append(_pdf_issue(error, "pdf_failed", rows[doc_id], (
+                f"{drawn.name} could not be made ({drawn.error}); the book is saved, and "
+                f"the next run with --pdf (or `ordersheet pdf BOOK {doc_id}`) tries again")))
+        else:
+            path = target or folder / drawn.name
+            files.write_file(path, drawn.data)
+            run.written.append(path)
+            if drawn.missing:
+                run.issues.append(_pdf_issue(warning, "pdf_missing_glyphs", rows[doc_id],
+                                             _missing_glyphs_text(drawn.name, doc_id,
+                                                                  drawn.missing)))
+        if progress:
+            progress(done, len(docs))
+    return run
+
+
+def pdf_workers() -> int:
+    """Processes that draw PDFs: `ORDERSHEET_PDF_WORKERS`, else one per CPU (at most 8;
+    drawing is CPU work, and a batch of documents splits evenly)."""
+    given = os.environ.get("ORDERSHEET_PDF_WORKERS", "").strip()
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _document_rows(book: OrderBook, doc_ids: set[str]) -> dict[str, tuple[str, str, str]]:
+    """Each document's (sheet, cell of its ID, Order ID): where its issue points."""
+    rows = {x.shipment_id: ("Shipments", x.cell("shipment_id"), x.order_id)
+            for x in book.shipments if x.shipment_id in doc_ids}
+    rows.update({i.invoice_no: ("Invoices", i.cell("invoice_no"), i.order_id)
+                 for i in book.invoices if i.invoice_no in doc_ids})
+    return rows
+
+
+def _pdf_issue(make, code: str, where: tuple[str, str, str], message: str) -> Issue:
+    sheet, cell, order_id = where
+    return make(code, sheet, cell, message, order_id)
+
+
+def _missing_glyphs_text(name: str, doc_id: str, missing: frozenset[str]) -> str:
+    chars = sorted(missing)
+    shown = ", ".join(f"{c} (U+{ord(c):04X})" for c in chars[:10])
+    more = f" and {len(chars) - 10} more" if len(chars) > 10 else ""
+    return (f"{name}: no font on this computer draws {shown}{more}; they print as \ufffd. "
+            "Install a font that has them (Japanese, Chinese, Korean: Noto Sans CJK) or name "
+            f"its file in ORDERSHEET_FONTS, then run `ordersheet pdf BOOK {doc_id} --out "
+            "FOLDER`")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import List, Optional
 
@@ -95,6 +96,8 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
     as_of = _today(today)
     now = dt.datetime.now().replace(microsecond=0)  # the clock; `as_of` the business date
     check_targets(book, output, pdf_folder=pdf)
+    pdf_run: Optional[app.PdfRun] = None
+    pdf_failure = ""
     with _lock(book):
         port = open_book(book)
         outcome = app.execute(port, operation, today=as_of, now=now, user=_user(),
@@ -103,26 +106,30 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
         idle = operation == "dispatch" and not result.dispatched
         if not idle:  # a dispatch that dispatched nothing changes nothing
             port.save(output)
-    code = 1 if result.errors or (idle and dispatch_ids) else 0
+        if pdf is not None and not idle:  # still under the lock: one run at a time
+            try:
+                pdf_run = _write_pdfs(result.book, _missing(result.book, pdf), pdf,
+                                      show=not (as_json or quiet))
+            except WorkbookError as e:  # the book is saved: say so, and what failed
+                pdf_failure = f"ordersheet: the book was saved, but the PDFs were not: {e}"
+    pdf_issues = pdf_run.issues if pdf_run else []
+    code = 1 if (result.errors or (idle and dispatch_ids) or pdf_failure
+                 or any(i.is_error for i in pdf_issues)) else 0
     if idle and not as_json and not quiet:
         for i in result.issues:
             if i.code in DISPATCH_REFUSALS:
                 out.print(f"  [yellow]{escape(str(i))}[/]", soft_wrap=True)
         out.print(f"Nothing was dispatched; {book} was not changed.")
         return code, result
-    pdfs: list[Path] = []
-    if pdf is not None:
-        try:
-            pdfs = _write_pdfs(result.book, result.new_invoices + result.new_shipments, pdf)
-        except WorkbookError as e:  # the book is saved: say so, and what failed
-            err.print(f"ordersheet: the book was saved, but the PDFs were not: {e}")
-            code = 1
+    if pdf_failure:
+        err.print(pdf_failure, markup=False)
     if as_json:
-        print(json.dumps([i.model_dump(mode="json") for i in result.issues], indent=1))
+        print(json.dumps([i.model_dump(mode="json") for i in [*result.issues, *pdf_issues]],
+                         indent=1))
     elif not quiet:
         summarize(result, output or book)
-        if pdfs:
-            out.print(f"PDFs: {len(pdfs)} in {pdf}")
+        if pdf_run is not None and pdf is not None:
+            say_pdfs(pdf_run, pdf)
     return code, result
 
 
@@ -162,11 +169,16 @@ def summarize(result: RunResult, where: Path) -> None:
     for line in summary.lines:
         out.print(line, markup=False)  # SKUs and codes are text, never rich markup
     for i in result.issues[:10]:
-        style = "red" if i.is_error else "yellow"
-        out.print(f"  [{style}]{escape(str(i))}[/]", markup=True, soft_wrap=True)
+        say_issue(i)
     if len(result.issues) > 10:
         out.print(f"  ... and {len(result.issues) - 10} more on the Issues sheet")
     out.print(f"Written: {where}")
+
+
+def say_issue(i) -> None:
+    """One issue, in red (error) or yellow (warning); its text is never rich markup."""
+    out.print(f"  [{'red' if i.is_error else 'yellow'}]{escape(str(i))}[/]", markup=True,
+              soft_wrap=True)
 
 
 def _guard(fn):
@@ -277,10 +289,9 @@ def demo_cmd(directory: Path = typer.Argument(Path("ordersheet-demo"),
     build_order_book(book, sample=True, today=as_of)
     out.print(f"Sample order book: {book}")
     _, result = run_operation(book, "run", as_of.isoformat(), None, False, dispatch=True)
-    pdfs = _write_pdfs(result.book, result.new_invoices + result.new_shipments,
-                       directory / "pdf")
-    if pdfs:
-        out.print(f"PDFs: {len(pdfs)} in {directory / 'pdf'}")
+    # A fresh book: its PDFs replace any an earlier demo left in the folder.
+    say_pdfs(_write_pdfs(result.book, app.issued_documents(result.book), directory / "pdf"),
+             directory / "pdf")
     out.print(f"Open {book} in Excel to see Orders (the status of every line), Issues, "
               "Shipments, Invoices, the Invoice print sheet and the Stock Ledger. The demo "
               "dispatches every shipment, so Reservations and the Pick List are empty; "
@@ -288,20 +299,103 @@ def demo_cmd(directory: Path = typer.Argument(Path("ordersheet-demo"),
     return 0  # the sample's deliberate problems are the point of the demo
 
 
-def _write_pdfs(state, doc_ids, directory: Path) -> list[Path]:
-    """One PDF per document, named after it (INV-00001.pdf, SHP-00001.pdf)."""
-    docs = app.document_pdfs(state, list(doc_ids))
-    written = []
+# ---- PDFs -------------------------------------------------------------------------------
+
+
+def _missing(state, folder: Path) -> list[str]:
+    return app.missing_pdfs(app.issued_documents(state), folder)
+
+
+def _write_pdfs(state, doc_ids, folder: Path, *, show: bool = True,
+                target: Optional[Path] = None) -> "app.PdfRun":
+    """`app.write_pdfs`, with a progress bar on a terminal when it takes a while."""
+    bar = PdfProgress(enabled=show and out.is_terminal)
     try:
-        if docs:
-            directory.mkdir(parents=True, exist_ok=True)
-        for name, data in docs:
-            target = directory / name
-            target.write_bytes(data)
-            written.append(target)
-    except OSError as e:
-        raise WorkbookError(f"cannot write PDFs into {directory}: {e.strerror or e}") from None
-    return written
+        return app.write_pdfs(state, list(doc_ids), folder, target=target, progress=bar)
+    finally:
+        bar.close()
+
+
+class PdfProgress:
+    """A progress bar for writing PDFs: shown once the work has taken `DELAY` seconds (a
+    handful of PDFs never flashes one), only on a terminal, and gone when done."""
+
+    DELAY = 1.0
+
+    def __init__(self, enabled: bool, clock=time.monotonic) -> None:
+        self.enabled = enabled
+        self.clock = clock
+        self.started = clock()
+        self.bar = None
+        self.task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if done >= total or self.clock() - self.started < self.DELAY:
+                return
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeRemainingColumn)
+
+            self.bar = Progress(TextColumn("Writing PDFs"), BarColumn(), MofNCompleteColumn(),
+                                TimeRemainingColumn(), console=out, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("pdf", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def say_pdfs(run: "app.PdfRun", folder: Path) -> None:
+    """How many PDFs were written, and every document that could not be made or lacks a
+    font (they are not on the Issues sheet: the book was saved before)."""
+    n = len(run.written)
+    failed = sum(1 for i in run.issues if i.code == "pdf_failed")
+    line = f"PDFs: {n} written" + (f" to {folder}" if n else "")
+    if failed:
+        line += f"; {failed} could not be made (tried again next time)"
+    out.print(line, markup=False)
+    for i in run.issues:
+        say_issue(i)
+
+
+@cli.command("pdf")
+@_guard
+def pdf_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
+            doc_ids: Optional[List[str]] = typer.Argument(
+                None, metavar="DOC", help="Invoice numbers or shipment IDs (default: "
+                                               "every document without a PDF in --out)."),
+            folder: Path = typer.Option(..., "--out", help="The folder for the PDFs."),
+            every: bool = typer.Option(False, "--all", help="Every invoice and packing "
+                                                            "slip, written afresh."),
+            missing: bool = typer.Option(False, "--missing", help="Those without a PDF in "
+                                                                  "--out (the default)."),
+            as_json: bool = JsonOpt) -> int:
+    """Write the PDF of invoices and packing slips into a folder; the book is only read.
+    A document that cannot be made is reported and the others are written."""
+    if sum((every, missing, bool(doc_ids))) > 1:
+        raise Exit2("give DOC IDs, --all or --missing, not more than one of them")
+    from .book.xlsx.limits import sniff
+
+    sniff(book)
+    files.check_output_folder(book, folder, "--out")
+    with _lock(book):
+        state = app.read_book(open_book(book)).book
+        wanted = ([d.strip() for d in doc_ids] if doc_ids else app.issued_documents(state))
+        if not doc_ids and not every:
+            wanted = app.missing_pdfs(wanted, folder)
+        try:
+            run = _write_pdfs(state, wanted, folder, show=not as_json)
+        except app.DocumentNotFound as e:
+            raise Exit2(f"{book} has no invoice or shipment '{e.args[0]}'") from None
+    if as_json:
+        print(json.dumps([i.model_dump(mode="json") for i in run.issues], indent=1))
+    else:
+        say_pdfs(run, folder)
+    return 1 if any(i.is_error for i in run.issues) else 0
 
 
 @cli.command("print")
@@ -326,15 +420,17 @@ def print_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order b
     out.print(f"{doc_id} is on its print sheet in {output or book}")
     if pdf is not None:
         loaded = app.read_book(open_book(output or book))
-        ((name, data),) = app.document_pdfs(loaded.book, [doc_id.strip()])
-        target = pdf_file or pdf / name
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        except OSError as e:
-            raise WorkbookError(f"the print sheet was saved, but {target} could not be "
-                                f"written: {e.strerror or e}") from None
-        out.print(f"PDF: {target}")
+            run = _write_pdfs(loaded.book, [doc_id.strip()], pdf_file.parent if pdf_file
+                              else pdf, target=pdf_file)
+        except WorkbookError as e:
+            raise WorkbookError(f"the print sheet was saved, but the PDF was not: {e}") \
+                from None
+        for i in run.issues:
+            say_issue(i)
+        if not run.written:
+            return 1
+        out.print(f"PDF: {run.written[0]}", markup=False)
     return 0
 
 

@@ -46,6 +46,8 @@ DESKTOP_ONLY = (
     "book/templates.py",         # `ordersheet new` (openpyxl)
     "book/sample.py",            # the sample data of `new --sample` and `demo`
     "documents/pdf.py",          # PDFs (fpdf2): xlwings Lite shows documents on print sheets
+    "documents/fonts.py",        # the PDFs' fonts (fontTools) ...
+    "documents/fonts/",          # ... and the font files (1.4 MB)
 )
 """Parts of the package xlwings Lite never imports (a test checks it): left out of the
 embedded wheel, which halves main.py."""

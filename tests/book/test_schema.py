@@ -175,6 +175,27 @@ def test_settings_key_value():
     assert where["next_invoice_number"] == (3, 2)
 
 
+@pytest.mark.parametrize("rows, missing, cell", [
+    ([], None, ""),  # a Settings sheet without these keys is someone's own: left alone
+    ([["Company Name", None], ["Company Address", ""]], "Company Name and Company Address are",
+     "B2"),
+    ([["Company Name", "My Company"], ["Company Address", "1 Main St"]], "Company Name is",
+     "B2"),
+    ([["Company Name", "Acme"], ["Company Address", "  "]], "Company Address is", "B3"),
+    ([["Company Name", "Acme"], ["Company Address", "1 Main St"]], None, ""),
+])
+def test_a_book_without_the_sellers_name_and_address_says_so_once(rows, missing, cell):
+    raw = RawSheet("Settings", 1, 1, ["Key", "Value"], rows)
+    settings, issues, _ = s.parse_settings(raw)
+    warned = [i for i in issues if i.code == "company_details_missing"]
+    if missing is None:
+        assert warned == []
+    else:
+        (issue,) = warned
+        assert not issue.is_error and issue.message.startswith(missing)
+        assert issue.cell == cell
+
+
 cell_values = st.one_of(
     st.none(), st.text(max_size=12), st.integers(-10**6, 10**6),
     st.floats(allow_nan=True, allow_infinity=True), st.booleans(),

@@ -190,7 +190,8 @@ def test_settings_hold_every_key_with_its_default(book):
     assert rows[0][:2] == ["Key", "Value"]
     assert {s.norm(r[0]) for r in rows[1:]} == set(s.SETTINGS_KEYS)
     settings, issues, where = s.parse_settings(block_from_grid("Settings", rows))
-    assert issues == []
+    # a new book's first run asks for the company's details (blank in the template)
+    assert [(i.code, i.cell) for i in issues] == [("company_details_missing", "B2")]
     assert settings.model_dump(exclude={"cells"}) == m.Settings().model_dump(exclude={"cells"})
     assert set(where) == {key.field for key in s.SETTINGS}
     choices = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
@@ -198,12 +199,14 @@ def test_settings_hold_every_key_with_its_default(book):
     assert choices[f"B{policy_row}"] == '"fifo,priority"'
 
 
-def test_empty_template_loads_without_issues(built):
+def test_empty_template_loads_with_one_warning_asking_for_the_company(built):
     wb = load_workbook(built / "order_book.xlsx")
     raws = {ws.title: block_from_grid(ws.title, [list(r) for r in ws.iter_rows(values_only=True)])
             for ws in wb}
     loaded = load(raws)
-    assert loaded.issues == []
+    assert [(i.code, i.sheet, i.cell, i.is_error) for i in loaded.issues] == [
+        ("company_details_missing", "Settings", "B2", False)]
+    assert "Company Name and Company Address" in loaded.issues[0].message
     assert len(loaded.book.orders) == 0 and len(loaded.book.products) == 0
 
 
@@ -218,7 +221,9 @@ def test_start_sheet_explains_workflow_and_routes(book):
 
 # ---- print layouts ----------------------------------------------------------------------
 
-INVOICE_FIELDS = {"company_name", "company_address", "invoice_no", "invoice_date", "due_date",
+INVOICE_FIELDS = {"company_name", "company_address", "company_tax_id", "company_email",
+                  "invoice_no", "invoice_date", "due_date", "shipped_on", "tracking_no",
+                  "customer_tax_id", "bank_details",
                   "customer_name", "bill_to", "customer_id", "order_id", "shipment_id",
                   "currency", "net", "tax", "total", "payment_terms"}
 SLIP_FIELDS = {"company_name", "company_address", "shipment_id", "order_id", "planned_on",

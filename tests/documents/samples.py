@@ -1,6 +1,7 @@
 """One small business's documents, made the way a run makes them (through
 `issue_invoices`): an invoice in EUR (base currency USD) with goods at two tax rates and a
-converted SHIPPING line, and the packing slip of the same shipment."""
+converted SHIPPING line, and the packing slip of the same shipment. Seller and buyer have
+tax IDs, the seller an e-mail address and bank details."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from ..domain.factories import DAY, book, customer, line, product, stock
 
 D = Decimal
 TODAY = dt.date(2026, 11, 20)
-SETTINGS = m.Settings(company_name="Northwind Trading", company_address="1 Harbour Road\nBristol")
+SETTINGS = m.Settings(company_name="Northwind Trading", company_address="1 Harbour Road\nBristol",
+                      company_tax_id="GB123456789", company_email="billing@northwind.example",
+                      bank_details="Barclays, Bristol\nIBAN GB33 BUKB 2020 1555 5555 55")
 INVOICE = "INV-00001"
 SHIPMENT = "SHP-00004"
 
@@ -31,11 +34,12 @@ GOODS = [
 def sample_book(*, ccy: str = "EUR", goods=GOODS, name: str = "Müller GmbH",
                 country: str = "DE", settings: m.Settings = SETTINGS, terms: int = 30,
                 ship_to: str = "Hafenstraße 3\n20457 Hamburg",
-                bill_to: str = "Postfach 12 34\n20001 Hamburg") -> m.OrderBook:
+                bill_to: str = "Postfach 12 34\n20001 Hamburg",
+                tax_id: str = "DE811234567") -> m.OrderBook:
     """A book holding invoice INV-00001 of shipment SHP-00004, with everything both
     documents look up (customer, products, bins, order lines)."""
     cust = customer("C1", name=name, country=country, currency=ccy, payment_terms_days=terms,
-                    ship_to=ship_to, bill_to=bill_to)
+                    ship_to=ship_to, bill_to=bill_to, tax_id=tax_id)
     products = tuple(product(sku, description=desc) for sku, desc, *_ in goods)
     ship = m.Shipment(shipment_id=SHIPMENT, order_id="O-77", customer_id="C1",
                       warehouse="EAST", carrier="DHL", service="Express", country=country,

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from ordersheet.documents import model
+from ordersheet.domain import models as m
 from ordersheet.documents.model import (amount_text, money_text, percent_text,
                                         unit_price_text, weight_text)
 
@@ -28,6 +29,51 @@ def test_prices_rates_and_weights_show_every_digit_and_at_least_two_decimals():
     assert [unit_price_text(D(x), "USD") for x in ("19.99", "0.0125", "24", "1E+1")] == [
         "19.99", "0.0125", "24.00", "10.00"]
     assert unit_price_text(D("1234.5"), "JPY") == "1,234.5"
+
+
+@pytest.mark.parametrize("price, ccy, qty, net, shown", [
+    ("329.249600", "EUR", 2, "658.50", "329.25"),   # converted: the cents say it all
+    ("75.329600", "EUR", 4, "301.32", "75.33"),
+    ("330.466392", "EUR", 7, "2313.26", "330.466"),  # 330.47 x 7 would be 2,313.29
+    ("0.012500", "USD", 400, "5.00", "0.0125"),
+    ("0.012345", "USD", 1000, "12.35", "0.0123"),    # never more than two extra digits
+    ("33178.500000", "JPY", 3, "99536", "33,178.5"),  # 33,179 x 3 would be 99,537
+    ("8938.500000", "JPY", 1, "8939", "8,939"),
+    ("24", "EUR", 1, "24.00", "24.00"),
+])
+def test_a_worked_out_unit_price_shows_what_gives_the_lines_net_and_no_more(
+        price, ccy, qty, net, shown):
+    assert unit_price_text(D(price), ccy, typed=False, quantity=qty, net=D(net)) == shown
+
+
+def test_a_unit_price_a_person_typed_shows_as_typed():
+    goods = [("A-100", "Tent", "329.2496", "0.19", 2, 2, ""),
+             ("B-200", "Bolt", "0.0125", "0.19", 400, 400, ""),
+             ("C-300", "Map", "12.5", "0.07", 1, 1, "")]
+    book = sample_book(goods=goods)
+    worked_out = model.document(book, INVOICE)
+    assert [ln["unit_price"].text for ln in worked_out.lines][:3] == ["329.25", "0.0125",
+                                                                      "12.50"]
+    typed = book.model_copy(update={
+        "price_rules": (m.PriceRule(sku="A-100", currency="EUR", unit_price=D("329.2496")),),
+        "orders": tuple(o.model_copy(update={"unit_price": D("12.50")}) if o.sku == "C-300"
+                        else o for o in book.orders)})
+    doc = model.document(typed, INVOICE)
+    assert [ln["unit_price"].text for ln in doc.lines][:3] == ["329.2496", "0.0125", "12.50"]
+    assert doc.lines[0]["unit_price"].value == D("329.2496")
+    # a rule in another currency was converted: not typed in EUR
+    usd_rule = book.model_copy(update={
+        "price_rules": (m.PriceRule(sku="A-100", currency="USD", unit_price=D("329.2496")),)})
+    assert model.document(usd_rule, INVOICE).lines[0]["unit_price"].text == "329.25"
+
+
+def test_a_list_price_in_the_base_currency_is_typed():
+    goods = [("A-100", "Tent", "10.1234", "0.19", 1, 1, "")]
+    book = sample_book(ccy="USD", goods=goods)
+    assert model.document(book, INVOICE).lines[0]["unit_price"].text == "10.12"
+    listed = book.model_copy(update={"products": tuple(
+        p.model_copy(update={"list_price": D("10.1234")}) for p in book.products)})
+    assert model.document(listed, INVOICE).lines[0]["unit_price"].text == "10.1234"
     assert [percent_text(D(x)) for x in ("0.2", "0.075", "0", "0.08875", "0.20")] == [
         "20.00%", "7.50%", "0.00%", "8.875%", "20.00%"]
     assert [weight_text(D(x)) for x in ("12.5", "0.125", "3")] == ["12.50", "0.125", "3.00"]
@@ -42,7 +88,8 @@ def test_invoice_shows_its_header_lines_tax_by_rate_and_totals():
     (inv,) = book.invoices
     assert {k: doc.text(k) for k in model.INVOICE_FACTS} == {
         "invoice_no": "INV-00001", "invoice_date": "2026-11-20", "due_date": "2026-12-20",
-        "currency": "EUR", "customer_id": "C1", "order_id": "O-77", "shipment_id": "SHP-00004"}
+        "currency": "EUR", "customer_id": "C1", "order_id": "O-77", "shipment_id": "SHP-00004",
+        "shipped_on": "2026-11-02", "tracking_no": "1Z999"}
     assert doc.text("customer_name") == "Müller GmbH"
     assert doc.text("bill_to") == "Postfach 12 34\n20001 Hamburg"
     assert doc.text("company_address") == "1 Harbour Road\nBristol"

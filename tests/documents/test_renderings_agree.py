@@ -83,7 +83,7 @@ def pdf_text(data: bytes) -> str:
 
 def in_pdf(text: str, pdf_says: str) -> bool:
     """Every line of `text`, as the PDF's font can draw it, is in the PDF's text."""
-    return all(" ".join(pdf.safe_text(part).split()) in pdf_says
+    return all(" ".join(pdf.clean_text(part).split()) in pdf_says
                for part in text.split("\n") if part.strip())
 
 
@@ -117,7 +117,7 @@ def check_agreement(doc, layout, sheet: dict[str, str], pdf_says: str, pdf_colum
             for key, letter in columns.items():
                 addr = f"{letter}{first_row + i}"
                 assert sheet.get(addr, "") == row[key].text, (addr, sheet.get(addr), row[key])
-            together = " ".join(pdf.safe_text(row[k].text) for k in order if row[k].text)
+            together = " ".join(pdf.clean_text(row[k].text) for k in order if row[k].text)
             assert " ".join(together.split()) in pdf_says, f"row {together!r} not in the PDF"
 
     rows(doc.lines, layout.lines_first_row, layout.line_columns, pdf_columns)

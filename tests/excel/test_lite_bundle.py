@@ -210,6 +210,8 @@ def test_the_wheel_is_the_same_for_the_same_files_and_records_every_member():
         record = z.read("ordersheet-0.1.0.dist-info/RECORD").decode()
     assert "ordersheet/excel.py" in names and "ordersheet/cli.py" not in names
     assert not any("__pycache__" in n or n.startswith("ordersheet/book/xlsx/") for n in names)
+    # PDFs are desktop work: their fonts (1.4 MB) stay out of main.py
+    assert not any(n.startswith("ordersheet/documents/fonts") for n in names)
     assert sorted(ln.split(",")[0] for ln in record.splitlines()) == sorted(names)
 
 

@@ -3,7 +3,8 @@ ordersheet run, and replacing it atomically.
 
 - `book_lock` refuses a book open in Excel or LibreOffice and serialises ordersheet runs;
 - `atomic_write` writes beside the target, fsyncs, keeps one `.bak`, renames over it, and
-  never leaves a half-written file behind.
+  never leaves a half-written file behind; `write_file` does the same for the files
+  ordersheet makes beside the book (PDFs), without the fsync and the backup.
 
 Stdlib only; `fcntl`/`msvcrt` are imported lazily so the module imports in Pyodide and on
 Windows."""
@@ -163,8 +164,6 @@ def atomic_write(target: str | Path, write: Callable[[object], None],
     as root on a user's book leaves it the user's). Temp files a killed run left beside
     the target are removed first. A file-system failure (no space, read-only, no
     permission) is a one-line `WorkbookError`, and the target is as it was."""
-    import tempfile
-
     target = Path(target)
     folder = target.parent if str(target.parent) else Path(".")
     try:
@@ -179,6 +178,38 @@ def atomic_write(target: str | Path, write: Callable[[object], None],
     except OSError as e:
         raise _cannot(target, e) from None
     remove_stale_temps(target)
+
+    def finish(tmp: str) -> None:
+        os.chmod(tmp, mode)
+        if owner is not None:
+            _keep_owner(tmp, owner)
+        if backup and existed:
+            _keep_backup(target)
+
+    _via_temp(target, folder, write, finish, durable=True)
+
+
+def write_file(target: Path, data: bytes) -> None:
+    """A file ordersheet makes beside the book (a PDF), whole or not at all: written to a
+    temp file in the same folder, then renamed over `target`, so a run killed midway leaves
+    the old file or none, never half of one (the next run makes what is missing). Not
+    fsynced like the book: a PDF can be made again. A file-system failure is a one-line
+    `WorkbookError`."""
+    umask = os.umask(0)
+    os.umask(umask)
+    folder = target.parent if str(target.parent) else Path(".")
+    # mkstemp makes the file 0600, which would hide the PDF from everyone else
+    _via_temp(target, folder, lambda f: f.write(data),
+              lambda tmp: os.chmod(tmp, 0o666 & ~umask), durable=False)
+
+
+def _via_temp(target: Path, folder: Path, write: Callable[[object], None],
+              finish: Callable[[str], None], durable: bool) -> None:
+    """`write(fileobj)` into a temp file beside `target`, `finish(temp path)`, rename it
+    over `target`; `durable`: fsync the file and the folder too. Any failure removes the
+    temp file; a file-system one is a `WorkbookError`."""
+    import tempfile
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=".~" + target.name + ".", suffix=".tmp", dir=folder)
     except OSError as e:
@@ -186,21 +217,47 @@ def atomic_write(target: str | Path, write: Callable[[object], None],
     try:
         with os.fdopen(fd, "w+b") as f:
             write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        if owner is not None:
-            _keep_owner(tmp, owner)
-        if backup and existed:
-            _keep_backup(target)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
+        finish(tmp)
         os.replace(tmp, target)
-        _fsync_dir(folder)
+        if durable:
+            _fsync_dir(folder)
     except OSError as e:
         _discard(tmp)
         raise _cannot(target, e) from None
     except BaseException:
         _discard(tmp)
         raise
+
+
+def remove_stale_files_in(folder: Path, suffix: str) -> list[Path]:
+    """Temp files of `write_file` (of targets ending in `suffix`) that a killed run left in
+    `folder`. Called under the book lock, so no other ordersheet run is writing them."""
+    gone = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return gone
+    for entry in entries:
+        name = entry.name
+        if name.startswith(".~") and name.endswith(".tmp") and suffix + "." in name:
+            try:
+                os.unlink(entry.path)
+                gone.append(Path(entry.path))
+            except OSError:
+                pass
+    return gone
+
+
+def make_folder(folder: Path, what: str) -> None:
+    """Create `folder` (and its parents) for files ordersheet writes; one-line failure."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise WorkbookError(f"{what} {folder}: cannot create the folder: "
+                            f"{e.strerror or e}") from None
 
 
 def _cannot(target: Path, e: OSError) -> WorkbookError:
@@ -367,4 +424,5 @@ def _keep_backup(target: Path) -> None:
 
 __all__ = ["book_lock", "check_not_open", "atomic_write", "backup_path", "lock_path",
            "owner_files", "remove_stale_temps", "check_writable", "check_output_file",
-           "check_output_folder", "check_output_book"]
+           "check_output_folder", "check_output_book", "write_file", "remove_stale_files_in",
+           "make_folder"]

@@ -103,10 +103,11 @@ def _fill(layout: PrintLayout, doc: AnyDocument, labels: Mapping[str, str],
                layout.max_summary, {}, "rates")  # no formats: see PrintLayout
     if sheet_exists:
         return [p.SetCells(layout.sheet, cells)]
-    # A book not made from the template: a plain sheet with labels, one block write.
+    # A book not made from the template: a plain sheet with labels (beside the fields that
+    # have a value, as the PDF has them), one block write.
     for key, addr in layout.fields.items():
         r, c = split_a1(addr)
-        if c > 1 and (r, c - 1) not in cells:
+        if c > 1 and (r, c - 1) not in cells and doc.fields[key].text:
             cells[(r, c - 1)] = labels[key]
     for columns, first in ((layout.line_columns, layout.lines_first_row),
                            (layout.summary_columns, layout.summary_first_row)):

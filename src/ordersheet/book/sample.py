@@ -23,6 +23,10 @@ D = Decimal
 
 COMPANY_NAME = "Northwind Outdoor Supply"
 COMPANY_ADDRESS = "210 Harbor Way, Portland, OR 97209, United States"
+COMPANY_TAX_ID = "EIN 93-1234567"
+COMPANY_EMAIL = "billing@northwind-outdoor.example"
+BANK_DETAILS = ("First Harbor Bank, Portland OR\nACH routing 123000848, account 0012345678\n"
+                "SWIFT FHBKUS44")
 
 # sku, description, list price (USD), weight kg, tax class, active
 PRODUCTS: tuple[tuple[str, str, str, str, str, bool], ...] = (
@@ -57,7 +61,7 @@ PRODUCTS: tuple[tuple[str, str, str, str, str, bool], ...] = (
 SCARCE = {"TENT-4P": (3, 2), "FILTER-SQ": (3, 2), "PACK-65": (2, 0)}
 
 # customer id, name, email, country, currency, credit limit, terms, discount, tax exempt,
-# on hold, ship to, bill to
+# on hold, ship to, bill to[, tax id]
 CUSTOMERS: tuple[tuple[Any, ...], ...] = (
     ("C-1001", "Cascade Trail Outfitters", "orders@cascadetrail.example", "US", "USD",
      D("25000.00"), 30, None, "No", "No",
@@ -76,22 +80,28 @@ CUSTOMERS: tuple[tuple[Any, ...], ...] = (
      "310 River Rd, Asheville, NC 28801", "310 River Rd, Asheville, NC 28801"),
     ("C-2001", "Bergsport Müller GmbH", "einkauf@bergsport-mueller.example", "DE", "EUR",
      D("20000.00"), 30, None, "No", "No",
-     "Leopoldstraße 12, 80802 München", "Buchhaltung, Leopoldstraße 12, 80802 München"),
+     "Leopoldstraße 12, 80802 München", "Buchhaltung, Leopoldstraße 12, 80802 München",
+     "DE811234567"),
     ("C-2002", "Alpenglück Outdoor", "info@alpenglueck.example", "DE", "EUR",
      D("8000.00"), 14, None, "No", "No",
-     "Marktplatz 3, 87435 Kempten", "Marktplatz 3, 87435 Kempten"),
+     "Marktplatz 3, 87435 Kempten", "Marktplatz 3, 87435 Kempten",
+     "DE812345678"),
     ("C-2003", "Wanderhaus Köln", "team@wanderhaus.example", "DE", "EUR",
      None, 30, D("0.03"), "No", "No",
-     "Ehrenstraße 40, 50672 Köln", "Ehrenstraße 40, 50672 Köln"),
+     "Ehrenstraße 40, 50672 Köln", "Ehrenstraße 40, 50672 Köln",
+     "DE813456789"),
     ("C-3001", "Highland Rambler Ltd", "accounts@highlandrambler.example", "GB", "USD",
      D("12000.00"), 30, None, "No", "No",
-     "14 Castle Wynd, Inverness IV2 3EB", "14 Castle Wynd, Inverness IV2 3EB"),
+     "14 Castle Wynd, Inverness IV2 3EB", "14 Castle Wynd, Inverness IV2 3EB",
+     "GB123456789"),
     ("C-3002", "Peak District Provisions", "orders@peakprovisions.example", "GB", "USD",
      None, 45, None, "No", "No",
-     "2 Market St, Bakewell DE45 1HG", "2 Market St, Bakewell DE45 1HG"),
+     "2 Market St, Bakewell DE45 1HG", "2 Market St, Bakewell DE45 1HG",
+     "GB987654321"),
     ("C-4001", "Yamanoha Outdoor K.K.", "hanbai@yamanoha.example", "JP", "JPY",
      D("3000000"), 30, None, "No", "No",
-     "2-5-1 Kanda, Chiyoda-ku, Tokyo 101-0047", "2-5-1 Kanda, Chiyoda-ku, Tokyo 101-0047"),
+     "2-5-1 Kanda, Chiyoda-ku, Tokyo 101-0047", "2-5-1 Kanda, Chiyoda-ku, Tokyo 101-0047",
+     "T1234567890123"),
     ("C-4002", "Hokkaido Trail Supply", "info@hokkaidotrail.example", "JP", "JPY",
      None, 30, None, "No", "No",
      "Kita 3 Nishi 4, Chuo-ku, Sapporo 060-0003", "Kita 3 Nishi 4, Chuo-ku, Sapporo 060-0003"),
@@ -266,7 +276,7 @@ def sample_data(today: dt.date) -> dict[str, list[list[Any]]]:
                 for sku, desc, price, w, cls, active in PRODUCTS]
     customers = [dict(zip(("customer_id", "name", "email", "country", "currency",
                            "credit_limit", "payment_terms_days", "discount", "tax_exempt",
-                           "on_hold", "ship_to", "bill_to"), c)) for c in CUSTOMERS]
+                           "on_hold", "ship_to", "bill_to", "tax_id"), c)) for c in CUSTOMERS]
     inventory = _inventory(rng)
     orders = _orders(rng, today)
     price_rules = [
@@ -297,6 +307,8 @@ def sample_data(today: dt.date) -> dict[str, list[list[Any]]]:
          "amount": D("52000"), "currency": "JPY", "reference": "Furikomi Yamanoha"},
     ]
     settings = s.settings_rows({"company_name": COMPANY_NAME, "company_address": COMPANY_ADDRESS,
+                                "company_tax_id": COMPANY_TAX_ID,
+                                "company_email": COMPANY_EMAIL, "bank_details": BANK_DETAILS,
                                 "base_currency": "USD", "user": "Sam Rivera"})
     return {
         s.ORDERS.name: _rows(s.ORDERS, orders),

@@ -103,7 +103,11 @@ def column_format(spec: s.SheetSpec, col: s.Col) -> Optional[str]:
 _INVOICE_LABELS = {  # label cell -> text; each label spans F:G, its value sits in H
     f"F{INVOICE_LAYOUT.fields[f][1:]}": INVOICE_LABELS[f]
     for f in ("invoice_no", "invoice_date", "due_date", "currency", "customer_id", "order_id",
-              "shipment_id", "net", "tax", "total")
+              "shipment_id", "shipped_on", "tracking_no", "net", "tax", "total")
+}
+_INVOICE_PARTY_LABELS = {  # label cell in A -> text; the value sits right of it in B
+    f"A{INVOICE_LAYOUT.fields[f][1:]}": INVOICE_LABELS[f]
+    for f in ("company_tax_id", "company_email", "customer_tax_id")
 }
 _INVOICE_WIDTHS = {"A": 15, "B": 38, "C": 8, "D": 12, "E": 13, "F": 8, "G": 12, "H": 15}
 
@@ -222,13 +226,21 @@ def _draw_invoice(ws: Worksheet) -> None:
         ws.column_dimensions[letter].width = w
     _company_block(ws, lay, "A1:D1", "A2:D4", "INVOICE", "F1:H1")
     _labels(ws, _INVOICE_LABELS, "G")
+    for ref, text in _INVOICE_PARTY_LABELS.items():
+        ws[ref] = text
+        ws[ref].font = _font(bold=True, size=9, color="808080")
+        value = ws[ref].offset(column=1)
+        value.font = _font(color="404040")
+        value.alignment = Alignment(horizontal="left")
+        ws.merge_cells(f"{value.coordinate}:D{value.row}")
     ws["A7"] = INVOICE_LABELS["bill_to"]
     ws["A7"].font = _CAPTION_FONT
     ws[lay.fields["customer_name"]].font = _font(bold=True)
     ws.merge_cells("A8:D8")
     ws[lay.fields["bill_to"]].alignment = _TOP_LEFT
     ws.merge_cells("A9:D11")
-    for fld in ("invoice_no", "currency", "customer_id", "order_id", "shipment_id"):
+    for fld in ("invoice_no", "currency", "customer_id", "order_id", "shipment_id",
+                "tracking_no"):
         ws[lay.fields[fld]].alignment = Alignment(horizontal="right")
     _field_formats(ws, lay)
     _lines_area(ws, lay, INVOICE_LABELS)
@@ -241,6 +253,10 @@ def _draw_invoice(ws: Worksheet) -> None:
     ws["A49"].font = _CAPTION_FONT
     ws[lay.fields["payment_terms"]].alignment = _TOP_LEFT
     ws.merge_cells("A50:H51")
+    ws["A52"] = INVOICE_LABELS["bank_details"]
+    ws["A52"].font = _CAPTION_FONT
+    ws[lay.fields["bank_details"]].alignment = _TOP_LEFT
+    ws.merge_cells("A53:H55")
     _page_setup(ws, lay.print_area)
 
 

@@ -15,10 +15,16 @@ Choices a reader of either rendering relies on:
   includes the SHIPPING line, which is listed with the other lines. Payments received
   later (Paid, Balance, Status) are on the Invoices sheet, not on the document, so every
   copy of an invoice says the same.
-- Amounts show their currency's minor unit (`1,234.50`, `1,235`, `1.250`); unit prices,
-  rates and weights show every digit they have, at least two decimals; nothing a
-  document shows is rounded for display. Where a sentence names an amount, the ISO code
-  goes in front (`EUR 1,234.50`): every rendering can draw it and no reader mistakes `$`.
+- Amounts show their currency's minor unit (`1,234.50`, `1,235`, `1.250`); rates and
+  weights show every digit they have, at least two decimals. A unit price typed by a
+  person (on Orders, in Price Rules, or a List Price in its own currency) shows as typed;
+  one the tool worked out (converted, discounted: `329.249600`) shows the fewest decimals,
+  from the currency's minor unit to two more, at which Quantity x price gives the line's
+  Net (`329.25`). Where a sentence names an amount, the ISO code goes in front
+  (`EUR 1,234.50`): every rendering can draw it and no reader mistakes `$`.
+- Seller and buyer are named as an accounts-payable clerk needs them: the company's
+  address, tax ID and e-mail, the customer's tax ID, the shipped date and tracking number,
+  and the company's bank details under the payment terms.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from ..domain import money
 from ..domain.models import (Customer, Invoice, InvoiceLine, OrderBook, OrderLine, Product,
@@ -56,9 +62,29 @@ def money_text(amount: Decimal, currency: str) -> str:
     return f"{currency.upper()} {amount_text(amount, currency)}"
 
 
-def unit_price_text(price: Decimal, currency: str) -> str:
-    """A unit price may carry more digits than its currency (0.0125 per piece)."""
-    return f"{price:,.{max(money.minor_units(currency), _places(price))}f}"
+def unit_price_text(price: Decimal, currency: str, *, typed: bool = True,
+                    quantity: Optional[int] = None, net: Optional[Decimal] = None,
+                    mode: str = "half-up") -> str:
+    """A unit price may carry more digits than its currency (0.0125 per piece). `typed`
+    (a price a person typed): every digit it has, at least the minor unit's. Otherwise
+    the fewest decimals, from the minor unit's to two more, at which `quantity` x the
+    shown price rounds to `net` (with the Rounding Mode `mode`); at most two more."""
+    shown, places = _shown_price(price, currency, typed, quantity, net, mode)
+    return f"{shown:,.{places}f}"
+
+
+def _shown_price(price: Decimal, currency: str, typed: bool, quantity: Optional[int],
+                 net: Optional[Decimal], mode: str) -> tuple[Decimal, int]:
+    """(the price as shown, its decimals): see `unit_price_text`."""
+    minor = money.minor_units(currency)
+    if typed:
+        return price, max(minor, _places(price))
+    for places in range(minor, minor + 2):
+        shown = money.quantize_places(price, places, mode)
+        if shown == price or (quantity is not None and net is not None
+                              and money.quantize(shown * quantity, currency, mode) == net):
+            return shown, places
+    return money.quantize_places(price, minor + 2, mode), minor + 2
 
 
 def percent_text(rate: Decimal) -> str:
@@ -153,6 +179,8 @@ LABELS: dict[str, str] = {
     "shipment_id": "Shipment ID", "customer_name": "Customer", "bill_to": "Bill To",
     "ship_to": "Ship To", "net": "Net", "tax": "Tax", "total": "Total",
     "payment_terms": "Payment terms", "company_name": "Company", "company_address": "Address",
+    "company_tax_id": "Tax ID", "company_email": "Email", "customer_tax_id": "Tax ID",
+    "bank_details": "Bank details",
     "warehouse": "Warehouse", "planned_on": "Planned On", "shipped_on": "Shipped On",
     "carrier": "Carrier", "service": "Service", "tracking_no": "Tracking No",
     "weight": "Weight (kg)", "country": "Country", "contents": "Contents",
@@ -165,7 +193,9 @@ INVOICE_LABELS = {**LABELS, "quantity": "Qty"}
 SLIP_LABELS = {**LABELS, "quantity": "Shipped"}
 
 INVOICE_FACTS = ("invoice_no", "invoice_date", "due_date", "currency", "customer_id",
-                 "order_id", "shipment_id")
+                 "order_id", "shipment_id", "shipped_on", "tracking_no")
+COMPANY_DETAILS = ("company_tax_id", "company_email")
+"""Shown under the company's address on an invoice, each with its label."""
 INVOICE_COLUMNS = ("sku", "description", "quantity", "unit_price", "net", "tax_rate", "tax",
                    "total")
 SUMMARY_COLUMNS = ("rate", "net", "tax")
@@ -180,6 +210,13 @@ def _company(settings: Settings) -> dict[str, Shown]:
             "company_address": _address(settings.company_address)}
 
 
+def _seller(settings: Settings) -> dict[str, Shown]:
+    """The company as an invoice names it: name, address, tax ID, e-mail, bank details."""
+    return {**_company(settings), "company_tax_id": _text(settings.company_tax_id),
+            "company_email": _text(settings.company_email),
+            "bank_details": _address(settings.bank_details)}
+
+
 def payment_terms_text(invoice: Invoice) -> str:
     """The payment-terms sentence, from the invoice's own dates (never today's terms)."""
     days = (invoice.due_date - invoice.invoice_date).days
@@ -191,28 +228,42 @@ def payment_terms_text(invoice: Invoice) -> str:
 
 
 def invoice_document(invoice: Invoice, lines: Sequence[InvoiceLine],
-                     customer: Optional[Customer], settings: Settings) -> InvoiceDocument:
-    """The invoice as issued: its header, its lines, tax by rate, totals, payment terms."""
+                     customer: Optional[Customer], settings: Settings,
+                     shipment: Optional[Shipment] = None,
+                     typed: Callable[[InvoiceLine], bool] = lambda ln: False
+                     ) -> InvoiceDocument:
+    """The invoice as issued: seller and buyer, its header, its lines, tax by rate, totals,
+    payment terms and bank details. `shipment` (the one it invoices) gives the shipped
+    date and tracking number; `typed` says whether a line's unit price was typed by a
+    person (see `unit_price_text`)."""
     ccy = invoice.currency
+    mode = settings.rounding_mode
     name = invoice.customer_name or (customer.name if customer else "") or invoice.customer_id
     fields = {
-        **_company(settings),
+        **_seller(settings),
         "invoice_no": _text(invoice.invoice_no), "invoice_date": _date(invoice.invoice_date),
         "due_date": _date(invoice.due_date), "currency": _text(ccy),
         "customer_id": _text(invoice.customer_id), "order_id": _text(invoice.order_id),
         "shipment_id": _text(invoice.shipment_id), "customer_name": _text(name),
         "bill_to": _address((customer.bill_to or customer.ship_to) if customer else ""),
+        "customer_tax_id": _text(customer.tax_id if customer else ""),
+        "shipped_on": _date(shipment.shipped_on if shipment else None),
+        "tracking_no": _text(shipment.tracking_no if shipment else ""),
         "net": _amount(invoice.net, ccy), "tax": _amount(invoice.tax, ccy),
         "total": _amount(invoice.total, ccy),
         "payment_terms": _text(payment_terms_text(invoice)),
     }
-    rows = tuple({
-        "sku": _text(ln.sku), "description": _text(ln.description),
-        "quantity": _count(ln.quantity),
-        "unit_price": Shown(unit_price_text(ln.unit_price, ccy), ln.unit_price),
-        "net": _amount(ln.net, ccy), "tax_rate": Shown(percent_text(ln.tax_rate), ln.tax_rate),
-        "tax": _amount(ln.tax, ccy), "total": _amount(ln.total, ccy),
-    } for ln in lines)
+    rows = []
+    for ln in lines:
+        price, places = _shown_price(ln.unit_price, ccy, typed(ln), ln.quantity, ln.net, mode)
+        rows.append({
+            "sku": _text(ln.sku), "description": _text(ln.description),
+            "quantity": _count(ln.quantity),
+            "unit_price": Shown(f"{price:,.{places}f}", price),
+            "net": _amount(ln.net, ccy),
+            "tax_rate": Shown(percent_text(ln.tax_rate), ln.tax_rate),
+            "tax": _amount(ln.tax, ccy), "total": _amount(ln.total, ccy),
+        })
     by_rate: dict[Decimal, tuple[Decimal, Decimal]] = {}
     for ln in lines:
         net, tax = by_rate.get(ln.tax_rate, (money.ZERO, money.ZERO))
@@ -220,8 +271,8 @@ def invoice_document(invoice: Invoice, lines: Sequence[InvoiceLine],
     summary = tuple({"rate": Shown(percent_text(rate), rate), "net": _amount(net, ccy),
                      "tax": _amount(tax, ccy)}
                     for rate, (net, tax) in sorted(by_rate.items()))
-    return InvoiceDocument("Invoice", invoice.invoice_no, invoice.invoice_date, fields, rows,
-                           summary)
+    return InvoiceDocument("Invoice", invoice.invoice_no, invoice.invoice_date, fields,
+                           tuple(rows), summary)
 
 
 def packing_slip_document(shipment: Shipment, shipment_lines: Sequence[ShipmentLine],
@@ -285,33 +336,73 @@ def documents(book: OrderBook, doc_ids: Iterable[str]) -> list[AnyDocument]:
         for il in book.invoice_lines:
             if il.invoice_no in inv_lines:
                 inv_lines[il.invoice_no].append(il)
+    invoiced = {i.shipment_id for i in invoices.values() if i.shipment_id}
+    their_shipments = {x.shipment_id: x for x in book.shipments if x.shipment_id in invoiced}
     shp_lines: dict[str, list[ShipmentLine]] = {d: [] for d in shipments}
     if shipments:
         for sl in book.shipment_lines:
             if sl.shipment_id in shp_lines:
                 shp_lines[sl.shipment_id].append(sl)
     slines = [sl for sls in shp_lines.values() for sl in sls]
-    keys = {(sl.order_id, sl.line) for sl in slines}
+    ilines = [il for ils in inv_lines.values() for il in ils]
+    keys = {(sl.order_id, sl.line) for sl in slines} | {(il.order_id, il.line) for il in ilines}
     order_ids = {k[0] for k in keys}
-    skus = {sl.sku for sl in slines}
+    skus = {sl.sku for sl in slines} | {il.sku for il in ilines}
     order_lines = {(ln.order_id, ln.line): ln for ln in book.orders
                    if ln.order_id in order_ids and (ln.order_id, ln.line) in keys}
     products = {p.sku: p for p in book.products if p.sku in skus}
     bins = {(x.sku, x.warehouse): x.bin for x in book.inventory if x.sku in skus}
     customer_ids = {r.customer_id for r in (*invoices.values(), *shipments.values())}
     customers = {c.customer_id: c for c in book.customers if c.customer_id in customer_ids}
+    typed = _typed_prices(book, order_lines, products) if invoices else None
     out: list[AnyDocument] = []
     for d in ids:
         if d in invoices:
             inv = invoices[d]
             out.append(invoice_document(inv, inv_lines[d], customers.get(inv.customer_id),
-                                        book.settings))
+                                        book.settings, their_shipments.get(inv.shipment_id),
+                                        typed.for_currency(inv.currency) if typed else
+                                        (lambda ln: False)))
         else:
             shp = shipments[d]
             out.append(packing_slip_document(shp, shp_lines[d], order_lines, products,
                                              customers.get(shp.customer_id), book.settings,
                                              bins))
     return out
+
+
+@dataclass(frozen=True)
+class _TypedPrices:
+    """The unit prices people typed: on an order line, in a Price Rule (by SKU, blank for
+    every SKU, and currency), and each List Price (in the base currency)."""
+
+    on_lines: Mapping[tuple[str, int], Decimal]
+    in_rules: Mapping[tuple[str, str], frozenset[Decimal]]
+    list_prices: Mapping[str, Decimal]
+    base: str
+
+    def for_currency(self, ccy: str) -> Callable[[InvoiceLine], bool]:
+        def typed(ln: InvoiceLine) -> bool:
+            price = ln.unit_price
+            return (self.on_lines.get((ln.order_id, ln.line or 0)) == price
+                    or price in self.in_rules.get((ln.sku, ccy), ())
+                    or price in self.in_rules.get(("", ccy), ())
+                    or (ccy == self.base and self.list_prices.get(ln.sku) == price))
+        return typed
+
+
+def _typed_prices(book: OrderBook, order_lines: Mapping[tuple[str, Optional[int]], OrderLine],
+                  products: Mapping[str, Product]) -> _TypedPrices:
+    base = book.settings.base_currency
+    rules: dict[tuple[str, str], set[Decimal]] = {}
+    for r in book.price_rules:
+        if r.unit_price is not None:
+            rules.setdefault((r.sku or "", r.currency or base), set()).add(r.unit_price)
+    return _TypedPrices(
+        {(k[0], k[1] or 0): ln.unit_price for k, ln in order_lines.items()
+         if ln.unit_price is not None},
+        {k: frozenset(v) for k, v in rules.items()},
+        {sku: p.list_price for sku, p in products.items()}, base)
 
 
 def document(book: OrderBook, doc_id: str) -> AnyDocument:

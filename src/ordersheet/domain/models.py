@@ -123,6 +123,8 @@ class Customer(SheetRow):
     on_hold: bool = False
     ship_to: str = ""
     bill_to: str = ""
+    tax_id: str = ""
+    """The customer's VAT or tax registration number, printed on invoices."""
 
 
 @record
@@ -189,8 +191,13 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    company_name: str = "My Company"
+    company_name: str = ""
     company_address: str = ""
+    company_tax_id: str = ""
+    """VAT or tax registration number, printed on invoices."""
+    company_email: str = ""
+    bank_details: str = ""
+    """Bank, IBAN, BIC or other payment instructions, printed under the payment terms."""
     base_currency: str = "USD"
     invoice_prefix: str = "INV-"
     next_invoice_number: int = 1

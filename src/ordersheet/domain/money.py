@@ -96,3 +96,9 @@ def is_known_currency(code: str) -> bool:
     except Exception:
         return True
 
+
+
+def quantize_places(amount: Decimal, places: int, mode: str = "half-up") -> Decimal:
+    """Round `amount` to `places` decimals: a unit price a document shows shorter than it is
+    kept (six decimals) when fewer say the same (see `documents.model.unit_price_text`)."""
+    return amount.quantize(_exponent(places), rounding=ROUNDING_MODES[mode])

@@ -105,6 +105,8 @@ CUSTOMERS = SheetSpec("Customers", (
         also=("Shipping Address", "Delivery Address")),
     Col("bill_to", "Bill To", to_text, default="",
         also=("Billing Address", "Invoice Address")),
+    Col("tax_id", "Tax ID", to_text, default="",
+        also=("VAT ID", "VAT Number", "Tax Number")),
 ), key=("customer_id",))
 
 PRICE_RULES = SheetSpec("Price Rules", (

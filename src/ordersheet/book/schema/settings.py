@@ -55,7 +55,13 @@ def _invoice_number(v: Any) -> int:
 
 SETTINGS: tuple[Setting, ...] = (  # in the contract's order, the template's rows
     Setting("Company Name", "company_name", to_text, "printed on invoices and packing slips"),
-    Setting("Company Address", "company_address", to_text, "printed under the company name"),
+    Setting("Company Address", "company_address", to_text,
+            "printed under the company name (Alt+Enter for a new line)"),
+    Setting("Company Tax ID", "company_tax_id", to_text,
+            "VAT or tax registration number, printed on invoices"),
+    Setting("Company Email", "company_email", to_text, "printed on invoices"),
+    Setting("Bank Details", "bank_details", to_text,
+            "bank, IBAN, BIC or other payment instructions, printed under the payment terms"),
     Setting("Base Currency", "base_currency", to_code,
             "ISO code of List Price, Cost and FX Rates"),
     Setting("Invoice Prefix", "invoice_prefix", to_text, "INV- gives INV-00001"),
@@ -78,6 +84,11 @@ SETTINGS: tuple[Setting, ...] = (  # in the contract's order, the template's row
             fmt="pct"),
     Setting("User", "user", to_text, "name written to the Audit Log"),
 )
+REQUIRED_COMPANY_DETAILS = ("company_name", "company_address")
+"""What every invoice must say about the seller: without them a run warns
+(`company_details_missing`)."""
+PLACEHOLDER_COMPANY_NAMES = frozenset({"my company"})
+"""Company Names that older templates put there for the user to replace."""
 SETTING: dict[str, Setting] = {k.field: k for k in SETTINGS}
 """`models.Settings` field -> its key."""
 SETTINGS_KEYS: dict[str, Setting] = {norm(k.label): k for k in SETTINGS}
@@ -180,4 +191,24 @@ def parse_settings(raw: RawSheet | None
             values[fld] = val
         except Bad as b:
             issues.append(error(b.code, raw.name, a1(row, col), f"{r[0]}: {b.message}"))
+    issues += _company_details_missing(values, cells, raw.name)
     return m.Settings(**values, cells=cells), issues, where
+
+
+def _company_details_missing(values: Mapping[str, Any], cells: Mapping[str, str],
+                             sheet: str) -> list[Issue]:
+    """One warning, at the first missing detail's Value cell, while the seller's name or
+    address is blank (or still the old template's `My Company`): an invoice must say who
+    issued it. Only for keys the sheet has (a new book's template has them all): a
+    Settings sheet someone made with other keys only is theirs to shape."""
+    missing = [f for f in REQUIRED_COMPANY_DETAILS if f in cells and (
+        not str(values.get(f) or "").strip()
+        or str(values[f]).strip().lower() in PLACEHOLDER_COMPANY_NAMES)]
+    if not missing:
+        return []
+    keys = " and ".join(SETTING[f].label for f in missing)
+    return [warning("company_details_missing", sheet, cells.get(missing[0], ""),
+                    f"{keys} {'is' if len(missing) == 1 else 'are'} not filled in: invoices "
+                    "and packing slips print no seller. Fill in the company's details on "
+                    "Settings (Company Name, Company Address, Company Tax ID, Company Email, "
+                    "Bank Details)")]

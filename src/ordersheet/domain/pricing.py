@@ -564,14 +564,20 @@ def lock_prices(locked: Mapping[Key, PriceLock], prices: Mapping[Key, LinePrice]
     whether this run shows its price on Orders (the line has a price in `prices`)."""
     held = {(r.order_id, r.line) for r in state.reservations}
     held.update((sl.order_id, sl.line) for sl in state.shipment_lines)
-    on_orders = {ln.key for ln in lines}
     kept = []
-    for k, x in locked.items():
-        if k in held or k in on_orders:
-            shown = k in prices
-            kept.append(x if x.shown == shown else x.model_copy(update={"shown": shown}))
-    new = [(k[0], k[1], p.unit_price, p.currency, rates.rate(p.currency))
-           for k, p in prices.items() if k in held and k not in locked]
+    if locked:
+        on_orders = {ln.key for ln in lines}
+        for k, x in locked.items():
+            if k in held or k in on_orders:
+                shown = k in prices
+                kept.append(x if x.shown == shown else x.model_copy(update={"shown": shown}))
+    fx: dict[str, Optional[Decimal]] = {}  # a few currencies, 100,000 lines
+    new = []
+    for k, p in prices.items():
+        if k in held and k not in locked:
+            ccy = p.currency
+            rate = fx[ccy] if ccy in fx else fx.setdefault(ccy, rates.rate(ccy))
+            new.append((k[0], k[1], p.unit_price, ccy, rate))
     return tuple(kept) + tuple(build_tuples(
         PriceLock, ("order_id", "line", "unit_price", "currency", "fx_rate"), new,
         locked_on=today, shown=True))

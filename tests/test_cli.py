@@ -216,3 +216,24 @@ def test_the_other_lines_of_an_invalid_order_say_why_they_wait(tmp_path):
     assert [ws.cell(r, status + 1).value for r in range(2, 6)] == \
         ["Invalid", "Invalid", "Invalid", "Valid"]
     assert ws["A2"].comment is not None and "Orders!F3" in ws["A2"].comment.text
+
+
+def test_ids_as_users_type_them(tmp_path):
+    """Issue 19: `tent-2p` for TENT-2P and `c1` for C1 match (the run uses the master
+    sheet's spelling); a zero-width space inside a SKU is named in the message."""
+    book = basic_book(tmp_path / "b.xlsx", orders=[
+        ["SO-1", 1, D1, "c1", "a-100", 2, None, None, "Normal", None, None, ""],
+        ["SO-2", 1, D1, "C2", "B-\u200b200", 1, None, None, "Normal", None, None, ""],
+    ], Inventory=[["SKU", "Warehouse", "On Hand", "Bin"], ["a-100 ", "MAIN", 10, "A-01"],
+                  ["B-200", "MAIN", 3, "B-02"]])
+    r = run("run", book, "--dispatch", "--today", "2026-11-10", "--json")
+    issues = json.loads(r.output)
+    assert [i["code"] for i in issues if i["order_id"] == "SO-1"] == []
+    (bad,) = [i for i in issues if i["order_id"] == "SO-2"]
+    assert bad["code"] == "unknown_sku" and bad["cell"] == "E3"
+    assert "'B-⟨U+200B⟩200'" in bad["message"] and "zero-width space" in bad["message"]
+    wb = load_workbook(book)
+    assert wb["Orders"]["E2"].value == "a-100"  # the cell keeps what was typed
+    lines = list(wb["Shipment Lines"].iter_rows(values_only=True))
+    assert lines[1][:4] == ("SHP-00001", "SO-1", 1, "A-100")
+    assert wb["Invoices"]["A2"].value == "INV-00001"

@@ -99,6 +99,48 @@ def tool_columns(raw: RawSheet, spec: s.SheetSpec, own: Ownership) -> tuple[s.Co
     return tuple(replace(c, header=own.column(spec.name, c.header, layout)[0]) for c in cols)
 
 
+def _fold(text: str) -> str:
+    return text.strip().casefold()
+
+
+def _spellings(ids) -> dict[str, str]:
+    """casefolded ID -> the master sheet's spelling, for IDs that differ only in case from
+    no other (two SKUs `ab-1` and `AB-1` match nothing loosely)."""
+    out: dict[str, str] = {}
+    clash: set[str] = set()
+    for x in ids:
+        f = _fold(x)
+        if f in out and out[f] != x:
+            clash.add(f)
+        out.setdefault(f, x)
+    for f in clash:
+        del out[f]
+    return out
+
+
+def _ids_as_spelled(data: dict[str, Any]) -> None:
+    """IDs as users type them: `tent-2p` on Orders or Inventory is Products' `TENT-2P`,
+    `c-1001` is Customers' `C-1001`. The cells keep what was typed; the run (and what it
+    writes: shipment and invoice lines) uses the master sheet's spelling."""
+    skus = {p.sku for p in data.get("products", ())}
+    customers = {c.customer_id for c in data.get("customers", ())}
+    sku_of, customer_of = _spellings(skus), _spellings(customers)
+
+    def fix(rec, field, known, spelled):
+        v = getattr(rec, field)
+        if not v or v in known:
+            return rec
+        canon = spelled.get(_fold(v))
+        return rec if canon is None else rec.model_copy(update={field: canon})
+
+    if "orders" in data and (sku_of or customer_of):
+        data["orders"] = tuple(
+            fix(fix(ln, "sku", skus, sku_of), "customer_id", customers, customer_of)
+            for ln in data["orders"])
+    if "inventory" in data and sku_of:
+        data["inventory"] = tuple(fix(x, "sku", skus, sku_of) for x in data["inventory"])
+
+
 def _uncalculated(issues: list[Issue], formulas: set[tuple[int, int]]) -> list[Issue]:
     """An empty required cell that holds a formula was saved without its calculated value
     (written by a program that does not calculate): say that, not "is empty"."""
@@ -233,6 +275,7 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
         data["inventory"] = tuple(
             x if x.warehouse else x.model_copy(update={"warehouse": "MAIN"})
             for x in data["inventory"])
+    _ids_as_spelled(data)
     data["price_locks"] = tuple(state.records.get(PRICE_LOCKS, ()))
     if "orders" in data and layouts.get(s.ORDERS.name) is not None:
         data["orders"] = _shipments_typed(data["orders"], owned, raws, names, own)

@@ -187,6 +187,22 @@ def missing_dispatched_lines(book: OrderBook, lines: tuple[OrderLine, ...],
     return out
 
 
+INVISIBLE = {"\u200b": "U+200B zero-width space", "\u200c": "U+200C zero-width non-joiner",
+             "\u200d": "U+200D zero-width joiner", "\ufeff": "U+FEFF byte-order mark",
+             "\u00a0": "U+00A0 no-break space", "\u2060": "U+2060 word joiner"}
+
+
+def shown_id(text: str) -> str:
+    """An ID quoted for a message, with the characters nobody sees named: 'TENT⟨U+200B⟩-2P'
+    (it contains a U+200B zero-width space), so a user can find why it does not match."""
+    hidden = [c for c in dict.fromkeys(text) if c in INVISIBLE]
+    if not hidden:
+        return f"'{text}'"
+    marked = "".join(f"⟨{INVISIBLE[c].split()[0]}⟩" if c in INVISIBLE else c for c in text)
+    return (f"'{marked}' (it contains " + ", ".join(INVISIBLE[c] for c in hidden)
+            + ", which cannot be seen: retype the ID)")
+
+
 def validate(book: OrderBook, bad_rows: frozenset[int] | set[int] = frozenset(),
              prior_issues: list[Issue] | tuple[Issue, ...] = ()) -> Validated:
     """Check every order line against master data. `bad_rows` are Excel rows whose cells
@@ -243,20 +259,21 @@ def validate(book: OrderBook, bad_rows: frozenset[int] | set[int] = frozenset(),
         cid = ln.customer_id
         if cid and cid not in customers:
             found.append(error("unknown_customer", "Orders", ln.cell("customer_id"),
-                               _not_on(book, "Customers", cid, f"customer '{cid}'"), oid))
+                               _not_on(book, "Customers", cid, f"customer {shown_id(cid)}"),
+                               oid))
         sku = ln.sku
         if sku and sku not in active:
             p = products.get(sku)
             if p is None:
                 found.append(error("unknown_sku", "Orders", ln.cell("sku"),
-                                   _not_on(book, "Products", sku, f"SKU '{sku}'"), oid))
+                                   _not_on(book, "Products", sku, f"SKU {shown_id(sku)}"), oid))
             else:
                 found.append(error("inactive_sku", "Orders", ln.cell("sku"),
                                    f"SKU '{sku}' is not active (Products row {p.row})", oid))
         wh = ln.warehouse
         if wh and wh not in warehouses:
             found.append(error("unknown_warehouse", "Orders", ln.cell("warehouse"),
-                               f"warehouse '{wh}' is not on the Inventory sheet", oid))
+                               f"warehouse {shown_id(wh)} is not on the Inventory sheet", oid))
         method = ln.ship_method
         if method and has_rates:
             ok = methods_ok.get(method)

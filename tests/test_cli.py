@@ -237,3 +237,17 @@ def test_ids_as_users_type_them(tmp_path):
     lines = list(wb["Shipment Lines"].iter_rows(values_only=True))
     assert lines[1][:4] == ("SHP-00001", "SO-1", 1, "A-100")
     assert wb["Invoices"]["A2"].value == "INV-00001"
+
+
+def test_a_currency_sign_that_is_not_the_orders_currency_is_reported(tmp_path):
+    """Issue 19: `¥249` typed as the Unit Price of a USD order was taken as 249 USD without
+    a word; `$9.50` on the same order is fine."""
+    book = basic_book(tmp_path / "b.xlsx", orders=[
+        ["SO-1", 1, D1, "C1", "A-100", 1, "¥249", None, "Normal", None, None, ""],
+        ["SO-2", 1, D1, "C1", "A-100", 1, "$9.50", None, "Normal", None, None, ""],
+    ])
+    r = run("validate", book, "--today", "2026-11-10", "--json")
+    found = [i for i in json.loads(r.output) if i["code"] == "currency_sign_mismatch"]
+    assert [(i["cell"], i["order_id"], i["severity"]) for i in found] == \
+        [("G2", "SO-1", "Warning")]
+    assert "'¥249' is typed with ¥" in found[0]["message"] and "USD" in found[0]["message"]

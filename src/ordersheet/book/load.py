@@ -99,6 +99,45 @@ def tool_columns(raw: RawSheet, spec: s.SheetSpec, own: Ownership) -> tuple[s.Co
     return tuple(replace(c, header=own.column(spec.name, c.header, layout)[0]) for c in cols)
 
 
+SIGNS = {"$": ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"), "€": ("EUR",),
+         "£": ("GBP",), "¥": ("JPY", "CNY"), "₹": ("INR",)}
+"""A currency sign typed with a Unit Price, and the currencies it can mean."""
+
+
+def _price_signs(raw: RawSheet, layout: s.SheetLayout) -> dict[int, tuple[str, str]]:
+    """Excel row -> (sign, text) for Unit Price cells typed as text with a currency sign."""
+    col = layout.columns.get("unit_price")
+    if col is None:
+        return {}
+    j, out = col - raw.first_col, {}
+    for i, row in enumerate(raw.rows):
+        v = row[j] if j < len(row) else None
+        if isinstance(v, str):
+            sign = next((c for c in v if c in SIGNS), None)
+            if sign:
+                out[layout.excel_row(i)] = (sign, v.strip())
+    return out
+
+
+def _sign_mismatches(signs: dict[int, tuple[str, str]], data: dict[str, Any]) -> list[Issue]:
+    """`¥249` typed on a USD order: the number is taken in the order's currency, and the
+    sign that says otherwise is reported at the cell."""
+    if not signs:
+        return []
+    currency = {c.customer_id: c.currency for c in data.get("customers", ())}
+    out = []
+    for ln in data.get("orders", ()):
+        got = signs.get(ln.row)
+        ccy = currency.get(ln.customer_id)
+        if got and ccy and ccy not in SIGNS[got[0]]:
+            out.append(warning(
+                "currency_sign_mismatch", "Orders", ln.cell("unit_price"),
+                f"Unit Price '{got[1]}' is typed with {got[0]}, but order {ln.order_id} is in "
+                f"{ccy} (customer {ln.customer_id}): the number is taken as {ccy}; check it",
+                ln.order_id))
+    return out
+
+
 def _fold(text: str) -> str:
     return text.strip().casefold()
 
@@ -215,6 +254,7 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
     refused: dict[tuple[str, str], str] = {}
     settings_raw = find_sheet(raws, s.SETTINGS_SHEET)
     column_map, map_issues = s.parse_column_map(settings_raw, READ_SPECS)
+    signs: dict[int, tuple[str, str]] = {}  # Unit Price cells typed with a currency sign
     for spec in READ_SPECS:
         raw = find_sheet(raws, spec.name)
         if raw is None:
@@ -237,6 +277,7 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
             bad_order_rows = {parsed.layout.excel_row(i) for i in parsed.bad_rows}
             if not parsed.usable:
                 bad_order_rows = {parsed.layout.excel_row(i) for i in range(len(raw.rows))}
+            signs = _price_signs(raw, parsed.layout)
             # Every order row becomes a line, bad ones too (validation reports them).
             data[FIELD_OF[spec.name]] = tuple(s.build_records(
                 model, parsed, (c.field for c in s.ORDER_TOOL_COLUMNS[1:]),
@@ -276,6 +317,7 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
             x if x.warehouse else x.model_copy(update={"warehouse": "MAIN"})
             for x in data["inventory"])
     _ids_as_spelled(data)
+    issues.extend(_sign_mismatches(signs, data))
     data["price_locks"] = tuple(state.records.get(PRICE_LOCKS, ()))
     if "orders" in data and layouts.get(s.ORDERS.name) is not None:
         data["orders"] = _shipments_typed(data["orders"], owned, raws, names, own)

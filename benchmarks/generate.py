@@ -39,13 +39,13 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 # country, currency, customer weight, tax rates (standard, reduced, shipping or None)
 COUNTRIES: tuple[tuple[str, str, int, tuple[str, str, str | None]], ...] = (
-    ("US", "USD", 40, ("0.0725", "0", None)),
+    ("US", "USD", 40, ("0.0725", "0", "0")),
     ("CA", "CAD", 10, ("0.05", "0", "0.05")),
     ("DE", "EUR", 15, ("0.19", "0.07", "0.19")),
     ("FR", "EUR", 8, ("0.20", "0.055", "0.20")),
     ("NL", "EUR", 7, ("0.21", "0.09", "0.21")),
     ("GB", "GBP", 12, ("0.20", "0", "0.20")),
-    ("JP", "JPY", 8, ("0.10", "0.08", None)),
+    ("JP", "JPY", 8, ("0.10", "0.08", "0.10")),
 )
 FX = {"EUR": "0.9200", "GBP": "0.7900", "JPY": "151.50", "CAD": "1.3600"}
 """Units of the currency per one USD (the base currency)."""

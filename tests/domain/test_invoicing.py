@@ -266,7 +266,10 @@ def test_rounding_mode_half_even_applies_to_tax():
     assert (de.tax, de.total) == (D("8.19"), D("54.16"))
 
 
-def test_shipping_tax_zero_without_a_shipping_rate_or_for_exempt_customers():
+def test_shipping_without_a_shipping_tax_rate_waits_and_exempt_customers_pay_none():
+    """Issue 19: shipping with no `shipping` tax class row was taxed at a silent 0 %; the
+    invoice now waits with missing_tax_rate, while a tax-exempt customer's shipping is
+    untaxed as before."""
     bk = book(products=PRODUCTS, customers=CUSTOMERS, tax_rates=TAXES, fx_rates=FX)
     orders = [line("O-GB", 1, "A-1", 1, customer="GB1"), line("O-EX", 1, "A-1", 1,
                                                                customer="EX1")]
@@ -275,12 +278,14 @@ def test_shipping_tax_zero_without_a_shipping_rate_or_for_exempt_customers():
     slines = [sline("SHP-00001", "O-GB", 1, "A-1", 1), sline("SHP-00002", "O-EX", 1, "A-1", 1)]
     prices = {("O-GB", 1): price("10", "0.20"), ("O-EX", 1): price("10", "0")}
     r = run(ships, slines, orders, prices, bk)
-    assert r.issues == ()
+    assert [(i.code, i.severity.value, i.order_id) for i in r.issues] == [
+        ("missing_tax_rate", "Error", "O-GB")]
+    assert "tax class 'shipping'" in r.issues[0].message
     ship_lines = [il for il in r.lines if il.sku == "SHIPPING"]
-    assert [(il.net, il.tax_rate, il.tax) for il in ship_lines] == [
-        (D("5.00"), D(0), D(0)), (D("5.00"), D(0), D(0))]
-    assert [(i.net, i.tax, i.total) for i in r.invoices] == [
-        (D("15.00"), D("2.00"), D("17.00")), (D("15.00"), D(0), D("15.00"))]
+    assert [(il.net, il.tax_rate, il.tax) for il in ship_lines] == [(D("5.00"), D(0), D(0))]
+    assert [(i.order_id, i.net, i.tax, i.total) for i in r.invoices] == [
+        ("O-EX", D("15.00"), D(0), D("15.00"))]
+    assert r.invoices[0].invoice_no == "INV-00001"  # no number used by the waiting one
 
 
 def test_no_shipping_line_when_not_charged_or_free():
@@ -373,7 +378,8 @@ def test_lines_sum_to_header_and_numbers_are_consecutive(ships, start, tax_round
     custs = (customer("USD", country="US"), customer("EUR", country="DE", currency="EUR"),
              customer("JPY", country="JP", currency="JPY"))
     taxes = (m.TaxRate(country="DE", tax_class="shipping", rate=D("0.19")),
-             m.TaxRate(country="JP", tax_class="shipping", rate=D("0.10")))
+             m.TaxRate(country="JP", tax_class="shipping", rate=D("0.10")),
+             m.TaxRate(country="US", tax_class="shipping", rate=D("0")))
     bk = book(products=PRODUCTS, customers=custs, tax_rates=taxes, fx_rates=FX,
               settings=m.Settings(next_invoice_number=start, tax_rounding=tax_rounding,
                                   rounding_mode=mode))

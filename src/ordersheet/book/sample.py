@@ -115,11 +115,13 @@ INACTIVE_SKU = "LAMP-OLD"
 
 TAX_RATES: tuple[tuple[str, str, str], ...] = (
     ("US", "standard", "0.0725"), ("US", "reduced", "0"), ("US", "zero", "0"),
+    ("US", "shipping", "0"),
     ("DE", "standard", "0.19"), ("DE", "reduced", "0.07"), ("DE", "zero", "0"),
     ("DE", "shipping", "0.19"),
     ("GB", "standard", "0.20"), ("GB", "reduced", "0"), ("GB", "zero", "0"),
     ("GB", "shipping", "0.20"),
     ("JP", "standard", "0.10"), ("JP", "reduced", "0.08"), ("JP", "zero", "0"),
+    ("JP", "shipping", "0.10"),
 )
 FX_RATES = (("EUR", "0.9200"), ("JPY", "151.50"), ("GBP", "0.7900"))
 

@@ -97,6 +97,9 @@ def issue_invoices(shipments: Sequence[Shipment], shipment_lines: Sequence[Shipm
 
     for shp in sorted(shipments, key=_shipment_order):
         drafted = draft(shp, lines_of(shp.shipment_id, ()))
+        if isinstance(drafted, Issue):
+            issues.append(drafted)
+            continue
         if isinstance(drafted, str):
             issues.append(warning("not_invoiced", "Shipments", shp.cell("shipment_id"),
                                   f"shipment {shp.shipment_id} was not invoiced: {drafted}",
@@ -222,8 +225,16 @@ class _Drafter:
             if cost is None:
                 return (f"no FX rate to convert its shipping cost from "
                         f"{settings.base_currency} to {currency}")
-            rate = None if customer.tax_exempt else self._shipping_rate(customer)
-            rate = rate if rate is not None else ZERO
+            if customer.tax_exempt:
+                rate = ZERO
+            else:
+                rate = self._shipping_rate(customer)
+                if rate is None:  # never a silent 0 %: the invoice waits for the rate
+                    return error(
+                        "missing_tax_rate", "Shipments", shp.cell("shipment_id"),
+                        f"shipment {shp.shipment_id} was not invoiced: no Tax Rates row for "
+                        f"country '{customer.country}' and tax class "
+                        f"'{SHIPPING_TAX_CLASS}' to tax its shipping cost", shp.order_id)
             # One of the cost: Net is the converted cost itself (already rounded, so
             # rounding it again changes nothing); the key as above.
             akey = (cost, None, rate, currency, rate.is_signed())

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from typer.testing import CliRunner
+
 from ordersheet import app, cli
 from ordersheet.book.state import RECORDS_SHEET
 from ordersheet.domain.reservation import replay_ledger
@@ -315,6 +317,15 @@ def assert_nothing_twice_but(book: Path, extra: int) -> None:
     assert shipped == 3 + extra  # the typed row is kept as typed, never posted
 
 
+def refused_untouched(book: Path):
+    """`ordersheet run BOOK` as typed: refused with exit 2, the book not touched."""
+    before = book.read_bytes()
+    r = CliRunner().invoke(cli.cli, ["run", str(book), "--today", TODAY])
+    assert r.exit_code == 2, r.output
+    assert book.read_bytes() == before
+    return r
+
+
 def test_a_damaged_record_sheet_is_refused_with_exit_2(tmp_path):
     book = dispatched(tmp_path)
 
@@ -325,11 +336,8 @@ def test_a_damaged_record_sheet_is_refused_with_exit_2(tmp_path):
                 r[3].value = r[3].value[:-8] + "AAAAAAAA"
                 break
     edit(book, damage)
-    before = book.read_bytes()
-    r = __import__("typer.testing", fromlist=["CliRunner"]).CliRunner().invoke(
-        cli.cli, ["run", str(book), "--today", TODAY])
-    assert r.exit_code == 2 and "restore the book" in r.output
-    assert book.read_bytes() == before
+    r = refused_untouched(book)
+    assert "restore the book" in r.output
 
 
 def test_a_legacy_book_with_an_unreadable_owned_sheet_is_refused(tmp_path):
@@ -339,11 +347,8 @@ def test_a_legacy_book_with_an_unreadable_owned_sheet_is_refused(tmp_path):
         del wb[RECORDS_SHEET]
         wb["Invoices"].cell(1, 1, "Invoice Number")
     edit(book, legacy)
-    before = book.read_bytes()
-    r = __import__("typer.testing", fromlist=["CliRunner"]).CliRunner().invoke(
-        cli.cli, ["run", str(book), "--today", TODAY])
-    assert r.exit_code == 2 and "Invoices sheet cannot be read" in r.output
-    assert book.read_bytes() == before
+    r = refused_untouched(book)
+    assert "Invoices sheet cannot be read" in r.output
 
 
 def test_a_legacy_book_is_taken_as_it_is(tmp_path):

@@ -22,7 +22,7 @@ from . import __version__, app
 from .book import files
 from .book.files import book_lock
 from .book.port import WorkbookError
-from .domain.pipeline import RunResult
+from .domain.pipeline import DISPATCH_REFUSALS, RunResult
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Order automation for an Excel order book.")
@@ -131,10 +131,6 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
         if pdf_run is not None and pdf is not None:
             say_pdfs(pdf_run, pdf)
     return code, result
-
-
-DISPATCH_REFUSALS = ("unknown_shipment", "already_dispatched", "shipment_cancelled")
-"""Why `dispatch --shipment ID` dispatched nothing."""
 
 
 def check_targets(book: Path, output: Optional[Path], pdf_folder: Optional[Path] = None,

@@ -4,7 +4,7 @@ write results back, collecting every coercion problem as an Issue."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Callable, Iterable, Mapping
 
 from ..domain import models as m
@@ -163,21 +163,23 @@ def _ids_as_spelled(data: dict[str, Any]) -> None:
     writes: shipment and invoice lines) uses the master sheet's spelling."""
     skus = {p.sku for p in data.get("products", ())}
     customers = {c.customer_id for c in data.get("customers", ())}
-    sku_of, customer_of = _spellings(skus), _spellings(customers)
+    for name, field, known in (("orders", "sku", skus), ("orders", "customer_id", customers),
+                               ("inventory", "sku", skus)):
+        if name in data:
+            data[name] = _respelled(data[name], field, known)
 
-    def fix(rec, field, known, spelled):
-        v = getattr(rec, field)
-        if not v or v in known:
-            return rec
-        canon = spelled.get(_fold(v))
-        return rec if canon is None else rec.model_copy(update={field: canon})
 
-    if "orders" in data and (sku_of or customer_of):
-        data["orders"] = tuple(
-            fix(fix(ln, "sku", skus, sku_of), "customer_id", customers, customer_of)
-            for ln in data["orders"])
-    if "inventory" in data and sku_of:
-        data["inventory"] = tuple(fix(x, "sku", skus, sku_of) for x in data["inventory"])
+def _respelled(records: tuple, field: str, known: set[str]) -> tuple:
+    """`records` with `field` in its master spelling where only the case (or surrounding
+    spaces) differ; untouched, and not copied, when every value is known."""
+    get = attrgetter(field)
+    unknown = {v for v in map(get, records) if v} - known
+    spelled = _spellings(known) if unknown else {}
+    fixes = {v: spelled[_fold(v)] for v in unknown if _fold(v) in spelled}
+    if not fixes:
+        return records
+    return tuple(r.model_copy(update={field: fixes[get(r)]}) if get(r) in fixes else r
+                 for r in records)
 
 
 def _uncalculated(issues: list[Issue], formulas: set[tuple[int, int]]) -> list[Issue]:

@@ -23,6 +23,10 @@ _POSTABLE = ("ready", "", "shipped")
 Ready one: Ready (or blank) marked now, and Shipped set by a user."""
 
 
+REFUSALS = ("unknown_shipment", "already_dispatched", "shipment_cancelled")
+"""The codes `dispatch` gives a shipment it was asked for and did not dispatch."""
+
+
 @dataclass(frozen=True)
 class DispatchResult:
     shipments: tuple[Shipment, ...]

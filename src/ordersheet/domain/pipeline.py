@@ -20,6 +20,9 @@ from .issues import Issue, sort_issues
 from .models import AuditEntry, Key, LedgerEntry, LinePrice, OrderBook, OrderLine
 from .status import LineOutcome
 
+DISPATCH_REFUSALS = dispatching.REFUSALS
+"""Why a shipment named for dispatch was not dispatched (for the entry points)."""
+
 STEPS = ("validate", "price", "reserve", "ship", "invoice")
 """Each step runs the ones before it."""
 

@@ -138,6 +138,8 @@ def sibling_issues(lines: Iterable[OrderLine], invalid_orders: Iterable[str],
             digits = "".join(ch for ch in i.cell if ch.isdigit())
             if digits:
                 bad_rows.add(int(digits))
+    if not first_bad:
+        return []
     out: list[Issue] = []
     shown: dict[str, int] = defaultdict(int)
     for ln in lines:

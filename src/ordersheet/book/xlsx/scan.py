@@ -183,6 +183,9 @@ class _Comments:
         self.what, self.open_for, self.carry = what, -1, b""
 
     def feed(self, block: bytes) -> None:
+        if self.open_for < 0 and b"<!--" not in block and b"<!--" not in self.carry + block[:3]:
+            self.carry = block[-3:]  # the usual block: no comment, nothing copied
+            return
         buf, pos = self.carry + block, 0
         while True:
             if self.open_for < 0:

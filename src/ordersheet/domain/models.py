@@ -336,6 +336,9 @@ class Invoice(SheetRow):
     paid: Decimal = Decimal(0)
     balance: Decimal
     status: str = "Open"
+    credits_invoice: str = ""
+    """On a credit note (negative amounts, numbered with the Credit Note Prefix): the
+    invoice it credits. Blank on an invoice."""
 
 
 @record

@@ -55,6 +55,7 @@ INVOICES = SheetSpec("Invoices", (
     Col("paid", "Paid", to_signed_money, default=Decimal(0), fmt=MNY),
     Col("balance", "Balance", to_signed_money, True, fmt=MNY),
     Col("status", "Status", to_text, default="Open"),
+    Col("credits_invoice", "Credits Invoice", to_text, default=""),
 ), key=("invoice_no",))
 INVOICE_LINES = SheetSpec("Invoice Lines", (
     Col("invoice_no", "Invoice No", to_text, True), Col("order_id", "Order ID", to_text, True),

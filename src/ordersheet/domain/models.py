@@ -210,6 +210,16 @@ class Settings(BaseModel):
     return_window_days: int = 30
     restocking_fee: Decimal = Decimal(0)
     user: str = ""
+    smtp_host: str = ""
+    """Where `ordersheet notify --send` delivers customer updates (blank: no sending)."""
+    smtp_port: Optional[int] = None
+    """Blank: 587 with SMTP TLS, else 25."""
+    smtp_from: str = ""
+    """The sender of customer updates (blank: Company Email)."""
+    smtp_user: str = ""
+    """The SMTP login (blank: SMTP From); its password only ever comes from the
+    environment variable ORDERSHEET_SMTP_PASSWORD, never from the book."""
+    smtp_tls: bool = True
     cells: dict[str, str] = {}
     """setting field -> A1 address of its Value cell (for issues and write-back)."""
 

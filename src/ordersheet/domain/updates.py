@@ -30,6 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
+from urllib.parse import quote
 
 from . import money
 from .carriers import choose_rate
@@ -44,6 +45,9 @@ EVENTS = ("confirmed", "backordered", "dispatched", "invoiced", "overdue")
 TOLD = ("Sent", "Drafted")
 """Communication Log outcomes after which an event is not sent again."""
 SENT, DRAFTED, FAILED = "Sent", "Drafted", "Failed"
+CUT_NOTE = "\r\n[...]"
+MAILTO_LIMIT = 2000
+"""Characters of a `mailto:` link (Excel keeps a hyperlink's address under 2,080)."""
 
 FIELDS: dict[str, str] = {
     "customer_name": "the customer's Name (else their Customer ID)",
@@ -235,6 +239,17 @@ class Message:
         """The body on one line, cut at `width` characters."""
         text = " ".join(self.body.split())
         return text if len(text) <= width else text[: width - 3] + "..."
+
+    def mailto(self, limit: int = MAILTO_LIMIT) -> str:
+        """A `mailto:` link that opens this message in a mail program; a body too long
+        for a link is cut (with a note to say so) so the link stays under `limit`."""
+        head = f"mailto:{quote(self.email, safe='@')}?subject={quote(self.subject, safe='')}"
+        body = self.body.replace("\n", "\r\n")
+        link = f"{head}&body={quote(body, safe='')}"
+        while len(link) > limit and body:  # cut the text, never an escape in two
+            body = body[: len(body) * 9 // 10]
+            link = f"{head}&body={quote(body + CUT_NOTE, safe='')}"
+        return link
 
     def logged(self, time: dt.datetime, outcome: str, detail: str = "") -> CommEntry:
         return CommEntry(time=time, customer_id=self.customer_id, email=self.email,

@@ -160,3 +160,20 @@ def test_every_event_in_the_default_templates_uses_only_known_placeholders():
     for event, (subject, body) in u.DEFAULT_TEMPLATES.items():
         assert u.compile_template(subject)[1] == [] and u.compile_template(body)[1] == []
     assert [r[0] for r in u.default_template_rows()] == [e.capitalize() for e in u.EVENTS]
+
+
+def test_a_mailto_link_carries_the_message_and_stays_short_enough_for_excel():
+    from urllib.parse import parse_qs, urlsplit
+
+    msg = u.Message("C1", "Rosa", "rosa@example.com", "confirmed", "SO-1", "",
+                    "Order SO-1 & co", "Grüße\nline two")
+    link = urlsplit(msg.mailto())
+    assert (link.scheme, link.path) == ("mailto", "rosa@example.com")
+    assert parse_qs(link.query) == {"subject": ["Order SO-1 & co"],
+                                    "body": ["Grüße\r\nline two"]}
+    long = u.Message("C1", "Rosa", "rosa@example.com", "confirmed", "SO-1", "", "S",
+                     "ä" * 5000)
+    cut = long.mailto()
+    assert len(cut) <= u.MAILTO_LIMIT
+    body = parse_qs(urlsplit(cut).query)["body"][0]
+    assert body.endswith("\r\n[...]") and set(body[:-7]) == {"ä"}

@@ -9,6 +9,7 @@ wheel, paste the main.py that `ordersheet lite DIR` writes instead: it carries t
 
 from ordersheet.excel import (  # noqa: E402,F401 - xlwings Lite lists what main.py imports
     create_invoices,
+    customer_updates,
     dispatch_shipments,
     line_total,
     order_price,

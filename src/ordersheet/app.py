@@ -20,14 +20,14 @@ from .book.print_sheet import DocumentNotFound
 from .book.port import WorkbookError, WorkbookPort
 from .book.render import print_ops, records_op, render
 from .domain import pipeline
-from .domain.issues import Issue, error, warning
+from .domain.issues import Issue, error, sort_issues, warning
 from .domain.models import OrderBook
 from .domain.pipeline import RunResult
 
 
 __all__ = ["Outcome", "execute", "read_book", "show_document", "DocumentNotFound",
            "RunSummary", "run_summary", "issued_documents", "missing_pdfs", "PdfRun",
-           "write_pdfs"]
+           "write_pdfs", "notify", "NotifyOutcome", "Deliver"]
 
 
 @dataclass
@@ -260,3 +260,76 @@ def run_summary(result: RunResult) -> RunSummary:
         lines.append("Issues: " + ", ".join(parts) + " - see the Issues sheet")
     return RunSummary(f"ordersheet {result.operation}: {sum(n for _, n in statuses)} order lines",
                       statuses, lines)
+
+
+# ---- customer updates (issue 23) --------------------------------------------------------
+
+Deliver = Callable[[Sequence["updates.Message"], OrderBook], list[tuple[str, str]]]
+"""How the messages leave: (Sent, Drafted or Failed, detail) per message (`mail.Postman`
+on the command line); none: every message is Drafted (Excel's `mailto:` links)."""
+
+
+@dataclass
+class NotifyOutcome:
+    """What `notify` did: the run, its messages and the Communication Log rows they got."""
+
+    outcome: Outcome
+    messages: list
+    entries: list
+    sheet: str
+    """The Customer Updates sheet's name in this book."""
+
+    def text(self) -> str:
+        """`ordersheet notify: 3 messages (confirmed 2, invoiced 1): sent 2, drafted 0,
+        failed 1`, then the issues' codes (the CLI and Excel's pane)."""
+        from .domain.updates import EVENTS
+
+        per_event = Counter(m.event for m in self.messages)
+        outcomes = Counter(e.outcome for e in self.entries)
+        n = len(self.messages)
+        head = f"ordersheet notify: {n} message{'s' if n != 1 else ''}"
+        if per_event:
+            head += " (" + ", ".join(f"{e} {per_event[e]}" for e in EVENTS if per_event[e]) + ")"
+        head += (f": sent {outcomes['Sent']}, drafted {outcomes['Drafted']}, "
+                 f"failed {outcomes['Failed']}")
+        return "\n".join([head, *run_summary(self.outcome.result).lines])
+
+
+def notify(port: WorkbookPort, *, today: dt.date, now: dt.datetime, user: str = "",
+           deliver: Deliver | None = None, write: bool = True) -> NotifyOutcome:
+    """Tell customers what they have not been told: run the book (as `run` does, without
+    dispatching), find the updates due (`domain.updates`), hand them to `deliver`, record
+    each in the Communication Log (Sent and Drafted are never sent again; Failed is tried
+    next time), and rebuild the Customer Updates sheet."""
+    from .book import updates as view
+    from .domain import updates
+
+    with cycle_collector_paused():
+        loaded = read_book(port)
+        result = pipeline.run(loaded.book, operation="notify", today=today, now=now,
+                              user=user, bad_rows=loaded.bad_order_rows,
+                              prior_issues=loaded.issues)
+        due = updates.due_updates(result.book, result.lines, result.outcomes, today)
+        msgs = due.messages
+        got = deliver(msgs, result.book) if deliver is not None and msgs else \
+            [(updates.DRAFTED, "")] * len(msgs)
+        entries = [msg.logged(now, outcome, detail) for msg, (outcome, detail) in zip(msgs, got)]
+        issues = due.issues + [error(
+            "send_failed", "Communication Log", "",
+            f"the {e.event.lower()} message to {e.email} (order {e.order_id}) was not sent: "
+            f"{e.detail}; the next notify tries again", e.order_id)
+            for e in entries if e.outcome == updates.FAILED]
+        result.issues = sort_issues(result.issues + issues)
+        result.book = result.book.model_copy(update={
+            "communication_log": result.book.communication_log + tuple(entries)})
+        if result.audit is not None:
+            told = Counter(e.outcome for e in entries)
+            result.audit = result.audit.model_copy(update={
+                "details": result.audit.details + "; messages: " + ", ".join(
+                    f"{k.lower()} {told[k]}" for k in ("Sent", "Drafted", "Failed"))})
+        op = view.view_op(loaded, msgs, entries)
+        plan = render(result, loaded, extra=[op])
+        plan.activate = plan.activate or op.name
+        if write:
+            port.apply(plan)
+    return NotifyOutcome(Outcome(result, plan, loaded), msgs, entries, op.name)

@@ -245,6 +245,51 @@ def dispatch_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The orde
                          dispatch_ids=shipment or None, pdf=pdf)[0]
 
 
+@cli.command("notify")
+@_guard
+def notify_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
+               drafts: Optional[Path] = typer.Option(
+                   None, "--drafts", help="Write each message as an .eml file into this "
+                                          "folder (any mail program opens them)."),
+               send: bool = typer.Option(False, "--send", help="Send the messages over SMTP "
+                                         "(Settings SMTP Host, Port, From, User, TLS; the "
+                                         "password from ORDERSHEET_SMTP_PASSWORD)."),
+               today: Optional[str] = TodayOpt, output: Optional[Path] = OutputOpt,
+               as_json: bool = JsonOpt) -> int:
+    """Tell customers what they have not been told yet (order confirmed, backordered,
+    dispatched, invoiced, overdue): drafts and/or e-mails, logged on Communication Log."""
+    from . import mail
+
+    if drafts is None and not send:
+        raise Exit2("notify: say where the drafts go (--drafts DIR), or send the messages "
+                    "(--send), or both")
+    as_of = _today(today)
+    now = dt.datetime.now().replace(microsecond=0)
+    check_targets(book, output, pdf_folder=None)
+    if drafts is not None:
+        files.check_output_folder(book, drafts, "--drafts")
+    postman = mail.Postman(now=now, drafts=drafts, send=send,
+                           password=mail.password_from_env())
+    with _lock(book):
+        port = open_book(book)
+        done = app.notify(port, today=as_of, now=now, user=_user(), deliver=postman)
+        port.save(output)
+    result = done.outcome.result
+    if as_json:
+        print(json.dumps([i.model_dump(mode="json") for i in result.issues], indent=1))
+    else:
+        out.print(done.text(), markup=False)
+        for i in result.issues[:10]:
+            say_issue(i)
+        if len(result.issues) > 10:
+            out.print(f"  ... and {len(result.issues) - 10} more on the Issues sheet")
+        if drafts is not None and done.messages:
+            out.print(f"Drafts: {drafts}", markup=False)
+        out.print(f"Written: {output or book} (the messages are on its {done.sheet} sheet)",
+                  markup=False)
+    return 1 if result.errors else 0
+
+
 @cli.command("new")
 @_guard
 def new_cmd(book: Path = typer.Argument(..., help="Where to create the order book."),

@@ -166,6 +166,40 @@ def show_document(book: xw.Book, doc_id: str = ""):
     return None
 
 
+@script
+def customer_updates(book: xw.Book, as_of: Optional[dt.date] = None):
+    """Tell customers what they have not been told yet (order confirmed, backordered,
+    dispatched, invoiced, overdue): the Customer Updates sheet lists each message with a
+    link that opens it in your mail program, and Communication Log records it. (Excel
+    cannot send mail itself: `ordersheet notify --send` does, from a computer.)"""
+    try:
+        today = _as_date(as_of)
+    except s.Bad as b:
+        print(f"ordersheet: as_of: {b.message}")
+        return None
+    now = _clock().replace(microsecond=0)
+    try:
+        done = app.notify(XlwingsBook(book), today=today, now=now, user=_user())
+    except WorkbookError as e:
+        print(f"ordersheet: {e}")
+        return None
+    _mail_links(book, done)
+    print(done.text())
+    return done
+
+
+def _mail_links(book: xw.Book, done: app.NotifyOutcome) -> None:
+    """Each message's Mail Link cell becomes a link that opens it in the mail program
+    (one action per message: a notify run makes a handful, not thousands)."""
+    from .book.updates import LINK_COLUMN
+
+    sheet = next((sh for sh in book.sheets if sh.name == done.sheet), None)
+    if sheet is None:
+        return
+    for row, msg in enumerate(done.messages, start=2):
+        sheet.range((row, LINK_COLUMN)).add_hyperlink(msg.mailto(), f"Write to {msg.email}")
+
+
 # ---- custom functions ------------------------------------------------------------------------
 
 
@@ -363,4 +397,4 @@ def line_total(quantity, unit_price, tax_rate=0, currency="USD", settings=None):
 
 __all__ = ["validate_orders", "price_orders", "reserve_stock", "plan_shipments",
            "dispatch_shipments", "create_invoices", "process_orders", "show_document",
-           "order_price", "stock_available", "line_total"]
+           "customer_updates", "order_price", "stock_available", "line_total"]

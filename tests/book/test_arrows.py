@@ -78,3 +78,14 @@ def test_the_checker_resolves_our_imports(tmp_path):
     ours, external = _ours_and_external(path, root=tmp_path)
     assert ours == {"domain", "book.raw", "book.schema", "book.schema.coerce", "excel", "cli"}
     assert external == {"numpy"}
+
+
+def test_only_the_command_line_imports_mail():
+    """SMTP and .eml drafts (`mail.py`) are the command line's: xlwings Lite cannot open
+    sockets, and the Lite bundle leaves the module out."""
+    importers = sorted(str(p.relative_to(SRC)) for p in SRC.rglob("*.py")
+                       if any(_under(m, "mail") for m in _ours_and_external(p)[0]))
+    assert importers == ["cli.py"]
+    from ordersheet.lite import DESKTOP_ONLY
+
+    assert "mail.py" in DESKTOP_ONLY

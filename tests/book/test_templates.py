@@ -89,7 +89,8 @@ def test_template_path_finds_committed_files_and_refuses_unknown_ones():
 def test_sheets_in_contract_order(book):
     assert book.sheetnames == [
         "Start", "Orders", "Products", "Inventory", "Customers", "Price Rules", "Tax Rates",
-        "FX Rates", "Shipping Rates", "Payments", "Returns", "Settings", "Invoice",
+        "FX Rates", "Shipping Rates", "Payments", "Returns", "Message Templates", "Settings",
+        "Invoice",
         "Packing Slip", "_ordersheet_records"]
     assert book.active.title == "Start"
     assert book["_ordersheet_records"].sheet_state == "hidden"
@@ -118,7 +119,8 @@ def test_data_sheet_headers_match_schema_and_form_a_table(book, spec):
     assert table.tableStyleInfo.name == "TableStyleMedium2"
     min_col, min_row, max_col, max_row = range_boundaries(table.ref)
     assert (min_col, min_row, max_col) == (1, 1, len(spec.headers))
-    assert max_row == 2  # header + the one empty row an Excel Table needs
+    # header + the one empty row an Excel Table needs, or the rows a new book starts with
+    assert max_row == max(2, 1 + len(t.DEFAULT_ROWS.get(spec.name, [])))
     assert ws.freeze_panes == "A2"
     assert all(ws.column_dimensions[chr(64 + j)].width >= 10 for j in range(1, len(header) + 1))
 

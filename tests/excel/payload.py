@@ -270,6 +270,12 @@ class Replayer:
         for i, ws in enumerate(self.wb.worksheets):
             ws.sheet_view.tabSelected = i == index
 
+    def _addHyperlink(self, a):
+        address, text, _tip = a["args"]
+        for c in self._cells(a):
+            c.hyperlink = address
+            c.value = text if text is not None else address
+
     def _setFontProperty(self, a):
         prop, value = a["args"]
         assert prop == "bold", f"replay only knows bold, not {prop}"

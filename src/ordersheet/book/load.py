@@ -21,6 +21,7 @@ RECORD_OF = {
     s.CUSTOMERS.name: m.Customer, s.PRICE_RULES.name: m.PriceRule, s.TAX_RATES.name: m.TaxRate,
     s.FX_RATES.name: m.FxRate, s.SHIPPING_RATES.name: m.ShippingRate,
     s.PAYMENTS.name: m.Payment, s.RETURNS.name: m.ReturnLine,
+    s.MESSAGE_TEMPLATES.name: m.MessageTemplate,
 }
 FIELD_OF = {
     s.ORDERS.name: "orders", s.PRODUCTS.name: "products", s.INVENTORY.name: "inventory",
@@ -30,10 +31,13 @@ FIELD_OF = {
     s.RETURNS.name: "returns", s.RESERVATIONS.name: "reservations",
     s.SHIPMENTS.name: "shipments", s.SHIPMENT_LINES.name: "shipment_lines",
     s.INVOICES.name: "invoices", s.INVOICE_LINES.name: "invoice_lines",
+    s.MESSAGE_TEMPLATES.name: "message_templates",
+    s.COMMUNICATION_LOG.name: "communication_log",
 }
 READ_SPECS = s.INPUT_SHEETS
 OWNED_ORDER = (s.RESERVATIONS.name, s.SHIPMENTS.name, s.SHIPMENT_LINES.name, s.INVOICES.name,
-               s.INVOICE_LINES.name, s.STOCK_LEDGER.name, s.AUDIT_LOG.name)
+               s.INVOICE_LINES.name, s.STOCK_LEDGER.name, s.AUDIT_LOG.name,
+               s.COMMUNICATION_LOG.name)
 """ordersheet's record sheets, in the order they are read back (a document before its
 lines)."""
 OPTIONAL_WHEN_EMPTY = {s.TAX_RATES.name, s.SHIPPING_RATES.name, s.PRICE_RULES.name,

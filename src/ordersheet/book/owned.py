@@ -98,6 +98,9 @@ POLICIES: dict[str, Policy] = {
         adopt="never"),
     s.AUDIT_LOG.name: Policy(
         tuple(c.field for c in s.AUDIT_LOG.cols), lambda r: "an Audit Log row", adopt="never"),
+    s.COMMUNICATION_LOG.name: Policy(
+        tuple(c.field for c in s.COMMUNICATION_LOG.cols),
+        lambda r: "a Communication Log row", adopt="never"),
 }
 
 

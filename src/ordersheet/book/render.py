@@ -140,7 +140,9 @@ def _out(loaded: Loaded, name: str) -> str:
     return own.out(name) if own is not None else name
 
 
-def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
+def render(result: RunResult, loaded: Loaded, extra: Sequence[p.Op] = ()) -> p.WritePlan:
+    """The write plan of `result`; `extra` are sheets a use case adds (the Customer
+    Updates of `notify`), written before ordersheet's record of its sheets."""
     plan = p.WritePlan()
     steps = set(result.steps)
 
@@ -160,6 +162,7 @@ def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
         s.STOCK_LEDGER.name: _log(loaded, s.STOCK_LEDGER.name, result.ledger),
         s.AUDIT_LOG.name: _log(loaded, s.AUDIT_LOG.name,
                                [result.audit] if result.audit is not None else []),
+        s.COMMUNICATION_LOG.name: state.communication_log,
     }
     writes = {
         s.RESERVATIONS.name: "reserve" in steps,
@@ -186,13 +189,16 @@ def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
             state.settings.next_invoice_number != loaded.book.settings.next_invoice_number:
         _set_setting(plan, loaded, "next_invoice_number", state.settings.next_invoice_number)
     for name in APPEND_ONLY:
-        _owned_sheet(plan, loaded, name, records[name], None, True)
+        # the Communication Log appears with the first message it records
+        _owned_sheet(plan, loaded, name, records[name], None,
+                     name != s.COMMUNICATION_LOG.name or bool(records[name]))
     _marks(plan, result.issues, loaded)
     # The print sheets show the last document this run created.
     if result.new_shipments:
         plan.ops += print_ops(state, result.new_shipments[-1], loaded)
     if result.new_invoices:
         plan.ops += print_ops(state, result.new_invoices[-1], loaded)
+    plan.ops += extra
     plan.add(records_op(loaded, records, state.price_locks))
     if result.errors:
         plan.activate = issues_sheet

@@ -16,6 +16,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from ..domain.updates import default_template_rows
 from . import schema as s
 
 SEED = 20240601
@@ -323,5 +324,6 @@ def sample_data(today: dt.date) -> dict[str, list[list[Any]]]:
         s.SHIPPING_RATES.name: _rows(s.SHIPPING_RATES, shipping),
         s.PAYMENTS.name: _rows(s.PAYMENTS, payments),
         s.RETURNS.name: [],
+        s.MESSAGE_TEMPLATES.name: default_template_rows(),
         s.SETTINGS_SHEET: settings,
     }

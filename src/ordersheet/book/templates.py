@@ -37,6 +37,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from ..documents.model import INVOICE_LABELS, SLIP_LABELS
 from ..domain import models as m
+from ..domain.updates import default_template_rows
 from . import schema as s
 from .layouts import (INVOICE_LAYOUT, INVOICE_SHEET, PACKING_SLIP_LAYOUT,
                       PACKING_SLIP_SHEET, PrintLayout)
@@ -61,8 +62,12 @@ SETTINGS_HEADERS = ["Key", "Value", "Notes"]
 
 DATA_SHEETS: tuple[s.SheetSpec, ...] = (
     s.ORDERS, s.PRODUCTS, s.INVENTORY, s.CUSTOMERS, s.PRICE_RULES, s.TAX_RATES, s.FX_RATES,
-    s.SHIPPING_RATES, s.PAYMENTS, s.RETURNS,
+    s.SHIPPING_RATES, s.PAYMENTS, s.RETURNS, s.MESSAGE_TEMPLATES,
 )
+DEFAULT_ROWS: dict[str, list[list[Any]]] = {
+    s.MESSAGE_TEMPLATES.name: default_template_rows(),
+}
+"""Rows a new book starts with on an input sheet: the wording of each customer update."""
 START_SHEET = "Start"
 SHEET_ORDER = ((START_SHEET,) + tuple(spec.name for spec in DATA_SHEETS)
                + (s.SETTINGS_SHEET, INVOICE_SHEET, PACKING_SLIP_SHEET))
@@ -457,7 +462,8 @@ def build_order_book(path: str | Path, sample: bool = False,
     _start_sheet(wb.active)
     wb.active.title = START_SHEET
     for spec in DATA_SHEETS:
-        _data_sheet(wb.create_sheet(spec.name), spec, data.get(spec.name, []))
+        _data_sheet(wb.create_sheet(spec.name), spec, data.get(spec.name, [])
+                    or DEFAULT_ROWS.get(spec.name, []))
     _settings_sheet(wb.create_sheet(s.SETTINGS_SHEET), data.get(s.SETTINGS_SHEET) or s.settings_rows())
     _draw_invoice(wb.create_sheet(INVOICE_SHEET))
     _draw_packing_slip(wb.create_sheet(PACKING_SLIP_SHEET))

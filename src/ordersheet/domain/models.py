@@ -210,6 +210,16 @@ class Settings(BaseModel):
     return_window_days: int = 30
     restocking_fee: Decimal = Decimal(0)
     user: str = ""
+    smtp_host: str = ""
+    """Where `ordersheet notify --send` delivers customer updates (blank: no sending)."""
+    smtp_port: Optional[int] = None
+    """Blank: 587 with SMTP TLS, else 25."""
+    smtp_from: str = ""
+    """The sender of customer updates (blank: Company Email)."""
+    smtp_user: str = ""
+    """The SMTP login (blank: SMTP From); its password only ever comes from the
+    environment variable ORDERSHEET_SMTP_PASSWORD, never from the book."""
+    smtp_tls: bool = True
     cells: dict[str, str] = {}
     """setting field -> A1 address of its Value cell (for issues and write-back)."""
 
@@ -383,6 +393,34 @@ class AuditEntry(SheetRow):
 
 
 @record
+class MessageTemplate(SheetRow):
+    """A row of Message Templates: the wording of one kind of customer update."""
+
+    event: str
+    subject: str = ""
+    body: str = ""
+
+
+@record
+class CommEntry(SheetRow):
+    """A Communication Log row (a posted record): one message to a customer, drafted,
+    sent or failed. `document` names what the message was about besides the order (a
+    shipment or invoice number; blank for order-level events)."""
+
+    time: dt.datetime
+    """When it was drafted or sent, by the clock."""
+    customer_id: str
+    email: str = ""
+    event: str
+    order_id: str = ""
+    document: str = ""
+    subject: str = ""
+    outcome: str
+    """Drafted, Sent or Failed."""
+    detail: str = ""
+
+
+@record
 class OrderBook(Record):
     """Everything read from one workbook, typed. Sheets that are absent are empty tuples
     and named in `present` so rules can tell "no Tax Rates sheet" from "no matching rate"."""
@@ -406,6 +444,10 @@ class OrderBook(Record):
     ledger: tuple[LedgerEntry, ...] = ()
     price_locks: tuple[PriceLock, ...] = ()
     """The locked prices of reserved and shipped lines (`pricing.lock_prices`)."""
+    message_templates: tuple[MessageTemplate, ...] = ()
+    """The Message Templates sheet: the wording of customer updates (`updates`)."""
+    communication_log: tuple[CommEntry, ...] = ()
+    """Every customer update drafted or sent (a posted record, `updates`)."""
     present: frozenset[str] = frozenset()
     """Names of the contract sheets that exist in the book (e.g. "Tax Rates")."""
     taken_ids: frozenset[str] = frozenset()

@@ -29,6 +29,7 @@ STEPS = ("validate", "price", "reserve", "ship", "invoice")
 OPERATIONS = {
     "validate": "validate", "price": "price", "reserve": "reserve", "ship": "ship",
     "dispatch": "invoice", "invoice": "invoice", "run": "invoice",
+    "notify": "invoice",  # customers are told what a run (without dispatch) leaves
 }
 
 

@@ -27,10 +27,10 @@ from .coerce import (SHOWN, Bad, is_blank, shown, to_bool, to_code, to_date, to_
                      to_quantity, to_rate, to_signed_money, to_text, to_whole)
 from .headers import norm
 from .inputs import (CUSTOMERS, FX_RATES, INPUT_SHEETS, INVENTORY, INVENTORY_TOOL_COLUMNS,
-                     ORDER_TOOL_COLUMNS, ORDERS, PAYMENTS, PRICE_RULES, PRODUCTS, RETURNS,
-                     SHIPPING_RATES, TAX_RATES)
-from .outputs import (AUDIT_LOG, INVOICE_LINES, INVOICES, ISSUES, PICK_LIST, RESERVATIONS,
-                      SHIPMENT_LINES, SHIPMENTS, STOCK_LEDGER)
+                     MESSAGE_TEMPLATES, ORDER_TOOL_COLUMNS, ORDERS, PAYMENTS, PRICE_RULES,
+                     PRODUCTS, RETURNS, SHIPPING_RATES, TAX_RATES)
+from .outputs import (AUDIT_LOG, COMMUNICATION_LOG, CUSTOMER_UPDATES, INVOICE_LINES, INVOICES,
+                      ISSUES, PICK_LIST, RESERVATIONS, SHIPMENT_LINES, SHIPMENTS, STOCK_LEDGER)
 from .parse import build_records, parse_sheet
 from .parsed import ParsedSheet, Records, SheetLayout
 from .settings import (COLUMN_MAP, SETTING, SETTINGS, SETTINGS_KEYS, SETTINGS_SHEET, Setting,
@@ -44,7 +44,8 @@ __all__ = [
     "norm",
     "CUSTOMERS", "FX_RATES", "INPUT_SHEETS", "INVENTORY", "INVENTORY_TOOL_COLUMNS",
     "ORDER_TOOL_COLUMNS", "ORDERS", "PAYMENTS", "PRICE_RULES", "PRODUCTS", "RETURNS",
-    "SHIPPING_RATES", "TAX_RATES",
+    "SHIPPING_RATES", "TAX_RATES", "MESSAGE_TEMPLATES",
+    "COMMUNICATION_LOG", "CUSTOMER_UPDATES",
     "AUDIT_LOG", "INVOICE_LINES", "INVOICES", "ISSUES", "PICK_LIST", "RESERVATIONS",
     "SHIPMENT_LINES", "SHIPMENTS", "STOCK_LEDGER",
     "build_records", "parse_sheet", "ParsedSheet", "Records", "SheetLayout",

@@ -165,5 +165,12 @@ RETURNS = SheetSpec("Returns", (
     Col("condition", "Condition", to_text, default="Resellable"),
 ))
 
+MESSAGE_TEMPLATES = SheetSpec("Message Templates", (
+    Col("event", "Event", to_text, True),
+    Col("subject", "Subject", to_text, default="", fmt=T),
+    Col("body", "Body", to_text, default="", fmt=T),
+))
+"""The wording of customer updates (issue 23, `domain/updates.py`)."""
+
 INPUT_SHEETS = (ORDERS, PRODUCTS, INVENTORY, CUSTOMERS, PRICE_RULES, TAX_RATES, FX_RATES,
-                SHIPPING_RATES, PAYMENTS, RETURNS)
+                SHIPPING_RATES, PAYMENTS, RETURNS, MESSAGE_TEMPLATES)

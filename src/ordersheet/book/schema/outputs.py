@@ -84,6 +84,23 @@ AUDIT_LOG = SheetSpec("Audit Log", (
     # last: an older book's Audit Log gains it at the right, its other columns stay put
     Col("business_date", "Business Date", to_date, fmt=D),
 ))
+COMMUNICATION_LOG = SheetSpec("Communication Log", (
+    Col("time", "Time", to_datetime, True, fmt="datetime"),
+    Col("customer_id", "Customer ID", to_text, True),
+    Col("email", "Email", to_text, default=""), Col("event", "Event", to_text, True),
+    Col("order_id", "Order ID", to_text, default=""),
+    Col("document", "Document", to_text, default=""),
+    Col("subject", "Subject", to_text, default=""),
+    Col("outcome", "Outcome", to_text, True), Col("detail", "Detail", to_text, default=""),
+))
+"""Every customer update drafted or sent (issue 23): a posted record, append-only."""
+CUSTOMER_UPDATES = SheetSpec("Customer Updates", (
+    Col("customer", "Customer"), Col("email", "Email"), Col("event", "Event"),
+    Col("order_id", "Order ID"), Col("subject", "Subject"), Col("preview", "Preview"),
+    Col("status", "Status"), Col("mail_link", "Mail Link"),
+))
+"""The messages of the last notify run (a view, rebuilt by each): Status is Drafted,
+Sent or Failed; Mail Link a `mailto:` link that opens the message in a mail program."""
 ISSUES = SheetSpec("Issues", (
     Col("sheet", "Sheet"), Col("cell", "Cell"), Col("severity", "Severity"), Col("code", "Code"),
     Col("order_id", "Order ID"), Col("message", "Message"),

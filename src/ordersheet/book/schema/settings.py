@@ -83,6 +83,13 @@ SETTINGS: tuple[Setting, ...] = (  # in the contract's order, the template's row
     Setting("Restocking Fee %", "restocking_fee", to_percent, "kept from refunds of returns",
             fmt="pct"),
     Setting("User", "user", to_text, "name written to the Audit Log"),
+    # customer updates (`ordersheet notify --send`); the password is never in the book
+    Setting("SMTP Host", "smtp_host", to_text, "mail server for `ordersheet notify --send`"),
+    Setting("SMTP Port", "smtp_port", to_whole, "blank: 587 with SMTP TLS, else 25", fmt="int"),
+    Setting("SMTP From", "smtp_from", to_text, "sender of customer updates (blank: Company Email)"),
+    Setting("SMTP User", "smtp_user", to_text,
+            "login (blank: SMTP From); the password only from ORDERSHEET_SMTP_PASSWORD"),
+    Setting("SMTP TLS", "smtp_tls", to_bool, "Yes: STARTTLS (port 465: TLS from the start)"),
 )
 REQUIRED_COMPANY_DETAILS = ("company_name", "company_address")
 """What every invoice must say about the seller: without them a run warns

@@ -90,6 +90,10 @@ class Product(SheetRow):
     weight: Decimal = Decimal(0)
     tax_class: str = "standard"
     active: bool = True
+    lead_time_days: Optional[int] = None
+    """Days from ordering stock to having it (the reorder plan); blank: Inventory's."""
+    supplier: str = ""
+    """Who the SKU is bought from (purchase lists, one per supplier)."""
 
 
 @record
@@ -210,6 +214,8 @@ class Settings(BaseModel):
     return_window_days: int = 30
     restocking_fee: Decimal = Decimal(0)
     user: str = ""
+    demand_window_days: int = 90
+    """Days of order history the reorder plan averages demand over."""
     cells: dict[str, str] = {}
     """setting field -> A1 address of its Value cell (for issues and write-back)."""
 

@@ -53,6 +53,13 @@ def _invoice_number(v: Any) -> int:
     return n
 
 
+def _window_days(v: Any) -> int:
+    n = to_whole(v)
+    if n < 1:
+        raise Bad("bad_value", f"must be a whole number of days from 1 up, found {n}")
+    return n
+
+
 SETTINGS: tuple[Setting, ...] = (  # in the contract's order, the template's rows
     Setting("Company Name", "company_name", to_text, "printed on invoices and packing slips"),
     Setting("Company Address", "company_address", to_text,
@@ -83,6 +90,8 @@ SETTINGS: tuple[Setting, ...] = (  # in the contract's order, the template's row
     Setting("Restocking Fee %", "restocking_fee", to_percent, "kept from refunds of returns",
             fmt="pct"),
     Setting("User", "user", to_text, "name written to the Audit Log"),
+    Setting("Demand Window Days", "demand_window_days", _window_days,
+            "days of orders the Reorder sheet averages demand over", fmt="int"),
 )
 REQUIRED_COMPANY_DETAILS = ("company_name", "company_address")
 """What every invoice must say about the seller: without them a run warns

@@ -25,7 +25,10 @@ from .raw import a1
 from .state import ToolState
 
 SUFFIX = " (ordersheet)"
-VIEW_SHEETS = (s.ISSUES.name, s.PICK_LIST.name, INVOICE_SHEET, PACKING_SLIP_SHEET)
+REPORT_SHEETS = ("Dashboard", "Reorder", "Bottlenecks")
+"""The report's views (`book.dashboard`): newer than every book without ordersheet's
+records, so a sheet of one of these names there is always the user's."""
+VIEW_SHEETS = (s.ISSUES.name, s.PICK_LIST.name, INVOICE_SHEET, PACKING_SLIP_SHEET) + REPORT_SHEETS
 """Sheets ordersheet rebuilds from its records each time: never read back."""
 TOOL_SHEETS = VIEW_SHEETS + (s.RESERVATIONS.name, s.SHIPMENTS.name, s.SHIPMENT_LINES.name,
                              s.INVOICES.name, s.INVOICE_LINES.name, s.STOCK_LEDGER.name,
@@ -91,7 +94,7 @@ class Ownership:
         if got is not None:
             return got
         real = self.state.sheets.get(name)
-        if real is None and self.legacy:
+        if real is None and self.legacy and name not in REPORT_SHEETS:
             real = self.find(name)
         if real is None:
             existing = self.find(name)

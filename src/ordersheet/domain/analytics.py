@@ -59,6 +59,8 @@ class ChartData:
     kind: str
     """`bar` or `line`."""
     unit: str
+    axis: str
+    """What the categories are (`Month`, `Age`): the header of the chart's first column."""
     categories: tuple[str, ...]
     series: tuple[tuple[str, tuple[Decimal, ...]], ...]
     """(series name, one value per category)."""
@@ -211,7 +213,7 @@ def _fill_rate(lines, outcomes, ledger) -> tuple[list[Figure], ChartData]:
             m[0] += 1
     months = tuple(sorted(by_month))
     chart = ChartData("fill_rate", "Fill rate at first attempt (lines, by order month)",
-                      "line", "%", months,
+                      "line", "%", "Order month", months,
                       (("Fill rate %", tuple(pct(*by_month[k]) for k in months)),))
     if not n:
         na = "n/a: no order line reserved yet"
@@ -257,7 +259,8 @@ def _on_time(book: OrderBook, lines) -> tuple[list[Figure], ChartData]:
                 on_time += 1
                 m[0] += 1
     months = tuple(sorted(by_month))
-    chart = ChartData("on_time", "On-time dispatch (by month shipped)", "line", "%", months,
+    chart = ChartData("on_time", "On-time dispatch (by month shipped)", "line", "%",
+                      "Month shipped", months,
                       (("On time %", tuple(pct(*by_month[k]) for k in months)),))
     value: Any = pct(on_time, n) if n else "n/a: nothing dispatched with a Requested Date yet"
     return [Figure("Dispatch", "On-time dispatch rate", value, "%" if n else "", ON_TIME_DEF)
@@ -310,7 +313,8 @@ def _backorders(by_row: Mapping[int, OrderLine], outcomes, today: dt.date
         total += o.backordered
         oldest = age if oldest is None else max(oldest, age)
     chart = ChartData("backorder_age", "Backordered units by age", "bar", "units",
-                      tuple(units), (("Units", tuple(Decimal(v) for v in units.values())),))
+                      "Age", tuple(units),
+                      (("Units", tuple(Decimal(v) for v in units.values())),))
     out = [Figure("Backorders", "Units backordered", total, "units",
                   "units ordered and neither reserved nor shipped, on lines being served")]
     out.append(Figure("Backorders", "Oldest backorder", oldest if oldest is not None
@@ -331,7 +335,8 @@ def _revenue(invoices: Sequence[Invoice]) -> tuple[list[Figure], ChartData]:
         net[(month(inv.invoice_date), inv.currency)] += inv.net
     months = tuple(sorted({m for m, _ in net}))
     currencies = sorted({c for _, c in net})
-    chart = ChartData("revenue", "Revenue (Net invoiced) by month", "bar", "", months,
+    chart = ChartData("revenue", "Revenue (Net invoiced) by month", "bar", "", "Month",
+                      months,
                       tuple((cur, tuple(quantize(net.get((m, cur), ZERO), cur) for m in months))
                             for cur in currencies))
     definition = ("Net of invoices by Invoice Date (goods and shipping, before tax); credit "
@@ -402,8 +407,8 @@ def _receivables(book: OrderBook, today: dt.date) -> list[Figure]:
                           "Balance still owed on invoices (Invoices sheet)"))
         out.append(Figure("Receivables", f"Overdue {cur}", quantize(overdue[cur], cur), cur,
                           f"Balance of invoices past their Due Date ({count[cur]} invoices)"))
-        dso_def = (f"days sales outstanding: open balance / Total invoiced (less credit notes) in the last "
-                   f"{DSO_DAYS} days x {DSO_DAYS}")
+        dso_def = (f"days sales outstanding: open balance / Total invoiced (less credit "
+                   f"notes) in the last {DSO_DAYS} days x {DSO_DAYS}")
         if not paid_any:
             dso: Any = "n/a: no payments yet"
         elif not sales[cur]:

@@ -29,6 +29,7 @@ STEPS = ("validate", "price", "reserve", "ship", "invoice")
 OPERATIONS = {
     "validate": "validate", "price": "price", "reserve": "reserve", "ship": "ship",
     "dispatch": "invoice", "invoice": "invoice", "run": "invoice",
+    "report": "invoice",  # a run, then the Dashboard, Reorder and Bottlenecks views
 }
 
 

@@ -196,3 +196,13 @@ def test_every_figure_with_a_value_has_a_definition_in_its_section():
         sections.setdefault(f.section, []).append(f)
     for name, figs in sections.items():
         assert figs[0].definition, name
+
+
+def test_shipped_on_the_requested_date_is_on_time():
+    lines = [line("SO-2", 1, "A", 4, date=NOV1, row=4, requested_date=dt.date(2026, 11, 5))]
+    d = a.dashboard(STATE, lines, {4: LineOutcome("Shipped", shipped=4)}, [], [], TODAY)
+    assert d.value("Dispatch", "On-time dispatch rate") == D("100.0")
+    late = [line("SO-2", 1, "A", 4, date=NOV1, row=4, requested_date=dt.date(2026, 11, 4))]
+    d = a.dashboard(STATE, late, {4: LineOutcome("Shipped", shipped=4)}, [], [], TODAY)
+    assert d.value("Dispatch", "On-time dispatch rate") == D("0.0")
+

@@ -96,3 +96,16 @@ def test_bottlenecks_name_the_stage_and_the_cell():
     ]
     ready = rows[2]
     assert (ready.field, ready.index) == ("status", 1)
+
+
+def test_demand_window_days_is_a_setting_of_whole_days_from_one():
+    from ordersheet.book import schema as s
+    from ordersheet.book.raw import block_from_grid
+
+    settings, issues, _ = s.parse_settings(block_from_grid(
+        "Settings", [["Key", "Value"], ["Demand Window Days", 30]]))
+    assert settings.demand_window_days == 30 and not issues
+    settings, issues, _ = s.parse_settings(block_from_grid(
+        "Settings", [["Key", "Value"], ["Demand Window Days", 0]]))
+    assert settings.demand_window_days == 90
+    assert [(i.code, i.cell) for i in issues] == [("bad_value", "B2")]

@@ -109,3 +109,13 @@ def test_demand_window_days_is_a_setting_of_whole_days_from_one():
         "Settings", [["Key", "Value"], ["Demand Window Days", 0]]))
     assert settings.demand_window_days == 90
     assert [(i.code, i.cell) for i in issues] == [("bad_value", "B2")]
+
+
+def test_an_invalid_line_whose_order_date_was_refused_waits_from_no_date():
+    bad = line("SO-7", 1, "A", 1, row=9)
+    object.__setattr__(bad, "order_date", None)  # as load leaves a refused date
+    issues = [error("bad_date", "Orders", "C9", "not a date", "SO-7")]
+    rows = b.bottlenecks(STATE, [bad], {9: LineOutcome("Invalid")}, issues, TODAY)
+    assert [(w.stage, w.since, w.days, w.cell) for w in rows
+            if w.stage == "Invalid"] == [("Invalid", None, 0, "C9")]
+    assert r.plan(STATE, [bad], {9: LineOutcome("Invalid")}, TODAY)  # no failure

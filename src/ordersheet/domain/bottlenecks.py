@@ -33,7 +33,8 @@ class Waiting:
     stage: str
     order_id: str
     customer_id: str
-    since: dt.date
+    since: dt.date | None
+    """None when the date itself was refused (an invalid line's Order Date)."""
     days: int
     sheet: str
     cell: str
@@ -64,8 +65,8 @@ def bottlenecks(book: OrderBook, lines: Sequence[OrderLine], outcomes: Mapping[i
         if have is None or w.days > have.days:
             out[w.stage][w.order_id] = w
 
-    def days(since: dt.date) -> int:
-        return max(0, (today - since).days)
+    def days(since: dt.date | None) -> int:
+        return max(0, (today - since).days) if since is not None else 0  # a refused date
 
     for ln in lines:
         o = outcomes.get(ln.row)
@@ -110,5 +111,5 @@ def bottlenecks(book: OrderBook, lines: Sequence[OrderLine], outcomes: Mapping[i
                         "balance", k))
     rows: list[Waiting] = []
     for stage in STAGES:
-        rows += sorted(out[stage].values(), key=lambda w: (-w.days, w.order_id))[:TOP]
+        rows += sorted(out[stage].values(), key=lambda w: (-w.days, str(w.order_id or "")))[:TOP]
     return rows

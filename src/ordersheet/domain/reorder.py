@@ -92,7 +92,7 @@ def plan(book: OrderBook, lines: Sequence[OrderLine], outcomes: Mapping[int, Any
         home = ln.warehouse or first_wh.get(ln.sku, "")
         if o is not None and o.backordered:
             backlog[(ln.sku, home)] += o.backordered
-        if not first_day <= ln.order_date <= today:
+        if ln.order_date is None or not first_day <= ln.order_date <= today:
             continue
         day = (ln.order_date - first_day).days
         left = ln.quantity

@@ -78,6 +78,10 @@ def execute(port: WorkbookPort, operation: str, *, today: dt.date, now: dt.datet
 
 def _execute(port, operation, today, now, user, dispatch, dispatch_ids, write) -> Outcome:
     loaded = read_book(port)
+    if operation == "report":  # where its views go, said on this run's Issues sheet
+        from .book.dashboard import claim_names
+
+        loaded.issues.extend(claim_names(loaded))
     result = pipeline.run(loaded.book, operation=operation, today=today, now=now, user=user,
                           dispatch=dispatch, dispatch_ids=dispatch_ids,
                           bad_rows=loaded.bad_order_rows, prior_issues=loaded.issues)

@@ -180,8 +180,13 @@ def test_a_users_dashboard_sheet_is_left_alone(tmp_path):
     wb = load_workbook(book)
     wb.create_sheet("Dashboard")["A1"] = "my own numbers"
     wb.save(book)
+    _, result = run_operation(book, "run", TODAY.isoformat(), None, False, quiet=True)
+    assert not any(i.code == "sheet_name_taken" for i in result.issues)  # not a report
     _, result = run_operation(book, "report", TODAY.isoformat(), None, False, quiet=True)
-    assert any(i.code == "sheet_name_taken" for i in result.issues)
+    taken = [i for i in result.issues if i.code == "sheet_name_taken"]
+    assert [i.sheet for i in taken] == ["Dashboard"]
+    issues_sheet = [r[3] for r in load_workbook(book)["Issues"].iter_rows(values_only=True)]
+    assert "sheet_name_taken" in issues_sheet
     wb = load_workbook(book)
     assert wb["Dashboard"]["A1"].value == "my own numbers"
     assert wb["Dashboard (ordersheet)"]["A1"].value == "Section"

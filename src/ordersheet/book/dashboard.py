@@ -62,6 +62,20 @@ def view_ops(result: RunResult, ledger: Sequence[Any], out: Callable[[str], str]
     return ops
 
 
+def claim_names(loaded: Any) -> list[Any]:
+    """Decide, before a report runs, the names the three views are written under, and say
+    why where a sheet of the user's has one of them (`sheet_name_taken`, on the Issues
+    sheet of that report)."""
+    own = loaded.ownership
+    if own is None:
+        return []
+    for name in VIEWS:
+        own.decide(name)
+    said = list(own.issues)
+    own.issues.clear()
+    return said
+
+
 def _widths(header: Sequence[str]) -> list[float]:
     wide = {"Description": 28.0, "Why": 60.0, "Detail": 60.0, "Stage": 24.0}
     return [wide.get(h, float(max(12, len(h) + 4))) for h in header]
@@ -116,4 +130,4 @@ def _record_cell(w: bottlenecks.Waiting) -> str:
     return a1(w.index + 2, fields.index(w.field) + 1)
 
 
-__all__ = ["VIEWS", "view_ops", "dashboard_layout"]
+__all__ = ["VIEWS", "view_ops", "dashboard_layout", "claim_names"]

@@ -25,14 +25,15 @@ from .raw import a1
 from .state import ToolState
 
 SUFFIX = " (ordersheet)"
-REPORT_SHEETS = ("Dashboard", "Reorder", "Bottlenecks")
-"""The report's views (`book.dashboard`): newer than every book without ordersheet's
-records, so a sheet of one of these names there is always the user's."""
-VIEW_SHEETS = (s.ISSUES.name, s.PICK_LIST.name, INVOICE_SHEET, PACKING_SLIP_SHEET) + REPORT_SHEETS
+VIEW_SHEETS = (s.ISSUES.name, s.PICK_LIST.name, INVOICE_SHEET, PACKING_SLIP_SHEET)
 """Sheets ordersheet rebuilds from its records each time: never read back."""
 TOOL_SHEETS = VIEW_SHEETS + (s.RESERVATIONS.name, s.SHIPMENTS.name, s.SHIPMENT_LINES.name,
                              s.INVOICES.name, s.INVOICE_LINES.name, s.STOCK_LEDGER.name,
                              s.AUDIT_LOG.name)
+REPORT_SHEETS = ("Dashboard", "Reorder", "Bottlenecks")
+"""The report's views (`book.dashboard`), decided only by a report (a user's own Reorder
+sheet is not mentioned by every run); newer than every book without ordersheet's records,
+so a sheet of one of these names there is always the user's."""
 MAX_SHEET_NAME = 31
 
 

@@ -441,8 +441,8 @@ class XlwingsBook(WorkbookPort):
                     chart.title = c.title
                 except (AttributeError, NotImplementedError):
                     pass  # the chart's name says what it is
-        except (AttributeError, NotImplementedError):
-            return  # an engine without charts: the Dashboard's figures stand alone
+        except (AttributeError, NotImplementedError, KeyError):
+            return  # an engine (or a client's payload) without charts: the figures stand alone
 
     def _column_blocks(self, sheet_name: str, cells: dict[Cell, Any]
                        ) -> list[tuple[Cell, list[list[Any]]]]:

@@ -27,7 +27,8 @@ from .domain.pipeline import RunResult
 
 __all__ = ["Outcome", "execute", "read_book", "show_document", "DocumentNotFound",
            "RunSummary", "run_summary", "issued_documents", "missing_pdfs", "PdfRun",
-           "write_pdfs", "notify", "NotifyOutcome", "Deliver"]
+           "write_pdfs", "notify", "NotifyOutcome", "Deliver", "purchase_list_files",
+           "dashboard_png"]
 
 
 @dataclass
@@ -78,6 +79,10 @@ def execute(port: WorkbookPort, operation: str, *, today: dt.date, now: dt.datet
 
 def _execute(port, operation, today, now, user, dispatch, dispatch_ids, write) -> Outcome:
     loaded = read_book(port)
+    if operation == "report":  # where its views go, said on this run's Issues sheet
+        from .book.dashboard import claim_names
+
+        loaded.issues.extend(claim_names(loaded))
     result = pipeline.run(loaded.book, operation=operation, today=today, now=now, user=user,
                           dispatch=dispatch, dispatch_ids=dispatch_ids,
                           bad_rows=loaded.bad_order_rows, prior_issues=loaded.issues)
@@ -333,3 +338,165 @@ def notify(port: WorkbookPort, *, today: dt.date, now: dt.datetime, user: str = 
         if write:
             port.apply(plan)
     return NotifyOutcome(Outcome(result, plan, loaded), msgs, entries, op.name)
+# ---- the report's files: purchase lists, a picture of the Dashboard (issue 22) ----------
+
+PURCHASE_COLUMNS = ("Supplier", "SKU", "Description", "Warehouse", "Quantity",
+                    "Lead Time Days", "Available", "Backlog", "Reorder Point")
+
+
+def purchase_list_files(result: RunResult, folder: Path) -> list[Path]:
+    """One CSV per supplier in `folder` (`purchase-ACME.csv`; SKUs without a Supplier in
+    `purchase-no-supplier.csv`): the Reorder sheet's suggestions to order. Nothing when
+    Products has no Supplier column (every SKU's Supplier blank). Each file whole or not at
+    all; formula-looking text is neutralised."""
+    import csv
+    import io
+    import re
+
+    from .book import files
+    from .domain import reorder
+
+    if not any(pr.supplier for pr in result.book.products):
+        return []
+    rows = reorder.plan(result.book, result.lines, result.outcomes,
+                        result.audit.business_date if result.audit else dt.date.today())
+    files.make_folder(folder, "--purchase-lists")
+    written = []
+    for supplier, items in reorder.purchase_lists(rows).items():
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(PURCHASE_COLUMNS)
+        for r in items:
+            w.writerow([csv_safe(v) for v in (
+                supplier, r.sku, r.description, r.warehouse, r.suggested_qty,
+                r.lead_time_days, r.available, r.backlog, r.reorder_point)])
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", supplier).strip("-.") or "no-supplier"
+        path = folder / f"purchase-{slug}.csv"
+        files.write_file(path, buf.getvalue().encode("utf-8"))
+        written.append(path)
+    return written
+
+
+def csv_safe(value) -> str:
+    """Neutralise text a spreadsheet would run as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def dashboard_png(book_path: Path, target: Path, sheet: str = "Dashboard") -> None:
+    """A PNG of the book's Dashboard, drawn by LibreOffice (`soffice --headless`, which
+    draws the native charts as Excel would): straight to PNG where its build has the
+    picture filter, else to PDF and the page to PNG by poppler's `pdftoppm`. A
+    `WorkbookError` says what to install when neither is there. LibreOffice draws a copy of
+    the book that shows only the Dashboard, fitted to one landscape page."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from .book import files
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise WorkbookError("--png needs LibreOffice (the `soffice` command) to draw the "
+                            "Dashboard: install it (apt install libreoffice-calc, or from "
+                            "libreoffice.org), or open the book in Excel and look at the "
+                            "Dashboard sheet")
+    with tempfile.TemporaryDirectory(prefix="ordersheet-png-") as tmp:
+        folder = Path(tmp)
+        only = folder / "dashboard.xlsx"
+        _only_sheet(book_path, only, sheet)
+
+        def convert(fmt: str) -> Path:
+            cmd = [soffice, f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+                   "--headless", "--convert-to", fmt, "--outdir", tmp, str(only)]
+            try:
+                subprocess.run(cmd, capture_output=True, timeout=180, check=False)
+            except (OSError, subprocess.TimeoutExpired) as e:
+                raise WorkbookError(f"LibreOffice could not draw the Dashboard: {e}") from None
+            return folder / f"dashboard.{fmt}"
+
+        made = convert("png")
+        if not made.exists():  # a build without the picture filter (libreoffice-*-nogui)
+            pdf, pdftoppm = convert("pdf"), shutil.which("pdftoppm")
+            if not pdf.exists():
+                raise WorkbookError("LibreOffice made no picture of the Dashboard")
+            if pdftoppm is None:
+                raise WorkbookError("--png: this LibreOffice draws PDFs only; install "
+                                    "poppler-utils (pdftoppm) to turn the page into a PNG")
+            subprocess.run([pdftoppm, "-png", "-r", "110", "-singlefile", "-f", "1", "-l", "1",
+                            str(pdf), str(folder / "dashboard")], capture_output=True,
+                           timeout=120, check=False)
+        if not made.exists() or not made.stat().st_size:
+            raise WorkbookError("LibreOffice made no picture of the Dashboard")
+        files.write_file(target, made.read_bytes())
+
+
+def _only_sheet(src: Path, dest: Path, sheet: str) -> None:
+    """A copy of `src` that shows and prints only `sheet`, on one landscape page: the
+    others hidden, print areas gone, `sheet` active and fitted to the page."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin:
+        wb = zin.read("xl/workbook.xml")
+        rels = zin.read("xl/_rels/workbook.xml.rels")
+        m = re.search(rb"<(?:\w+:)?sheet\s[^>]*?name=\"" + re.escape(_xml_attr(sheet)) +
+                      rb"\"[^>]*?r:id=\"([^\"]+)\"", wb)
+        path = b""
+        if m:
+            t = re.search(rb"<Relationship\s[^>]*?Id=\"" + re.escape(m.group(1)) +
+                          rb"\"[^>]*?Target=\"([^\"]+)\"", rels) or re.search(
+                rb"<Relationship\s[^>]*?Target=\"([^\"]+)\"[^>]*?Id=\"" + re.escape(m.group(1)) +
+                rb"\"", rels)
+            path = t.group(1).lstrip(b"/") if t else b""
+            if path and not path.startswith(b"xl/"):
+                path = b"xl/" + path
+        with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zin.infolist():
+                data = zin.read(info.filename)
+                if info.filename == "xl/workbook.xml":
+                    data = _show_only(data, sheet)
+                elif path and info.filename.encode() == path:
+                    data = _fit_to_page(data)
+                zout.writestr(info, data)
+
+
+def _xml_attr(text: str) -> bytes:
+    from xml.sax.saxutils import quoteattr
+
+    return quoteattr(text).encode()[1:-1]
+
+
+def _show_only(workbook_xml: bytes, sheet: str) -> bytes:
+    import re
+
+    names = re.findall(rb"<(?:\w+:)?sheet\s[^>]*?name=\"([^\"]*)\"", workbook_xml)
+    wanted = _xml_attr(sheet)
+    if wanted not in names:
+        return workbook_xml
+    index = names.index(wanted)
+
+    def tag(m: re.Match) -> bytes:
+        t = re.sub(rb'\sstate="[^"]*"', b"", m.group(0))
+        if b'name="' + wanted + b'"' not in t:
+            t = t[:-2].rstrip() + b' state="hidden"/>'
+        return t
+
+    out = re.sub(rb"<(?:\w+:)?sheet\s[^>]*?/>", tag, workbook_xml)
+    out = re.sub(rb"<(?:\w+:)?definedName\s[^>]*?_xlnm\.Print_(?:Area|Titles)[^>]*>.*?"
+                 rb"</(?:\w+:)?definedName>", b"", out, flags=re.S)
+    out = re.sub(rb'\s(?:activeTab|firstSheet)="\d+"', b"", out)
+    return re.sub(rb"<((?:\w+:)?workbookView)(?=[\s/>])", rb'<\1 activeTab="%d"' % index, out,
+                  count=1)
+
+
+def _fit_to_page(sheet_xml: bytes) -> bytes:
+    """The sheet printed on one landscape page (fit to page)."""
+    import re
+
+    if not re.search(rb"<(?:\w+:)?sheetPr[\s/>]", sheet_xml):
+        sheet_xml = re.sub(rb"(<(?:\w+:)?worksheet[^>]*>)", rb'\1<sheetPr><pageSetUpPr '
+                           rb'fitToPage="1"/></sheetPr>', sheet_xml, count=1)
+    sheet_xml = re.sub(rb"<(?:\w+:)?pageSetup\s[^>]*/>", b"", sheet_xml)
+    return re.sub(rb"(<(?:\w+:)?pageMargins[^>]*/>)", rb'\1<pageSetup orientation="landscape" '
+                  rb'fitToWidth="1" fitToHeight="1"/>', sheet_xml, count=1)

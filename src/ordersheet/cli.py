@@ -504,10 +504,39 @@ def export_shipments_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="
     return 0
 
 
-def _csv_safe(value: str) -> str:
-    """Neutralise text a spreadsheet would run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+_csv_safe = app.csv_safe
+
+
+@cli.command("report")
+@_guard
+def report_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
+               png: Optional[Path] = typer.Option(None, "--png", help="Also draw the "
+                                                  "Dashboard into this PNG file (needs "
+                                                  "LibreOffice)."),
+               purchase: Optional[Path] = typer.Option(
+                   None, "--purchase-lists", metavar="DIR", help="Write a purchase-list CSV "
+                   "per supplier (Products' Supplier column) into this folder."),
+               today: Optional[str] = TodayOpt, output: Optional[Path] = OutputOpt,
+               as_json: bool = JsonOpt) -> int:
+    """Run everything (as `run`), then rebuild the Dashboard (KPIs and charts), Reorder and
+    Bottlenecks sheets."""
+    if png is not None:
+        files.check_output_file(book, png, "PNG file")
+    if purchase is not None:
+        files.check_output_folder(book, purchase, "--purchase-lists")
+    code, result = run_operation(book, "report", today, output, as_json)
+    quiet = as_json
+    if purchase is not None:
+        written = app.purchase_list_files(result, purchase)
+        if not quiet:
+            out.print(f"Purchase lists: {len(written)} written" + (
+                f" to {purchase}" if written else " (no SKU to order, or no Supplier column "
+                "on Products)"), markup=False)
+    if png is not None:
+        app.dashboard_png(output or book, png)
+        if not quiet:
+            out.print(f"Dashboard picture: {png}", markup=False)
+    return code
 
 
 @cli.command("lite")

@@ -144,6 +144,13 @@ def process_orders(book: xw.Book, dispatch: bool = False, as_of: Optional[dt.dat
 
 
 @script
+def refresh_dashboard(book: xw.Book, as_of: Optional[dt.date] = None):
+    """Everything (as process_orders, no dispatch), then rebuild the Dashboard (KPIs and
+    charts), Reorder and Bottlenecks sheets as of the date."""
+    return _run(book, "report", as_of)
+
+
+@script
 def show_document(book: xw.Book, doc_id: str = ""):
     """Show one invoice (INV-00001) or packing slip (SHP-00001) on its print sheet; with
     no ID, the one named in the selected cell."""
@@ -397,4 +404,5 @@ def line_total(quantity, unit_price, tax_rate=0, currency="USD", settings=None):
 
 __all__ = ["validate_orders", "price_orders", "reserve_stock", "plan_shipments",
            "dispatch_shipments", "create_invoices", "process_orders", "show_document",
-           "customer_updates", "order_price", "stock_available", "line_total"]
+           "customer_updates", "refresh_dashboard",
+           "order_price", "stock_available", "line_total"]

@@ -15,6 +15,7 @@ workbook in front of the user (never on the add-in itself):
 | `validate`, `price`, `reserve`, `ship`, `invoice` | that step (and the ones before) |
 | `dispatch`        | dispatch every Ready shipment and invoice it                |
 | `dispatch SHP-00003, SHP-00004` | only those shipments                          |
+| `report`          | everything, then the Dashboard, Reorder and Bottlenecks     |
 | `show INV-00041`  | shows that invoice (or `SHP-...` packing slip) on its print sheet; |
 |                   | `show` alone: the document named in the selected cell      |
 
@@ -41,6 +42,7 @@ STEPS: dict[str, Callable[..., Any]] = {
     "ship": excel.plan_shipments,
     "invoice": excel.create_invoices,
     "notify": excel.customer_updates,
+    "report": excel.refresh_dashboard,
 }
 """`Run` words that take no argument -> the script they run."""
 

@@ -336,7 +336,8 @@ def test_records_are_made_afresh_on_each_pass():
     assert len(parsed.records) == 2 and parsed.records[-1]["_i"] == 2
     assert parsed.records[0] == {"row": 2, "cols": {"sku": "A", "list_price": "B"}, "sku": "A",
                                  "list_price": D(12), "description": "", "weight": D(0),
-                                 "tax_class": "standard", "active": True, "_i": 0}
+                                 "tax_class": "standard", "active": True, "_i": 0,
+                                 "lead_time_days": None, "supplier": ""}
     assert parsed.columns["list_price"] == [D(12), D("3.5")]
 
 

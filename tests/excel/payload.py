@@ -156,6 +156,16 @@ class Replayer:
     def _ws(self, a):
         return self.wb.worksheets[a["sheet_position"]]
 
+    def _addChart(self, a):
+        """Noted, not drawn: (name, chart type, sheet, source address)."""
+        self.charts = getattr(self, "charts", []) + [tuple(a["args"][:4])]
+
+    def _setChartTitle(self, a):
+        pass  # charts are noted, not drawn
+
+    def _deleteChart(self, a):
+        self.deleted_charts = getattr(self, "deleted_charts", []) + [a["args"][0]]
+
     def _cells(self, a):
         ws = self._ws(a)
         for i in range(a["row_count"]):

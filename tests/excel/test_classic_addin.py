@@ -139,6 +139,18 @@ def test_run_show_puts_one_document_on_its_print_sheet(tmp_path, monkeypatch):
     assert "SO-1" not in str(sheet_values(wb["Packing Slip"]))
 
 
+def test_run_report_rebuilds_the_dashboard_with_native_charts(tmp_path, monkeypatch):
+    src = two_orders(tmp_path / "book.xlsx", "report")
+    book = live_book(src)
+    click(book, monkeypatch)
+    replayed = replay_to_file(src, book, tmp_path / "after.xlsx")
+    wb = load_workbook(tmp_path / "after.xlsx")
+    assert {"Dashboard", "Reorder", "Bottlenecks"} <= set(wb.sheetnames)
+    assert audit(tmp_path / "after.xlsx") == ["report"]
+    assert replayed.charts and all(c[0].startswith("ordersheet: ") and c[2] == "Dashboard"
+                                   for c in replayed.charts)
+
+
 def test_an_unknown_run_value_stops_before_anything_is_written(tmp_path, monkeypatch):
     book = live_book(two_orders(tmp_path / "book.xlsx", "fly"))
     with pytest.raises(ValueError, match="Settings Run: 'fly' is not something"):

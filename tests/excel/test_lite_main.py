@@ -20,8 +20,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "addin" / "lite" / "main.py"
 
-SCRIPTS = ["create_invoices", "customer_updates", "dispatch_shipments", "plan_shipments", "price_orders",
-           "process_orders", "reserve_stock", "show_document", "validate_orders"]
+SCRIPTS = ["create_invoices", "customer_updates", "dispatch_shipments", "plan_shipments",
+           "price_orders", "process_orders", "refresh_dashboard", "reserve_stock",
+           "show_document", "validate_orders"]
 
 PROBE = textwrap.dedent("""
     import asyncio, datetime as dt, importlib.util, json, sys, tempfile

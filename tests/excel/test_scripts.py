@@ -87,6 +87,7 @@ SCRIPTS = [
     ("dispatch", excel.dispatch_shipments, {}, {"dispatch": True}),
     ("run", excel.process_orders, {}, {}),
     ("run", excel.process_orders, {"dispatch": True}, {"dispatch": True}),
+    ("report", excel.refresh_dashboard, {}, {}),
 ]
 
 

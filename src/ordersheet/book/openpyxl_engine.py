@@ -146,6 +146,14 @@ class OpenpyxlBook(WorkbookPort):
         self._widths(ws, dict(enumerate(op.widths, start=1)))
         ws.sheet_state = "hidden" if op.hidden else "visible"
 
+    def _op_AddCharts(self, op: p.AddCharts) -> None:
+        """openpyxl's own charts (the model the xlsx engine serialises), replacing the
+        ones ordersheet put on this view sheet before."""
+        from .xlsx.charts import chart_model
+
+        ws = self.wb[op.sheet]
+        ws._charts = [chart_model(c, op.sheet) for c in op.charts]
+
     def _widths(self, ws, widths: dict[int, float]) -> None:
         for j, w in widths.items():
             ws.column_dimensions[get_column_letter(j)].width = w

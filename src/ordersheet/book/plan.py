@@ -96,11 +96,38 @@ class MarkCells:
     cell (`FILL_NONE`, `#RRGGBB`, or an engine's own description): put back."""
 
 
+@dataclass
+class Chart:
+    """One native chart drawn from a block of cells of the sheet it sits on: the block's
+    first row names the series (one column each), its first column holds the categories."""
+
+    kind: Literal["bar", "line"]
+    title: str
+    first_row: int
+    """The block's header row (series names); data rows follow down to `last_row`."""
+    last_row: int
+    cat_col: int
+    series_cols: list[int]
+    anchor: str
+    """Top-left cell of the chart (`G2`)."""
+    y_title: str = ""
+
+
+@dataclass
+class AddCharts:
+    """ordersheet's charts on one of its own view sheets (the Dashboard), each pointing at
+    that sheet's cells; they replace the charts ordersheet put there before, and no other
+    sheet's drawings are touched."""
+
+    sheet: str
+    charts: list[Chart]
+
+
 FILL_NONE = ""
 """A cell without a fill of its own."""
 
 
-Op = Union[ReplaceSheet, AppendRows, UpdateColumns, SetCells, MarkCells]
+Op = Union[ReplaceSheet, AppendRows, UpdateColumns, SetCells, MarkCells, AddCharts]
 
 
 @dataclass

@@ -199,6 +199,11 @@ def render(result: RunResult, loaded: Loaded, extra: Sequence[p.Op] = ()) -> p.W
     if result.new_invoices:
         plan.ops += print_ops(state, result.new_invoices[-1], loaded)
     plan.ops += extra
+    if result.operation == "report":  # the views, before the records name their sheets
+        from .dashboard import DASHBOARD, view_ops
+
+        plan.ops += view_ops(result, records[s.STOCK_LEDGER.name], lambda n: _out(loaded, n))
+        plan.activate = _out(loaded, DASHBOARD)
     plan.add(records_op(loaded, records, state.price_locks))
     if result.errors:
         plan.activate = issues_sheet

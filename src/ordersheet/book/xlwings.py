@@ -415,6 +415,35 @@ class XlwingsBook(WorkbookPort):
         for (r, c), block in blocks:
             sheet.range((r, c)).value = [[cell_out(v) for v in row] for row in block]
 
+    CHART_PREFIX = "ordersheet: "
+    """Name of every chart ordersheet adds (the ones a refresh replaces)."""
+
+    def _op_AddCharts(self, op: p.AddCharts) -> None:
+        """Native Excel charts through xlwings' `sheet.charts.add` (classic and xlwings
+        Lite alike), each drawn from its block of the sheet (header row: series names;
+        first column: categories). The charts ordersheet named before go first; an engine
+        that cannot draw charts leaves the figures without them."""
+        sheet = self._find(op.sheet)
+        if sheet is None:
+            return
+        try:
+            for chart in list(sheet.charts):
+                if str(chart.name).startswith(self.CHART_PREFIX):
+                    chart.delete()
+            for c in op.charts:
+                source = sheet.range((c.first_row, c.cat_col),
+                                     (c.last_row, max(c.series_cols)))
+                chart = sheet.charts.add(
+                    chart_type="line_markers" if c.kind == "line" else "column_clustered",
+                    source=source, anchor=sheet.range(c.anchor), width=450, height=212,
+                    name=(self.CHART_PREFIX + c.title)[:250])
+                try:
+                    chart.title = c.title
+                except (AttributeError, NotImplementedError):
+                    pass  # the chart's name says what it is
+        except (AttributeError, NotImplementedError, KeyError):
+            return  # an engine (or a client's payload) without charts: the figures stand alone
+
     def _column_blocks(self, sheet_name: str, cells: dict[Cell, Any]
                        ) -> list[tuple[Cell, list[list[Any]]]]:
         """Scattered cells (On Hand of the SKUs a dispatch touched) as one block per column,

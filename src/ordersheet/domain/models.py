@@ -90,6 +90,10 @@ class Product(SheetRow):
     weight: Decimal = Decimal(0)
     tax_class: str = "standard"
     active: bool = True
+    lead_time_days: Optional[int] = None
+    """Days from ordering stock to having it (the reorder plan); blank: Inventory's."""
+    supplier: str = ""
+    """Who the SKU is bought from (purchase lists, one per supplier)."""
 
 
 @record
@@ -220,6 +224,8 @@ class Settings(BaseModel):
     """The SMTP login (blank: SMTP From); its password only ever comes from the
     environment variable ORDERSHEET_SMTP_PASSWORD, never from the book."""
     smtp_tls: bool = True
+    demand_window_days: int = 90
+    """Days of order history the reorder plan averages demand over."""
     cells: dict[str, str] = {}
     """setting field -> A1 address of its Value cell (for issues and write-back)."""
 

@@ -30,6 +30,7 @@ OPERATIONS = {
     "validate": "validate", "price": "price", "reserve": "reserve", "ship": "ship",
     "dispatch": "invoice", "invoice": "invoice", "run": "invoice",
     "notify": "invoice",  # customers are told what a run (without dispatch) leaves
+    "report": "invoice",  # a run, then the Dashboard, Reorder and Bottlenecks views
 }
 
 

@@ -69,6 +69,8 @@ PRODUCTS = SheetSpec("Products", (
         also=("Weight Per Unit", "Unit Weight", "Net Weight")),
     Col("tax_class", "Tax Class", to_lower_text, default="standard", also=_TAX_CLASS),
     Col("active", "Active", to_bool, default=True, also=("Enabled",)),
+    Col("lead_time_days", "Lead Time Days", to_whole, also=("Lead Time",)),
+    Col("supplier", "Supplier", to_text, default="", also=("Vendor",)),
 ), key=("sku",))
 
 INVENTORY = SheetSpec("Inventory", (

@@ -53,6 +53,13 @@ def _invoice_number(v: Any) -> int:
     return n
 
 
+def _window_days(v: Any) -> int:
+    n = to_whole(v)
+    if n < 1:
+        raise Bad("bad_value", f"must be a whole number of days from 1 up, found {n}")
+    return n
+
+
 SETTINGS: tuple[Setting, ...] = (  # in the contract's order, the template's rows
     Setting("Company Name", "company_name", to_text, "printed on invoices and packing slips"),
     Setting("Company Address", "company_address", to_text,
@@ -90,6 +97,8 @@ SETTINGS: tuple[Setting, ...] = (  # in the contract's order, the template's row
     Setting("SMTP User", "smtp_user", to_text,
             "login (blank: SMTP From); the password only from ORDERSHEET_SMTP_PASSWORD"),
     Setting("SMTP TLS", "smtp_tls", to_bool, "Yes: STARTTLS (port 465: TLS from the start)"),
+    Setting("Demand Window Days", "demand_window_days", _window_days,
+            "days of orders the Reorder sheet averages demand over", fmt="int"),
 )
 REQUIRED_COMPANY_DETAILS = ("company_name", "company_address")
 """What every invoice must say about the seller: without them a run warns

@@ -15,6 +15,7 @@ from ..raw import split_a1
 from .edits import _Edit, _Src
 from .ooxml import CT_STYLES, MAX_COL, MAX_ROW, NS_PKG_R, REL_STYLES, XML_DECL
 from .package import _relative
+from .charts import _ChartParts
 from .sheet_parts import _WorksheetParts
 from .styles import _Styler
 from .workbook_xml import _WorkbookParts, _check_sheet_name
@@ -34,7 +35,7 @@ def _rels_template() -> bytes:
     return XML_DECL + f'<Relationships xmlns="{NS_PKG_R}"></Relationships>'.encode()
 
 
-class _Build(_WorksheetParts, _WorkbookParts):
+class _Build(_WorksheetParts, _WorkbookParts, _ChartParts):
     """One save: `write` renders every changed part into the new zip (worksheets stream
     straight into it as they are rendered; small parts wait in memory), then copies the
     untouched members and lists them all in their old order."""
@@ -61,6 +62,8 @@ class _Build(_WorksheetParts, _WorkbookParts):
         self._vml_block = 0
         self._table_names = set(book.table_names) | book._defined_names
         self._max_table_id = book.max_table_id
+        self.charts: dict[str, list[p.Chart]] = {}
+        """sheet -> ordersheet's charts on it (`charts._ChartParts`)"""
 
     # -- parts --
     def put(self, name: str, data: bytes | _Deflater | _PartStream,
@@ -239,6 +242,10 @@ class _Build(_WorksheetParts, _WorkbookParts):
                         if (r, c) in op.restore:
                             e.restore[(r, c)] = op.restore[(r, c)]
                         # a clear after a mark in the same plan wins over nothing else
+            elif isinstance(op, p.AddCharts):
+                if op.sheet not in edits or edits[op.sheet].replace is None:
+                    raise TypeError(f"charts go on a sheet the same plan replaces: {op.sheet!r}")
+                self.charts[op.sheet] = list(op.charts)
             else:  # pragma: no cover - plan.Op is closed
                 raise TypeError(f"unknown plan operation {op!r}")
         for name, bottom in book.grown_tables.items():  # rows typed under a table join it

@@ -328,10 +328,12 @@ class _WorksheetParts:
         header, keep, drop = self._table_for(sheet, op, sheet.rels_path, sheet.path)
         width = max(len(header), _rows_width(op.rows), 1)
         extent = (1, 1, max(len(op.rows) + 1, 1), width)
-        head, rp = self._r_prefix(head) if keep else (head, b"")
+        charts = self.charts.get(sheet.name)
+        head, rp = self._r_prefix(head) if keep or charts else (head, b"")
         head = _head_edit(head, P, tab=tab, extent=extent, replace_extent=True,
                           widths=op.widths)
         tail = _tail_tables(tail, P, keep, rp, drop_merges=True)
+        tail = self._charts_tail(sheet, sheet.name, sheet.path, sheet.rels_path, tail, P, rp)
         self.formula_removed = True  # the calc chain may point into the old rows
         self.values_changed = True
         self._finish_generated(sheet.name, sheet.path, e,
@@ -361,6 +363,7 @@ class _WorksheetParts:
                      "".join(f'<tablePart r:id="{k}"/>' for k in keep) +
                      "</tableParts>").encode()
         tail += b"</worksheet>"
+        tail = self._charts_tail(None, name, path, rels_path, tail, b"", b"r:")
         self._finish_generated(name, path, e,
                                lambda out: self._sheet_body(head, op, header, tail, b"", out))
         self.ct_add[path] = CT_SHEET

@@ -14,7 +14,8 @@ from typing import Any, Callable, Mapping, Sequence
 from ...domain import models as m
 from ...domain.issues import Issue, error, warning
 from ..raw import RawSheet, a1
-from .coerce import Bad, is_blank, to_bool, to_code, to_lower_text, to_percent, to_text, to_whole
+from .coerce import (Bad, is_blank, to_bool, to_code, to_lower_text, to_money, to_percent, to_text,
+                     to_whole)
 from .headers import norm
 from .spec import SheetSpec
 
@@ -84,14 +85,21 @@ SETTINGS: tuple[Setting, ...] = (  # in the contract's order, the template's row
             fmt="pct"),
     Setting("User", "user", to_text, "name written to the Audit Log"),
 )
+FINANCE_SETTINGS: tuple[Setting, ...] = (  # issue 21; read when typed, not in the template
+    Setting("Payment Tolerance", "payment_tolerance", to_money,
+            "a payment this much short of (or over) an invoice still pays it; the "
+            "difference is written off on Reconciliation"),
+    Setting("Statement Day First", "statement_day_first", to_bool,
+            "Yes: bank statement dates read 03/11/2026 as 3 November"),
+)
 REQUIRED_COMPANY_DETAILS = ("company_name", "company_address")
 """What every invoice must say about the seller: without them a run warns
 (`company_details_missing`)."""
 PLACEHOLDER_COMPANY_NAMES = frozenset({"my company"})
 """Company Names that older templates put there for the user to replace."""
-SETTING: dict[str, Setting] = {k.field: k for k in SETTINGS}
+SETTING: dict[str, Setting] = {k.field: k for k in SETTINGS + FINANCE_SETTINGS}
 """`models.Settings` field -> its key."""
-SETTINGS_KEYS: dict[str, Setting] = {norm(k.label): k for k in SETTINGS}
+SETTINGS_KEYS: dict[str, Setting] = {norm(k.label): k for k in SETTINGS + FINANCE_SETTINGS}
 """normalised label -> its key."""
 
 

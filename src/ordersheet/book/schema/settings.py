@@ -84,8 +84,7 @@ SETTINGS: tuple[Setting, ...] = (  # in the contract's order, the template's row
     Setting("Restocking Fee %", "restocking_fee", to_percent, "kept from refunds of returns",
             fmt="pct"),
     Setting("User", "user", to_text, "name written to the Audit Log"),
-)
-FINANCE_SETTINGS: tuple[Setting, ...] = (  # issue 21; read when typed, not in the template
+    # issue 21 (payments and bank statements)
     Setting("Payment Tolerance", "payment_tolerance", to_money,
             "a payment this much short of (or over) an invoice still pays it; the "
             "difference is written off on Reconciliation"),
@@ -97,9 +96,9 @@ REQUIRED_COMPANY_DETAILS = ("company_name", "company_address")
 (`company_details_missing`)."""
 PLACEHOLDER_COMPANY_NAMES = frozenset({"my company"})
 """Company Names that older templates put there for the user to replace."""
-SETTING: dict[str, Setting] = {k.field: k for k in SETTINGS + FINANCE_SETTINGS}
+SETTING: dict[str, Setting] = {k.field: k for k in SETTINGS}
 """`models.Settings` field -> its key."""
-SETTINGS_KEYS: dict[str, Setting] = {norm(k.label): k for k in SETTINGS + FINANCE_SETTINGS}
+SETTINGS_KEYS: dict[str, Setting] = {norm(k.label): k for k in SETTINGS}
 """normalised label -> its key."""
 
 

@@ -92,7 +92,7 @@ def _user() -> str:
 def run_operation(book: Path, operation: str, today: Optional[str], output: Optional[Path],
                   as_json: bool, dispatch: bool = False,
                   dispatch_ids: Optional[list[str]] = None, quiet: bool = False,
-                  pdf: Optional[Path] = None) -> "tuple[int, RunResult]":
+                  pdf: Optional[Path] = None, statement=None) -> "tuple[int, RunResult]":
     as_of = _today(today)
     now = dt.datetime.now().replace(microsecond=0)  # the clock; `as_of` the business date
     check_targets(book, output, pdf_folder=pdf)
@@ -101,7 +101,7 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
     with _lock(book):
         port = open_book(book)
         outcome = app.execute(port, operation, today=as_of, now=now, user=_user(),
-                              dispatch=dispatch, dispatch_ids=dispatch_ids)
+                              dispatch=dispatch, dispatch_ids=dispatch_ids, statement=statement)
         result = outcome.result
         idle = operation == "dispatch" and not result.dispatched
         if not idle:  # a dispatch that dispatched nothing changes nothing
@@ -231,6 +231,35 @@ def run_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order boo
             output: Optional[Path] = OutputOpt, as_json: bool = JsonOpt) -> int:
     """Everything in order: validate, price, reserve, ship, (dispatch), invoice."""
     return run_operation(book, "run", today, output, as_json, dispatch=dispatch, pdf=pdf)[0]
+
+
+@cli.command("reconcile")
+@_guard
+def reconcile_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
+                  statement: Optional[Path] = typer.Option(
+                      None, "--statement", help="A bank statement (.csv): its incoming "
+                                                "payments are added to Payments first."),
+                  day_first: bool = typer.Option(False, "--day-first",
+                                                 help="Statement dates are day first "
+                                                      "(03/11/2026 = 3 November)."),
+                  decimal_comma: bool = typer.Option(False, "--decimal-comma",
+                                                     help="Statement amounts use a decimal "
+                                                          "comma (1.234,50)."),
+                  today: Optional[str] = TodayOpt, output: Optional[Path] = OutputOpt,
+                  as_json: bool = JsonOpt) -> int:
+    """Run, then match payments to invoices: Reconciliation, Invoices Paid/Balance/Status,
+    AR Aging."""
+    options = None
+    if statement is not None:
+        from .book import statement as bank
+
+        try:
+            data = statement.read_bytes()
+        except OSError as e:
+            raise Exit2(f"--statement {statement}: {e.strerror or e}") from None
+        options = bank.Options(day_first=day_first or None, decimal_comma=decimal_comma,
+                               source=statement.name, data=data)
+    return run_operation(book, "reconcile", today, output, as_json, statement=options)[0]
 
 
 @cli.command("dispatch")

@@ -40,6 +40,7 @@ STEPS: dict[str, Callable[..., Any]] = {
     "reserve": excel.reserve_stock,
     "ship": excel.plan_shipments,
     "invoice": excel.create_invoices,
+    "reconcile": excel.reconcile_payments,
 }
 """`Run` words that take no argument -> the script they run."""
 

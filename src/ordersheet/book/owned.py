@@ -98,6 +98,9 @@ POLICIES: dict[str, Policy] = {
         adopt="never"),
     s.AUDIT_LOG.name: Policy(
         tuple(c.field for c in s.AUDIT_LOG.cols), lambda r: "an Audit Log row", adopt="never"),
+    s.RECONCILIATION.name: Policy(
+        tuple(c.field for c in s.RECONCILIATION.cols),
+        lambda r: f"the Reconciliation row of payment {r.payment_id}", adopt="never"),
 }
 
 

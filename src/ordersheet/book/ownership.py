@@ -25,11 +25,12 @@ from .raw import a1
 from .state import ToolState
 
 SUFFIX = " (ordersheet)"
-VIEW_SHEETS = (s.ISSUES.name, s.PICK_LIST.name, INVOICE_SHEET, PACKING_SLIP_SHEET)
+VIEW_SHEETS = (s.ISSUES.name, s.PICK_LIST.name, INVOICE_SHEET, PACKING_SLIP_SHEET,
+               s.AR_AGING.name)
 """Sheets ordersheet rebuilds from its records each time: never read back."""
 TOOL_SHEETS = VIEW_SHEETS + (s.RESERVATIONS.name, s.SHIPMENTS.name, s.SHIPMENT_LINES.name,
                              s.INVOICES.name, s.INVOICE_LINES.name, s.STOCK_LEDGER.name,
-                             s.AUDIT_LOG.name)
+                             s.AUDIT_LOG.name, s.RECONCILIATION.name)
 MAX_SHEET_NAME = 31
 
 

@@ -160,6 +160,7 @@ def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
         s.STOCK_LEDGER.name: _log(loaded, s.STOCK_LEDGER.name, result.ledger),
         s.AUDIT_LOG.name: _log(loaded, s.AUDIT_LOG.name,
                                [result.audit] if result.audit is not None else []),
+        s.RECONCILIATION.name: state.reconciliation,
     }
     writes = {
         s.RESERVATIONS.name: "reserve" in steps,
@@ -185,8 +186,10 @@ def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
     if "invoice" in steps and \
             state.settings.next_invoice_number != loaded.book.settings.next_invoice_number:
         _set_setting(plan, loaded, "next_invoice_number", state.settings.next_invoice_number)
-    for name in APPEND_ONLY:
-        _owned_sheet(plan, loaded, name, records[name], None, True)
+    for name in APPEND_ONLY:  # Reconciliation: once `reconcile` made it
+        _owned_sheet(plan, loaded, name, records[name], None,
+                     name != s.RECONCILIATION.name or "reconcile" in steps)
+    _ar_aging(plan, result, loaded)
     _marks(plan, result.issues, loaded)
     # The print sheets show the last document this run created.
     if result.new_shipments:
@@ -198,6 +201,24 @@ def render(result: RunResult, loaded: Loaded) -> p.WritePlan:
         plan.activate = issues_sheet
     check_formulas(plan, loaded)
     return plan
+
+
+def _ar_aging(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
+    """The AR Aging view: made by `reconcile`, rebuilt by every run once it exists (the
+    balances move with each run's date)."""
+    out = _out(loaded, s.AR_AGING.name)
+    if "reconcile" not in result.steps and out not in loaded.workbook_sheets:
+        return
+    from ..domain import aging
+
+    state = result.book
+    today = result.audit.business_date if result.audit is not None else None
+    if today is None:
+        return
+    rows = aging.aging(state.invoices, state.customers, aging.credits(state.reconciliation),
+                       today, state.settings.base_currency)
+    plan.add(_replace(s.AR_AGING, [[getattr(r, c.field) for c in s.AR_AGING.cols]
+                                   for r in rows], None, out))
 
 
 def check_formulas(plan: p.WritePlan, loaded: Loaded) -> None:

@@ -210,7 +210,7 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
                        operation=operation, details=details, business_date=today)
     return RunResult(operation, steps, lines, v.numbered, outcomes, issues, state,
                      tuple(ledger), audit, new_shipments, new_invoices, dispatched, shortfalls,
-                     matched)
+                     reconciliation=matched)
 
 
 def settled(invoices, rows, today: dt.date):

@@ -114,6 +114,20 @@ def show_document(port: WorkbookPort, doc_id: str, write: bool = True) -> WriteP
     return plan
 
 
+def customer_statement(port: WorkbookPort, customer_id: str, today: dt.date):
+    """The customer statement of `customer_id` as of `today` (`documents.statement`), from
+    the book as read, its invoices settled as of `today`; None for an unknown customer."""
+    from .documents import statement
+
+    book = read_book(port).book
+    book = book.model_copy(update={"invoices": pipeline.settled(
+        book.invoices, book.reconciliation, today)})
+    try:
+        return statement.statement_document(book, customer_id, today)
+    except statement.CustomerNotFound:
+        return None
+
+
 # ---- PDFs of the book's documents ------------------------------------------------------
 
 

@@ -459,6 +459,44 @@ def print_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order b
     return 0
 
 
+@cli.command("statement")
+@_guard
+def statement_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
+                  customer_id: str = typer.Argument(..., metavar="CUSTOMER_ID"),
+                  pdf: Optional[Path] = typer.Option(None, "--pdf", help="Also write the "
+                                                     "statement as this PDF file."),
+                  today: Optional[str] = TodayOpt) -> int:
+    """List a customer's open items as of --today (and write them as a PDF statement);
+    the book is only read."""
+    from .documents import statement as st
+
+    as_of = _today(today)
+    from .book.xlsx.limits import sniff
+
+    sniff(book)
+    if pdf is not None:
+        files.check_output_file(book, pdf, "PDF file")
+    with _lock(book):
+        doc = app.customer_statement(open_book(book), customer_id, as_of)
+    if doc is None:
+        raise Exit2(f"{book} has no customer '{customer_id}' (on Customers or any invoice)")
+    out.print(f"Statement of {doc.text('customer_name')} ({doc.text('customer_id')}) as of "
+              f"{as_of:%Y-%m-%d}", style="bold", markup=False)
+    t = Table(show_header=True, header_style="bold")
+    for c in st.COLUMNS:
+        t.add_column(st.HEADINGS[c], justify="right" if c in ("days", "total", "paid",
+                                                             "balance") else "left")
+    for ln in doc.lines:
+        t.add_row(*(escape(ln[c].text) for c in st.COLUMNS))
+    out.print(t)
+    for sentence in doc.owed:
+        out.print(sentence, markup=False)
+    if pdf is not None:
+        files.write_file(pdf, st.statement_pdf(doc))
+        out.print(f"PDF: {pdf}", markup=False)
+    return 0
+
+
 @cli.command("export-shipments")
 @_guard
 def export_shipments_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),

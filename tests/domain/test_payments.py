@@ -249,3 +249,20 @@ def test_applied_never_exceeds_payments_or_invoices_and_balances_add_up(book):
             assert balances == totals - credit_notes - paid
     # and a second run changes nothing
     assert match(payments, invoices, rows, tolerance=tol).new_rows == []
+
+
+def test_an_invoice_typed_in_by_hand_keeps_the_paid_it_was_typed_with():
+    typed = inv("OLD-7", "100", due=10).model_copy(update={"paid": D(60), "balance": D(40),
+                                                   "shipment_id": ""})
+    tool = inv("INV-00001", "50").model_copy(update={"shipment_id": "SHP-00001"})
+    assert [i.balance for i in settled([typed, tool], [], TODAY)] == [D(40), D(50)]
+    out = match([pay("P1", "70", customer="C1")], [typed, tool])
+    assert applied(out.new_rows) == {("OPENING-OLD-7", "OLD-7", "paid before ordersheet"): D(60),
+                                     ("P1", "OLD-7", "oldest first"): D(40),
+                                     ("P1", "INV-00001", "oldest first"): D(30)}
+    done = settled([typed, tool], out.new_rows, TODAY)
+    assert [(i.paid, i.balance, i.status) for i in done] == [
+        (D(100), D(0), "Paid"), (D(30), D(20), "Partially Paid")]
+    # the next run reads the settled invoice back: nothing more is posted
+    again = match([pay("P1", "70", customer="C1")], done, out.new_rows)
+    assert again.new_rows == []

@@ -132,3 +132,14 @@ def test_a_book_without_payments_gets_no_reconciliation_sheet_from_run(tmp_path)
     run(book)
     names = load_workbook(book).sheetnames
     assert "Reconciliation" not in names and "AR Aging" not in names
+
+
+def test_a_later_run_settles_as_of_its_date_and_rebuilds_ar_aging(tmp_path):
+    book = invoiced(tmp_path, [["P1", D1, "C1", 25, "USD", ""]])
+    reconcile(book)
+    assert by_invoice(book)["INV-00003"] == (5, 5, "Partially Paid")
+    code, result = run(book, dispatch=False, today="2026-12-20")  # due 2026-12-02
+    assert by_invoice(book)["INV-00003"] == (5, 5, "Overdue")
+    assert by_invoice(book)["INV-00001"] == (20, 0, "Paid")
+    assert len(result.book.reconciliation) == 2  # run posts nothing
+    assert rows(book, "AR Aging")[1][:9] == ("C1", "Acme", "USD", 0, 5, 0, 0, 0, 5)

@@ -25,6 +25,10 @@ before (`ReconRow`, never changed): a payment whose match is the same posts noth
 whose match changed (a manual Invoice No typed or cleared, an invoice credited ...) gets
 its earlier rows reversed (rule `reversal`, the amounts negated) and its new rows posted.
 So a second run posts nothing, and the rows always add up to the current match.
+
+An invoice typed in by hand (no Shipment ID) keeps the Paid it was typed with: the first
+reconcile posts it as a row of its own (`paid before ordersheet`, Payment ID
+`OPENING-<Invoice No>`), and from then on it is settled like any other.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ MANUAL, REFERENCE, EXACT, OLDEST, CREDIT = (
     "manual", "reference", "exact amount", "oldest first", "credit")
 WRITE_OFF, UNAPPLIED, UNMATCHED, MISMATCH, REVERSAL = (
     "write-off", "unapplied", "unmatched", "currency mismatch", "reversal")
+OPENING = "paid before ordersheet"
+"""The Paid of an invoice typed in by hand (no Shipment ID: from before ordersheet),
+posted once as it was typed, so that what was paid before is not owed again."""
 
 _NUMBER = re.compile(r"([A-Za-z]{1,12})[\s\-_#/.:]*(\d{1,12})\b")
 """An invoice number as people write it in a bank reference: letters, maybe a separator,
@@ -275,6 +282,7 @@ def reconcile(payments: Sequence[Payment], invoices: Sequence[Invoice],
     """Match every payment to invoices (the module docstring says how) and return the rows
     to post on `today` so that the posted rows add up to this match."""
     mt = _Matcher(invoices, customers, tolerance, base_currency.upper(), rounding_mode)
+    opening = _opening(mt, posted, today)
     issues: list[Issue] = []
     pays: list[_Pay] = []
     order = sorted(payments, key=lambda p: (p.date, p.row, p.payment_id))
@@ -296,10 +304,11 @@ def reconcile(payments: Sequence[Payment], invoices: Sequence[Invoice],
                 if pay.left <= ZERO:
                     break
                 mt.apply(pay, inv, CREDIT)
-    out = Reconciliation(issues=issues + mt.issues)
+    out = Reconciliation(new_rows=opening, issues=issues + mt.issues)
     by_payment: dict[str, list[ReconRow]] = defaultdict(list)
     for r in posted:
-        by_payment[r.payment_id.strip().upper()].append(r)
+        if r.rule != OPENING:
+            by_payment[r.payment_id.strip().upper()].append(r)
     seen: set[str] = set()
     for pay in pays:
         p = pay.p
@@ -332,6 +341,29 @@ def reconcile(payments: Sequence[Payment], invoices: Sequence[Invoice],
                                                     "sheet")
     out.applied = applied_to_invoices([*posted, *out.new_rows])
     return out
+
+
+def _opening(mt: _Matcher, posted: Sequence[ReconRow], today: dt.date) -> list[ReconRow]:
+    """The `OPENING` rows of hand-typed invoices with a Paid that no row names yet; what
+    they paid (now or when posted before) is no longer open."""
+    named = {r.invoice_no.strip().upper() for r in posted if r.invoice_no}
+    for r in posted:  # posted before: paid then, so not open now
+        if r.rule == OPENING:
+            inv = mt.invoice(r.invoice_no, fuzzy=False)
+            if inv is not None:
+                mt.open[inv.invoice_no] -= r.applied
+    out = []
+    for inv in mt.invoices:
+        if inv.shipment_id or inv.paid <= ZERO or inv.invoice_no.strip().upper() in named:
+            continue
+        amount = min(inv.paid, max(mt.open[inv.invoice_no], ZERO))
+        mt.open[inv.invoice_no] -= amount
+        out.append(ReconRow(payment_id=f"OPENING-{inv.invoice_no}", date=inv.invoice_date,
+                            customer_id=inv.customer_id, invoice_no=inv.invoice_no,
+                            applied=amount, rule=OPENING, currency=inv.currency,
+                            posted_on=today, note="Paid as typed on Invoices before "
+                                                  "ordersheet reconciled the invoice"))
+    return [r for r in out if r.applied]
 
 
 def _net(rows: Iterable) -> dict[tuple[str, bool], Decimal]:

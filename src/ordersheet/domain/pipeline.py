@@ -214,12 +214,15 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
 
 
 def settled(invoices, rows, today: dt.date):
-    """`receivables.settle` with what the Reconciliation rows `rows` apply to each invoice."""
+    """`receivables.settle` with what the Reconciliation rows `rows` apply to each invoice;
+    an invoice typed in by hand that no row names yet keeps the Paid it was typed with
+    (`payments.OPENING`)."""
     if not invoices:
         return invoices
     applied = payments.applied_to_invoices(rows)
-    paid = {i.invoice_no: applied[k] for i in invoices
-            if (k := i.invoice_no.strip().upper()) in applied}
+    paid = {i.invoice_no: applied[k] if k in applied else i.paid for i in invoices
+            if (k := i.invoice_no.strip().upper()) in applied
+            or (not i.shipment_id and not i.credits_invoice and i.paid)}
     return receivables.settle(invoices, paid, today)
 
 

@@ -266,3 +266,12 @@ def test_an_invoice_typed_in_by_hand_keeps_the_paid_it_was_typed_with():
     # the next run reads the settled invoice back: nothing more is posted
     again = match([pay("P1", "70", customer="C1")], done, out.new_rows)
     assert again.new_rows == []
+
+
+def test_an_invoice_no_that_is_not_there_holds_the_payment_back():
+    out = match([pay("P1", "100", customer="C1", invoice_no="INV-09999")],
+                [inv("INV-00001", "100")])
+    assert not applied(out.new_rows)
+    assert [i.code for i in out.issues] == ["unknown_invoice"]
+    [row] = out.new_rows
+    assert (row.rule, row.unapplied) == ("unapplied", D(100)) and "held" in row.note

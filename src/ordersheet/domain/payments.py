@@ -119,6 +119,8 @@ class _Pay:
     left: Decimal
     rows: list[_Row] = field(default_factory=list)
     mismatched: bool = False
+    held: bool = False
+    """The user named an invoice that is not there: nothing is applied in its place."""
 
 
 class _Matcher:
@@ -133,6 +135,9 @@ class _Matcher:
         self.by_no = {i.invoice_no.strip().upper(): i for i in self.invoices}
         self.open = {i.invoice_no: i.total - credits.get(i.invoice_no.strip().upper(), ZERO)
                      for i in self.invoices}
+        self.by_customer: dict[tuple[str, str], list[Invoice]] = defaultdict(list)
+        for i in sorted(self.invoices, key=lambda i: (i.due_date, i.invoice_date, i.invoice_no)):
+            self.by_customer[(i.customer_id, (i.currency or base).upper())].append(i)
         self.by_key: dict[tuple[str, int], list[Invoice]] = defaultdict(list)
         for i in self.invoices:
             k = number_key(i.invoice_no)
@@ -182,10 +187,9 @@ class _Matcher:
         return ((c.currency if c else "") or self.base).strip().upper()
 
     def open_invoices(self, customer: str, ccy: str) -> list[Invoice]:
-        return sorted((i for i in self.invoices if i.customer_id == customer
-                       and (i.currency or self.base).upper() == ccy
-                       and self.open[i.invoice_no] > ZERO),
-                      key=lambda i: (i.due_date, i.invoice_date, i.invoice_no))
+        """The customer's invoices in `ccy` with something open, oldest Due Date first."""
+        return [i for i in self.by_customer.get((customer, ccy), ())
+                if self.open[i.invoice_no] > ZERO]
 
     # -- applying --
     def apply(self, pay: _Pay, inv: Invoice, rule: str) -> None:
@@ -215,6 +219,7 @@ class _Matcher:
             for t in typed:
                 inv = self.invoice(t)
                 if inv is None:
+                    pay.held = True
                     self.issues.append(warning(
                         "unknown_invoice", "Payments", p.cell("invoice_no"),
                         f"payment {p.payment_id} names invoice '{t.strip()}', which is not "
@@ -299,7 +304,7 @@ def reconcile(payments: Sequence[Payment], invoices: Sequence[Invoice],
         mt.match(pay)
         pays.append(pay)
     for pay in pays:  # what is left is credit on the customer: it pays their open invoices
-        if pay.left > ZERO and pay.customer:
+        if pay.left > ZERO and pay.customer and not pay.held:
             for inv in mt.open_invoices(pay.customer, pay.ccy):
                 if pay.left <= ZERO:
                     break
@@ -318,7 +323,10 @@ def reconcile(payments: Sequence[Payment], invoices: Sequence[Invoice],
                 rule = MISMATCH
             note = ("credit on the customer: pays their next invoices" if rule == UNAPPLIED
                     else "")
-            if rule == UNMATCHED:
+            if pay.held:
+                note = (f"Invoice No '{p.invoice_no.strip()}' names an invoice that is not on "
+                        "Invoices: held until it is corrected")
+            elif rule == UNMATCHED:
                 cands = mt.candidates(pay)
                 note = "no invoice or customer found" + (f"; closest: {cands}" if cands else "")
                 out.issues.append(warning(

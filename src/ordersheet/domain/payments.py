@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -149,7 +150,10 @@ class _Matcher:
             if _name_key(c.name):
                 names[_name_key(c.name)].append(c.customer_id)
         self.names = {k: v[0] for k, v in names.items() if len(v) == 1}
+        """A name (`_name_key`) that is one customer's -> that Customer ID."""
+        self.name_words = max((len(k.split()) for k in self.names), default=0)
         self.issues: list[Issue] = []
+        self._closest: dict[str, list] | None = None
 
     # -- finding invoices and customers --
     def invoice(self, text: str, fuzzy: bool = True) -> Invoice | None:
@@ -176,8 +180,11 @@ class _Matcher:
             hit = self.names.get(_name_key(text)) if text else None
             if hit:
                 return hit
-        ref = f" {_name_key(p.reference or '')} "
-        hits = {cid for name, cid in self.names.items() if f" {name} " in ref}
+        # a Customers Name anywhere in the reference: each run of its words looked up
+        words = _name_key(p.reference or "").split()
+        hits = {self.names[" ".join(words[k:k + n])]
+                for n in range(1, min(self.name_words, len(words)) + 1)
+                for k in range(len(words) - n + 1) if " ".join(words[k:k + n]) in self.names}
         return hits.pop() if len(hits) == 1 else ""
 
     def currency_of(self, p: Payment, customer: str) -> str:
@@ -272,12 +279,23 @@ class _Matcher:
             pay.left = ZERO
 
     def candidates(self, pay: _Pay) -> str:
-        """The open invoices closest in amount to an unmatched payment."""
-        opens = [i for i in self.invoices if (i.currency or self.base).upper() == pay.ccy
-                 and self.open[i.invoice_no] > ZERO]
-        opens.sort(key=lambda i: (abs(self.open[i.invoice_no] - pay.left), i.due_date))
-        return ", ".join(f"{i.invoice_no} ({i.customer_id}, {self.open[i.invoice_no]} open)"
-                         for i in opens[:3])
+        """The (at most three) open invoices closest in amount to an unmatched payment,
+        once matching is done: the open amounts of each currency are sorted once, and
+        each payment looks around its own amount."""
+        if self._closest is None:
+            self._closest = defaultdict(list)
+            for i in self.invoices:
+                if self.open[i.invoice_no] > ZERO:
+                    self._closest[(i.currency or self.base).upper()].append(
+                        (self.open[i.invoice_no], i.due_date, i.invoice_no, i))
+            for rows in self._closest.values():
+                rows.sort(key=lambda r: r[:3])
+        opens = self._closest.get(pay.ccy, [])
+        k = bisect_left(opens, pay.left, key=lambda r: r[0])
+        near = opens[max(k - 3, 0):k + 3]
+        near.sort(key=lambda r: (abs(r[0] - pay.left), r[1], r[2]))
+        return ", ".join(f"{i.invoice_no} ({i.customer_id}, {amount} open)"
+                         for amount, _, _, i in near[:3])
 
 
 def reconcile(payments: Sequence[Payment], invoices: Sequence[Invoice],

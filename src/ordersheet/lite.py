@@ -48,6 +48,7 @@ DESKTOP_ONLY = (
     "documents/pdf.py",          # PDFs (fpdf2): xlwings Lite shows documents on print sheets
     "documents/fonts.py",        # the PDFs' fonts (fontTools) ...
     "documents/fonts/",          # ... and the font files (1.4 MB)
+    "documents/statement.py",    # the customer statement PDF (`ordersheet statement`)
 )
 """Parts of the package xlwings Lite never imports (a test checks it): left out of the
 embedded wheel, which halves main.py."""

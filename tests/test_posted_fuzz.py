@@ -1,7 +1,8 @@
 """Whole books, edited between runs as people do, keep every posted record (issue 16).
 
-Hypothesis writes a small order book, runs `ordersheet run --dispatch` on it, and between
-runs makes random edits: a cell typed over or blanked, a header renamed, a row deleted,
+Hypothesis writes a small order book, runs `ordersheet run --dispatch` (or `reconcile`,
+which posts Reconciliation rows from its Payments, issue 21) on it, and between runs makes
+random edits: a cell typed over or blanked, a header renamed, a row deleted,
 two rows swapped, a sheet sorted, on every sheet ordersheet owns and on the identity and
 tool columns of Orders. After every run:
 
@@ -37,8 +38,9 @@ from .bookfiles import D1, basic_book
 
 EXAMPLES = int(os.environ.get("ORDERSHEET_FUZZ_EXAMPLES", "12"))
 OWNED = ["Reservations", "Shipments", "Shipment Lines", "Invoices", "Invoice Lines",
-         "Stock Ledger", "Audit Log"]
-EDITABLE = {"Shipments": {"tracking_no", "status", "shipped_on", "carrier", "service"}}
+         "Stock Ledger", "Audit Log", "Reconciliation"]
+EDITABLE = {"Shipments": {"tracking_no", "status", "shipped_on", "carrier", "service"},
+            "Invoices": {"paid", "balance", "status"}}  # (the tool settles them, #21)
 ORDER_COLS = [1, 2] + list(range(13, 26))  # Order ID, Line, and ordersheet's columns
 VALUES = [None, "x", 0, -1, 7, 999, "SHP-00001", "INV-00002", "SO-1", "MAIN", "Shipped",
           dt.datetime(2026, 1, 5), "=1+1"]
@@ -53,7 +55,11 @@ edits = st.one_of(
               st.integers(0, 40)),
     st.tuples(st.just("sort"), st.sampled_from(OWNED), st.integers(0, 40), st.booleans()),
 )
-steps = st.lists(st.one_of(st.just(("run",)), edits), min_size=2, max_size=9)
+steps = st.lists(st.one_of(st.just(("run",)), st.just(("reconcile",)), edits), min_size=2,
+                 max_size=9)
+PAYMENTS = [["Payment ID", "Date", "Customer ID", "Amount", "Currency", "Reference"],
+            ["P1", D1, "C1", 20, "USD", ""], ["P2", D1, None, 5, "USD", "INV-00002"],
+            ["P3", D1, None, 3, "USD", "?"]]
 
 
 ORDERS = [
@@ -68,7 +74,7 @@ ORDERS = [
 
 def _book(path: Path) -> Path:
     return basic_book(path, orders=[list(r) for r in ORDERS], Inventory=[["SKU", "Warehouse", "On Hand", "Bin"], ["A-100", "MAIN", 6, "A-01"],
-                  ["B-200", "MAIN", 3, "B-02"]])
+                  ["B-200", "MAIN", 3, "B-02"]], Payments=[list(r) for r in PAYMENTS])
 
 
 def _edit(path: Path, step: tuple) -> None:
@@ -110,7 +116,7 @@ def _user_cells(path: Path) -> dict:
     Inventory, On Hand (lowered at dispatch) and Orders' Line (filled in when blank)."""
     wb = load_workbook(path)
     out = {}
-    for name in ("Products", "Customers", "Settings"):
+    for name in ("Products", "Customers", "Settings", "Payments"):
         out[name] = [[c.value for c in r] for r in wb[name].iter_rows()]
     out["Orders"] = [[c.value for c in r][:12] for r in wb["Orders"].iter_rows()]
     out["Inventory"] = [[v for j, v in enumerate(c.value for c in r) if j in (0, 1, 3)]
@@ -133,7 +139,7 @@ def _posted(loaded) -> dict:
     posted_ids = {s.shipment_id for s in owned["Shipments"].records if s.posted_on}
     out: dict[str, dict] = {}
     for name in ("Shipments", "Shipment Lines", "Invoices", "Invoice Lines", "Stock Ledger",
-                 "Audit Log"):
+                 "Audit Log", "Reconciliation"):
         o = owned[name]
         keep = EDITABLE.get(name, set())
         recs = o.records
@@ -208,14 +214,14 @@ def test_edits_between_runs_never_lose_or_repeat_a_posted_record(tmp_path_factor
                                 quiet=True)
     posted = _check(path, {})
     for step in steps:
-        if step[0] != "run":
+        if step[0] not in ("run", "reconcile"):
             _edit(path, step)
             continue
         day += dt.timedelta(days=1)
         before_bytes = path.read_bytes()
         user = _user_cells(path)
         try:
-            cli.run_operation(path, "run", day.isoformat(), None, False, dispatch=True,
+            cli.run_operation(path, step[0], day.isoformat(), None, False, dispatch=True,
                               quiet=True)
         except cli.WorkbookError:  # refused (exit 2): nothing written
             assert path.read_bytes() == before_bytes

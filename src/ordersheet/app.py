@@ -20,6 +20,7 @@ from .book.print_sheet import DocumentNotFound
 from .book.port import WorkbookError, WorkbookPort
 from .book.render import print_ops, records_op, render
 from .domain import pipeline
+from .domain import money
 from .domain.issues import Issue, error, sort_issues, warning
 from .domain.models import OrderBook
 from .domain.pipeline import RunResult
@@ -71,22 +72,35 @@ def cycle_collector_paused():
 
 def execute(port: WorkbookPort, operation: str, *, today: dt.date, now: dt.datetime,
             user: str = "", dispatch: bool = False,
-            dispatch_ids: Sequence[str] | None = None, write: bool = True) -> Outcome:
-    """Run one operation end to end on `port` and apply the results to it."""
+            dispatch_ids: Sequence[str] | None = None, write: bool = True,
+            statement=None) -> Outcome:
+    """Run one operation end to end on `port` and apply the results to it. `statement`
+    (`book.statement.Options`): a bank statement whose incoming payments are added to
+    the Payments sheet first (`reconcile`)."""
     with cycle_collector_paused():
-        return _execute(port, operation, today, now, user, dispatch, dispatch_ids, write)
+        return _execute(port, operation, today, now, user, dispatch, dispatch_ids, write,
+                        statement)
 
 
-def _execute(port, operation, today, now, user, dispatch, dispatch_ids, write) -> Outcome:
+def _execute(port, operation, today, now, user, dispatch, dispatch_ids, write,
+             statement=None) -> Outcome:
     loaded = read_book(port)
     if operation == "report":  # where its views go, said on this run's Issues sheet
         from .book.dashboard import claim_names
 
         loaded.issues.extend(claim_names(loaded))
+    imported = None
+    if operation == "reconcile":
+        from .book import statement as bank
+
+        imported = bank.import_payments(loaded, statement)
     result = pipeline.run(loaded.book, operation=operation, today=today, now=now, user=user,
                           dispatch=dispatch, dispatch_ids=dispatch_ids,
                           bad_rows=loaded.bad_order_rows, prior_issues=loaded.issues)
+    result.imported = imported
     plan = render(result, loaded)
+    if imported is not None and imported.op is not None:
+        plan.ops.insert(0, imported.op)
     if write:
         port.apply(plan)
     return Outcome(result, plan, loaded)
@@ -103,6 +117,20 @@ def show_document(port: WorkbookPort, doc_id: str, write: bool = True) -> WriteP
     if write:
         port.apply(plan)
     return plan
+
+
+def customer_statement(port: WorkbookPort, customer_id: str, today: dt.date):
+    """The customer statement of `customer_id` as of `today` (`documents.statement`), from
+    the book as read, its invoices settled as of `today`; None for an unknown customer."""
+    from .documents import statement
+
+    book = read_book(port).book
+    book = book.model_copy(update={"invoices": pipeline.settled(
+        book.invoices, book.reconciliation, today)})
+    try:
+        return statement.statement_document(book, customer_id, today)
+    except statement.CustomerNotFound:
+        return None
 
 
 # ---- PDFs of the book's documents ------------------------------------------------------
@@ -230,6 +258,30 @@ class RunSummary:
         return "\n".join([head, *self.lines])
 
 
+def _reconcile_lines(result: RunResult) -> list[str]:
+    """The bank statement imported, and per currency the payments matched, partly matched
+    and unmatched (count and amount)."""
+    out = []
+    got = result.imported
+    if got is not None:
+        line = (f"Bank statement {got.source}: {len(got.added)} payments added to Payments"
+                + (f", {got.already} already there" if got.already else ""))
+        if got.debits:
+            line += f"; {got.debits} outgoing debits ({got.debit_total}) left out"
+        out.append(line)
+    rec = result.reconciliation
+    if rec is None:
+        return out
+    for ccy, kinds in sorted(rec.summary().items()):
+        parts = [f"{kind} {n} ({money.quantize(total, ccy):,} {ccy})" for kind in ("matched", "partly", "unmatched")
+                 for n, total in [kinds.get(kind, (0, money.ZERO))]]
+        out.append(f"Payments in {ccy}: " + ", ".join(parts))
+    if not rec.outcome:
+        out.append("No payments on the Payments sheet to match.")
+    out.append(f"Reconciliation rows posted: {len(rec.new_rows)}")
+    return out
+
+
 def run_summary(result: RunResult) -> RunSummary:
     """The summary of `result` that both entry points print."""
     statuses = sorted(result.status_counts().items(), key=lambda kv: -kv[1])
@@ -254,6 +306,7 @@ def run_summary(result: RunResult) -> RunSummary:
     if result.new_invoices:
         lines.append(f"Invoices created: {len(result.new_invoices)} "
                      f"({result.new_invoices[0]}..{result.new_invoices[-1]})")
+    lines += _reconcile_lines(result)
     if result.issues:
         parts = []
         for word, is_error in (("error", True), ("warning", False)):

@@ -92,7 +92,7 @@ def _user() -> str:
 def run_operation(book: Path, operation: str, today: Optional[str], output: Optional[Path],
                   as_json: bool, dispatch: bool = False,
                   dispatch_ids: Optional[list[str]] = None, quiet: bool = False,
-                  pdf: Optional[Path] = None) -> "tuple[int, RunResult]":
+                  pdf: Optional[Path] = None, statement=None) -> "tuple[int, RunResult]":
     as_of = _today(today)
     now = dt.datetime.now().replace(microsecond=0)  # the clock; `as_of` the business date
     check_targets(book, output, pdf_folder=pdf)
@@ -101,7 +101,7 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
     with _lock(book):
         port = open_book(book)
         outcome = app.execute(port, operation, today=as_of, now=now, user=_user(),
-                              dispatch=dispatch, dispatch_ids=dispatch_ids)
+                              dispatch=dispatch, dispatch_ids=dispatch_ids, statement=statement)
         result = outcome.result
         idle = operation == "dispatch" and not result.dispatched
         if not idle:  # a dispatch that dispatched nothing changes nothing
@@ -231,6 +231,35 @@ def run_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order boo
             output: Optional[Path] = OutputOpt, as_json: bool = JsonOpt) -> int:
     """Everything in order: validate, price, reserve, ship, (dispatch), invoice."""
     return run_operation(book, "run", today, output, as_json, dispatch=dispatch, pdf=pdf)[0]
+
+
+@cli.command("reconcile")
+@_guard
+def reconcile_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
+                  statement: Optional[Path] = typer.Option(
+                      None, "--statement", help="A bank statement (.csv): its incoming "
+                                                "payments are added to Payments first."),
+                  day_first: bool = typer.Option(False, "--day-first",
+                                                 help="Statement dates are day first "
+                                                      "(03/11/2026 = 3 November)."),
+                  decimal_comma: bool = typer.Option(False, "--decimal-comma",
+                                                     help="Statement amounts use a decimal "
+                                                          "comma (1.234,50)."),
+                  today: Optional[str] = TodayOpt, output: Optional[Path] = OutputOpt,
+                  as_json: bool = JsonOpt) -> int:
+    """Run, then match payments to invoices: Reconciliation, Invoices Paid/Balance/Status,
+    AR Aging."""
+    options = None
+    if statement is not None:
+        from .book import statement as bank
+
+        try:
+            data = statement.read_bytes()
+        except OSError as e:
+            raise Exit2(f"--statement {statement}: {e.strerror or e}") from None
+        options = bank.Options(day_first=day_first or None, decimal_comma=decimal_comma,
+                               source=statement.name, data=data)
+    return run_operation(book, "reconcile", today, output, as_json, statement=options)[0]
 
 
 @cli.command("dispatch")
@@ -472,6 +501,44 @@ def print_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order b
         if not run.written:
             return 1
         out.print(f"PDF: {run.written[0]}", markup=False)
+    return 0
+
+
+@cli.command("statement")
+@_guard
+def statement_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
+                  customer_id: str = typer.Argument(..., metavar="CUSTOMER_ID"),
+                  pdf: Optional[Path] = typer.Option(None, "--pdf", help="Also write the "
+                                                     "statement as this PDF file."),
+                  today: Optional[str] = TodayOpt) -> int:
+    """List a customer's open items as of --today (and write them as a PDF statement);
+    the book is only read."""
+    from .documents import statement as st
+
+    as_of = _today(today)
+    from .book.xlsx.limits import sniff
+
+    sniff(book)
+    if pdf is not None:
+        files.check_output_file(book, pdf, "PDF file")
+    with _lock(book):
+        doc = app.customer_statement(open_book(book), customer_id, as_of)
+    if doc is None:
+        raise Exit2(f"{book} has no customer '{customer_id}' (on Customers or any invoice)")
+    out.print(f"Statement of {doc.text('customer_name')} ({doc.text('customer_id')}) as of "
+              f"{as_of:%Y-%m-%d}", style="bold", markup=False)
+    t = Table(show_header=True, header_style="bold")
+    for c in st.COLUMNS:
+        t.add_column(st.HEADINGS[c], justify="right" if c in ("days", "total", "paid",
+                                                             "balance") else "left")
+    for ln in doc.lines:
+        t.add_row(*(escape(ln[c].text) for c in st.COLUMNS))
+    out.print(t)
+    for sentence in doc.owed:
+        out.print(sentence, markup=False)
+    if pdf is not None:
+        files.write_file(pdf, st.statement_pdf(doc))
+        out.print(f"PDF: {pdf}", markup=False)
     return 0
 
 

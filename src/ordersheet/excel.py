@@ -151,6 +151,14 @@ def refresh_dashboard(book: xw.Book, as_of: Optional[dt.date] = None):
 
 
 @script
+def reconcile_payments(book: xw.Book, as_of: Optional[dt.date] = None):
+    """Process orders, import the Bank Statement sheet's incoming payments (when there is
+    one), match payments to invoices: Reconciliation, Invoices Paid/Balance/Status, AR
+    Aging."""
+    return _run(book, "reconcile", as_of)
+
+
+@script
 def show_document(book: xw.Book, doc_id: str = ""):
     """Show one invoice (INV-00001) or packing slip (SHP-00001) on its print sheet; with
     no ID, the one named in the selected cell."""
@@ -402,7 +410,31 @@ def line_total(quantity, unit_price, tax_rate=0, currency="USD", settings=None):
     return _answer("LINE_TOTAL", compute)
 
 
+@func
+@arg("customer_id", doc="Customer ID")
+@arg("invoices", ndim=2, doc="the Invoices table, header row included")
+@arg("currency", doc="only invoices in this currency (default: all)")
+def open_balance(customer_id, invoices, currency=None):
+    """What a customer still owes: the Balance of their invoices, as the last run settled."""
+
+    def compute():
+        from .domain import models as m
+        from .domain.payments import open_balance as balance
+
+        if invoices is None:
+            raise _Refusal("pass the Invoices table (with its header row)")
+        parsed = s.parse_sheet(block_from_grid("Invoices", _grid(invoices)), s.INVOICES)
+        if not parsed.usable:
+            raise _Refusal("invoices: " + "; ".join(
+                i.message for i in parsed.issues if i.code == "missing_column"))
+        rows = s.build_records(m.Invoice, parsed, skip=parsed.bad_rows)
+        ccy = _parse("currency", s.to_code, currency) if not s.is_blank(currency) else None
+        return float(balance(rows, _text(customer_id), ccy))
+
+    return _answer("OPEN_BALANCE", compute)
+
+
 __all__ = ["validate_orders", "price_orders", "reserve_stock", "plan_shipments",
            "dispatch_shipments", "create_invoices", "process_orders", "show_document",
-           "customer_updates", "refresh_dashboard",
-           "order_price", "stock_available", "line_total"]
+           "customer_updates", "refresh_dashboard", "reconcile_payments",
+           "order_price", "stock_available", "line_total", "open_balance"]

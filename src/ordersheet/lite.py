@@ -49,6 +49,7 @@ DESKTOP_ONLY = (
     "documents/fonts.py",        # the PDFs' fonts (fontTools) ...
     "documents/fonts/",          # ... and the font files (1.4 MB)
     "mail.py",                   # SMTP and .eml drafts: Lite cannot open sockets (mailto links)
+    "documents/statement.py",    # the customer statement PDF (`ordersheet statement`)
 )
 """Parts of the package xlwings Lite never imports (a test checks it): left out of the
 embedded wheel, which halves main.py."""

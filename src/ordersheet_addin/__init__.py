@@ -43,6 +43,7 @@ STEPS: dict[str, Callable[..., Any]] = {
     "invoice": excel.create_invoices,
     "notify": excel.customer_updates,
     "report": excel.refresh_dashboard,
+    "reconcile": excel.reconcile_payments,
 }
 """`Run` words that take no argument -> the script they run."""
 

@@ -15,7 +15,7 @@ BOOK = HERE.parent / "book"
 SHARED = {"money", "models", "issues", "records"}
 RULES = ["validation", "pricing", "credit", "reservation", "carriers", "shipping", "dispatch",
          "invoicing", "views", "status", "rates", "receivables", "updates", "analytics",
-         "reorder", "bottlenecks"]
+         "reorder", "bottlenecks", "payments", "aging"]
 PARTS = {
     "shipping": {"carriers"},   # planning rates every shipment it plans
     "dispatch": {"shipping"},   # what a shipment's status means (planning makes them)

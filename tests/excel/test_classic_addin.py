@@ -163,10 +163,11 @@ def test_the_readmes_cover_every_script_and_the_install_steps():
 
     lite = (ROOT / "addin" / "lite" / "README.md").read_text()
     classic = (CLASSIC / "README.md").read_text()
-    functions = ("order_price", "stock_available", "line_total")
+    functions = ("order_price", "stock_available", "line_total", "open_balance")
     scripts = [n for n in excel.__all__ if n not in functions]
     assert [n for n in scripts if n not in lite] == []
-    assert all(f in lite for f in ("ORDER_PRICE", "STOCK_AVAILABLE", "LINE_TOTAL"))
+    assert all(f in lite for f in ("ORDER_PRICE", "STOCK_AVAILABLE", "LINE_TOTAL",
+                                   "OPEN_BALANCE"))
     assert "xlwings addin install -f addin/classic/ordersheet_addin.xlam" in classic
     import ordersheet_addin
 

@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LITE = ROOT / "addin" / "lite"
 TODAY = dt.date(2026, 11, 3)
 SCRIPTS = ["create_invoices", "customer_updates", "dispatch_shipments", "plan_shipments",
-           "price_orders", "process_orders", "refresh_dashboard", "reserve_stock",
-           "show_document", "validate_orders"]
+           "price_orders", "process_orders", "reconcile_payments", "refresh_dashboard",
+           "reserve_stock", "show_document", "validate_orders"]
 DESKTOP_LIBRARIES = ("openpyxl", "typer", "rich", "fpdf", "python_calamine", "defusedxml")
 
 PROBE = textwrap.dedent("""
@@ -138,7 +138,8 @@ def test_main_py_unpacks_the_package_it_carries(sealed):
 
 def test_xlwings_lists_every_script_and_custom_function(sealed):
     assert sealed["scripts"] == SCRIPTS
-    assert sealed["functions"] == ["LINE_TOTAL", "ORDER_PRICE", "STOCK_AVAILABLE"]
+    assert sealed["functions"] == ["LINE_TOTAL", "OPEN_BALANCE", "ORDER_PRICE",
+                                   "STOCK_AVAILABLE"]
 
 
 def test_a_button_with_a_typed_shipment_id_dispatches_that_shipment(sealed):

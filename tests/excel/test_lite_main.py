@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "addin" / "lite" / "main.py"
 
 SCRIPTS = ["create_invoices", "customer_updates", "dispatch_shipments", "plan_shipments",
-           "price_orders", "process_orders", "refresh_dashboard", "reserve_stock",
-           "show_document", "validate_orders"]
+           "price_orders", "process_orders", "reconcile_payments", "refresh_dashboard",
+           "reserve_stock", "show_document", "validate_orders"]
 
 PROBE = textwrap.dedent("""
     import asyncio, datetime as dt, importlib.util, json, sys, tempfile
@@ -83,6 +83,7 @@ def test_lite_lists_exactly_the_custom_functions_with_their_parameters(lite):
                         "customers?", "fx_rates?", "settings?", "order_date?"],
         "STOCK_AVAILABLE": ["sku", "inventory", "warehouse?"],
         "LINE_TOTAL": ["quantity", "unit_price", "tax_rate?", "currency?", "settings?"],
+        "OPEN_BALANCE": ["customer_id", "invoices", "currency?"],
     }
     described = {f["name"]: f["description"] for f in lite["functions"]["functions"]}
     assert all(d and "\n" not in d for d in described.values())

@@ -33,11 +33,12 @@ FIELD_OF = {
     s.INVOICES.name: "invoices", s.INVOICE_LINES.name: "invoice_lines",
     s.MESSAGE_TEMPLATES.name: "message_templates",
     s.COMMUNICATION_LOG.name: "communication_log",
+    s.RECONCILIATION.name: "reconciliation",
 }
 READ_SPECS = s.INPUT_SHEETS
 OWNED_ORDER = (s.RESERVATIONS.name, s.SHIPMENTS.name, s.SHIPMENT_LINES.name, s.INVOICES.name,
                s.INVOICE_LINES.name, s.STOCK_LEDGER.name, s.AUDIT_LOG.name,
-               s.COMMUNICATION_LOG.name)
+               s.COMMUNICATION_LOG.name, s.RECONCILIATION.name)
 """ordersheet's record sheets, in the order they are read back (a document before its
 lines)."""
 OPTIONAL_WHEN_EMPTY = {s.TAX_RATES.name, s.SHIPPING_RATES.name, s.PRICE_RULES.name,
@@ -73,6 +74,8 @@ class Loaded:
     formulas: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
     """The book's name of a user sheet -> its cells that hold a formula (where the engine
     can tell): ordersheet never writes into them."""
+    statement_raw: RawSheet | None = None
+    """The Bank Statement sheet a user pasted a bank's export onto (`book.statement`)."""
 
 
 def find_sheet(raws: dict[str, RawSheet], name: str) -> RawSheet | None:
@@ -337,6 +340,7 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
     own.issues.clear()
     loaded = Loaded(book, issues, layouts, names, bad_order_rows, where, settings_raw,
                     workbook, state=state, ownership=own, owned=owned, formulas=formulas)
+    loaded.statement_raw = find_sheet(raws, STATEMENT_SHEET)
     marks = raws.get(STATE_SHEET) if STATE_SHEET in workbook else None
     if marks is not None:
         heads = [str(h or "").strip().lower() for h in marks.header]
@@ -480,8 +484,10 @@ def _header_layout(raw: RawSheet) -> s.SheetLayout:
     return s.SheetLayout(raw.name, raw.header_row, raw.first_col, len(raw.rows), {}, headers)
 
 
+STATEMENT_SHEET = "Bank Statement"
+"""Where a bank's export is pasted in Excel (`book.statement`, which imports it)."""
 CONTRACT_SHEETS = tuple(spec.name for spec in READ_SPECS) + OWNED_ORDER + (
-    s.SETTINGS_SHEET, STATE_SHEET, RECORDS_SHEET)
+    s.SETTINGS_SHEET, STATE_SHEET, RECORDS_SHEET, STATEMENT_SHEET)
 
 
 def sheets_to_read(names: list[str]) -> list[str]:

@@ -19,7 +19,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from . import plan as p
 from .files import atomic_write
 from .port import WorkbookError, WorkbookPort
-from .raw import CellError, RawSheet, block_from_grid, split_a1
+from .raw import CellError, RawSheet, block_from_grid, keep_whole_grid, split_a1
 
 engine_name = "openpyxl"
 
@@ -89,7 +89,7 @@ class OpenpyxlBook(WorkbookPort):
                 grid = [[_cell_value(c.value) for c in row]
                         for row in ws.iter_rows(min_row=1, max_row=ws.max_row,
                                                 max_col=ws.max_column)]
-                raw = block_from_grid(ws.title, grid)
+                raw = keep_whole_grid(block_from_grid(ws.title, grid), grid)
                 raw.last_col = max(raw.last_col, ws.max_column)
             merged = self.wb[ws.title].merged_cells.ranges
             if merged:  # new columns go right of a merged note, never into it

@@ -101,6 +101,9 @@ POLICIES: dict[str, Policy] = {
     s.COMMUNICATION_LOG.name: Policy(
         tuple(c.field for c in s.COMMUNICATION_LOG.cols),
         lambda r: "a Communication Log row", adopt="never"),
+    s.RECONCILIATION.name: Policy(
+        tuple(c.field for c in s.RECONCILIATION.cols),
+        lambda r: f"the Reconciliation row of payment {r.payment_id}", adopt="never"),
 }
 
 

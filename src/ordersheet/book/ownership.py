@@ -26,11 +26,11 @@ from .state import ToolState
 
 SUFFIX = " (ordersheet)"
 VIEW_SHEETS = (s.ISSUES.name, s.PICK_LIST.name, INVOICE_SHEET, PACKING_SLIP_SHEET,
-               s.CUSTOMER_UPDATES.name)
+               s.CUSTOMER_UPDATES.name, s.AR_AGING.name)
 """Sheets ordersheet rebuilds from its records each time: never read back."""
 TOOL_SHEETS = VIEW_SHEETS + (s.RESERVATIONS.name, s.SHIPMENTS.name, s.SHIPMENT_LINES.name,
                              s.INVOICES.name, s.INVOICE_LINES.name, s.STOCK_LEDGER.name,
-                             s.AUDIT_LOG.name, s.COMMUNICATION_LOG.name)
+                             s.AUDIT_LOG.name, s.COMMUNICATION_LOG.name, s.RECONCILIATION.name)
 REPORT_SHEETS = ("Dashboard", "Reorder", "Bottlenecks")
 """The report's views (`book.dashboard`), decided only by a report (a user's own Reorder
 sheet is not mentioned by every run); newer than every book without ordersheet's records,

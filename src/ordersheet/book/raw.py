@@ -92,6 +92,18 @@ def _past_titles(grid: list[list[Any]], h: int) -> int:
     return h
 
 
+WHOLE_GRID_SHEETS = frozenset({"bankstatement"})
+"""Sheets read as pasted (the Bank Statement: a bank's preamble lines above its header),
+whose whole grid is kept in `extra["grid"]`: the block under the first row would cut the
+columns that row does not reach."""
+
+
+def keep_whole_grid(raw: RawSheet, grid: list[list[Any]]) -> RawSheet:
+    if "".join(raw.name.split()).lower() in WHOLE_GRID_SHEETS:
+        raw.extra["grid"] = grid
+    return raw
+
+
 def block_from_grid(name: str, grid: list[list[Any]], origin_row: int = 1, origin_col: int = 1,
            table: str | None = None) -> RawSheet:
     """Find the header (first non-empty row, past any title rows) and the data rows under

@@ -163,6 +163,7 @@ def render(result: RunResult, loaded: Loaded, extra: Sequence[p.Op] = ()) -> p.W
         s.AUDIT_LOG.name: _log(loaded, s.AUDIT_LOG.name,
                                [result.audit] if result.audit is not None else []),
         s.COMMUNICATION_LOG.name: state.communication_log,
+        s.RECONCILIATION.name: state.reconciliation,
     }
     writes = {
         s.RESERVATIONS.name: "reserve" in steps,
@@ -188,10 +189,14 @@ def render(result: RunResult, loaded: Loaded, extra: Sequence[p.Op] = ()) -> p.W
     if "invoice" in steps and \
             state.settings.next_invoice_number != loaded.book.settings.next_invoice_number:
         _set_setting(plan, loaded, "next_invoice_number", state.settings.next_invoice_number)
+    appears = {  # the Communication Log with the first message it records, Reconciliation
+        # once `reconcile` made it
+        s.COMMUNICATION_LOG.name: bool(records[s.COMMUNICATION_LOG.name]),
+        s.RECONCILIATION.name: "reconcile" in steps,
+    }
     for name in APPEND_ONLY:
-        # the Communication Log appears with the first message it records
-        _owned_sheet(plan, loaded, name, records[name], None,
-                     name != s.COMMUNICATION_LOG.name or bool(records[name]))
+        _owned_sheet(plan, loaded, name, records[name], None, appears.get(name, True))
+    _ar_aging(plan, result, loaded)
     _marks(plan, result.issues, loaded)
     # The print sheets show the last document this run created.
     if result.new_shipments:
@@ -209,6 +214,24 @@ def render(result: RunResult, loaded: Loaded, extra: Sequence[p.Op] = ()) -> p.W
         plan.activate = issues_sheet
     check_formulas(plan, loaded)
     return plan
+
+
+def _ar_aging(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
+    """The AR Aging view: made by `reconcile`, rebuilt by every run once it exists (the
+    balances move with each run's date)."""
+    out = _out(loaded, s.AR_AGING.name)
+    if "reconcile" not in result.steps and out not in loaded.workbook_sheets:
+        return
+    from ..domain import aging
+
+    state = result.book
+    today = result.audit.business_date if result.audit is not None else None
+    if today is None:
+        return
+    rows = aging.aging(state.invoices, state.customers, aging.credits(state.reconciliation),
+                       today, state.settings.base_currency)
+    plan.add(_replace(s.AR_AGING, [[getattr(r, c.field) for c in s.AR_AGING.cols]
+                                   for r in rows], None, out))
 
 
 def check_formulas(plan: p.WritePlan, loaded: Loaded) -> None:

@@ -62,9 +62,11 @@ OWNED_SPECS: dict[str, tuple[s.SheetSpec, type]] = {
     s.STOCK_LEDGER.name: (s.STOCK_LEDGER, m.LedgerEntry),
     s.AUDIT_LOG.name: (s.AUDIT_LOG, m.AuditEntry),
     s.COMMUNICATION_LOG.name: (s.COMMUNICATION_LOG, m.CommEntry),
+    s.RECONCILIATION.name: (s.RECONCILIATION, m.ReconRow),
 }
 """The sheets whose rows are ordersheet's records: contract name -> (columns, record)."""
-APPEND_ONLY = (s.STOCK_LEDGER.name, s.AUDIT_LOG.name, s.COMMUNICATION_LOG.name)
+APPEND_ONLY = (s.STOCK_LEDGER.name, s.AUDIT_LOG.name, s.COMMUNICATION_LOG.name,
+               s.RECONCILIATION.name)
 """Record sheets that only grow, in the order their batches are written (a tuple: the
 written book must not depend on the hash seed)."""
 PRICE_LOCKS = "Price Locks"

@@ -36,7 +36,7 @@ from typing import Any, Iterable, Optional
 
 from . import plan as p
 from .port import WorkbookError, WorkbookPort
-from .raw import CellError, RawSheet, a1, block_from_grid, split_a1
+from .raw import CellError, RawSheet, a1, block_from_grid, keep_whole_grid, split_a1
 
 engine_name = "xlwings"
 
@@ -200,7 +200,7 @@ class XlwingsBook(WorkbookPort):
                             for j in range(tc - c0, tc - c0 + nc)])
             raw = block_from_grid(sheet.name, sub, tr, tc, table.name)
         else:
-            raw = block_from_grid(sheet.name, grid, r0, c0)
+            raw = keep_whole_grid(block_from_grid(sheet.name, grid, r0, c0), grid)
         raw.last_col = max(raw.last_col, used_last_col)
         formulas = self._formulas(used, r0, c0)
         if formulas:

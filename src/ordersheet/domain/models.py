@@ -177,6 +177,11 @@ class Payment(SheetRow):
     amount: Decimal
     currency: str = ""
     reference: str = ""
+    invoice_no: str = ""
+    """The user's own match: one or several invoice numbers, comma-separated (blank:
+    ordersheet matches the payment itself)."""
+    payer: str = ""
+    """Who paid, as the bank names them (matched against Customers Name)."""
 
 
 @record
@@ -226,6 +231,8 @@ class Settings(BaseModel):
     smtp_tls: bool = True
     demand_window_days: int = 90
     """Days of order history the reorder plan averages demand over."""
+    payment_tolerance: Decimal = Decimal(0)
+    statement_day_first: bool = False
     cells: dict[str, str] = {}
     """setting field -> A1 address of its Value cell (for issues and write-back)."""
 
@@ -373,6 +380,28 @@ class InvoiceLine(SheetRow):
 
 
 @record
+class ReconRow(SheetRow):
+    """A Reconciliation row: part of a payment applied to an invoice (or written off, or
+    left unapplied), as posted by one `reconcile`. Rows are never changed: a later match
+    that differs reverses the payment's rows (negative amounts) and posts the new ones."""
+
+    payment_id: str
+    date: dt.date
+    """The payment's date."""
+    customer_id: str = ""
+    invoice_no: str = ""
+    applied: Decimal = Decimal(0)
+    """Applied to the invoice (for a write-off: the difference written off)."""
+    rule: str
+    unapplied: Decimal = Decimal(0)
+    """What of the payment is left, unapplied (credit on the customer or not matched)."""
+    note: str = ""
+    currency: str = ""
+    posted_on: Optional[dt.date] = None
+    """The as-of date of the run that posted the row."""
+
+
+@record
 class LedgerEntry(SheetRow):
     timestamp: dt.datetime
     operation: str
@@ -448,6 +477,8 @@ class OrderBook(Record):
     invoices: tuple[Invoice, ...] = ()
     invoice_lines: tuple[InvoiceLine, ...] = ()
     ledger: tuple[LedgerEntry, ...] = ()
+    reconciliation: tuple[ReconRow, ...] = ()
+    """Reconciliation rows posted so far (`payments.reconcile`)."""
     price_locks: tuple[PriceLock, ...] = ()
     """The locked prices of reserved and shipped lines (`pricing.lock_prices`)."""
     message_templates: tuple[MessageTemplate, ...] = ()

@@ -1,5 +1,6 @@
-"""The only module that chains the rules: validate -> price -> credit -> post dispatched
-shipments -> reserve -> plan shipments -> dispatch -> invoice, then each line's status.
+"""The only module that chains the rules: settle invoices -> validate -> price -> credit ->
+post dispatched shipments -> reserve -> plan shipments -> dispatch -> invoice ->
+(reconcile: match payments), then each line's status.
 
 `run` takes the whole order book plus the as-of date and clock reading, and returns the
 new state of every record and one outcome per order line. It never reads a workbook and
@@ -13,7 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from . import credit, invoicing, pricing, reservation, shipping, status, validation
+from . import credit, invoicing, payments, pricing, receivables, reservation, shipping, status
+from . import validation
 from . import dispatch as dispatching  # (`dispatch` is `run`'s flag)
 from .rates import Rates
 from .issues import Issue, sort_issues
@@ -23,12 +25,12 @@ from .status import LineOutcome
 DISPATCH_REFUSALS = dispatching.REFUSALS
 """Why a shipment named for dispatch was not dispatched (for the entry points)."""
 
-STEPS = ("validate", "price", "reserve", "ship", "invoice")
+STEPS = ("validate", "price", "reserve", "ship", "invoice", "reconcile")
 """Each step runs the ones before it."""
 
 OPERATIONS = {
     "validate": "validate", "price": "price", "reserve": "reserve", "ship": "ship",
-    "dispatch": "invoice", "invoice": "invoice", "run": "invoice",
+    "dispatch": "invoice", "invoice": "invoice", "run": "invoice", "reconcile": "reconcile",
     "notify": "invoice",  # customers are told what a run (without dispatch) leaves
     "report": "invoice",  # a run, then the Dashboard, Reorder and Bottlenecks views
 }
@@ -52,6 +54,10 @@ class RunResult:
     dispatched: tuple[str, ...] = ()
     shortfalls: dict[str, int] = field(default_factory=dict)
     """SKU -> units backordered, for the summary."""
+    reconciliation: payments.Reconciliation | None = None
+    """What `reconcile` matched (None when the step did not run)."""
+    imported: object = None
+    """What a bank statement added to Payments (set by the entry point, `book.statement`)."""
 
     @property
     def errors(self) -> list[Issue]:
@@ -76,6 +82,10 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
     dispatch = dispatch or operation == "dispatch"
     issues: list[Issue] = list(prior_issues)
 
+    # Invoices owe what the posted Reconciliation rows and credit notes leave (so credit
+    # control sees payments); only `reconcile` matches new payments (README says why).
+    book = book.model_copy(update={"invoices": settled(book.invoices, book.reconciliation,
+                                                       today)})
     book, dup_issues = validation.dedupe(book)
     issues += dup_issues
     v = validation.validate(book, frozenset(bad_rows), prior_issues)
@@ -169,6 +179,18 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
             "settings": state.settings.model_copy(update={"next_invoice_number": inv.next_number}),
         })
 
+    matched = None
+    if "reconcile" in steps:
+        matched = payments.reconcile(
+            state.payments, state.invoices, state.customers, state.reconciliation, today=today,
+            tolerance=state.settings.payment_tolerance,
+            base_currency=state.settings.base_currency,
+            rounding_mode=state.settings.rounding_mode)
+        issues += matched.issues
+        posted = state.reconciliation + tuple(matched.new_rows)
+        state = state.model_copy(update={"reconciliation": posted,
+                                         "invoices": settled(state.invoices, posted, today)})
+
     outcomes, shortfalls = status.line_outcomes(lines, v, invalid_orders, holds, prices, state,
                                                  reserve_ran, "price" in steps)
     issues = sort_issues(issues + status.sibling_issues(lines, invalid_orders, issues))
@@ -184,10 +206,26 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
         details += f"; dispatched: {len(dispatched)}"
     if new_invoices:
         details += f"; invoices: {new_invoices[0]}..{new_invoices[-1]}"
+    if matched is not None:
+        details += f"; reconciliation rows: {len(matched.new_rows)}"
     audit = AuditEntry(timestamp=now, user=book.settings.user or user or "ordersheet",
                        operation=operation, details=details, business_date=today)
     return RunResult(operation, steps, lines, v.numbered, outcomes, issues, state,
-                     tuple(ledger), audit, new_shipments, new_invoices, dispatched, shortfalls)
+                     tuple(ledger), audit, new_shipments, new_invoices, dispatched, shortfalls,
+                     reconciliation=matched)
+
+
+def settled(invoices, rows, today: dt.date):
+    """`receivables.settle` with what the Reconciliation rows `rows` apply to each invoice;
+    an invoice typed in by hand that no row names yet keeps the Paid it was typed with
+    (`payments.OPENING`)."""
+    if not invoices:
+        return invoices
+    applied = payments.applied_to_invoices(rows)
+    paid = {i.invoice_no: applied[k] if k in applied else i.paid for i in invoices
+            if (k := i.invoice_no.strip().upper()) in applied
+            or (not i.shipment_id and not i.credits_invoice and i.paid)}
+    return receivables.settle(invoices, paid, today)
 
 
 def _posted_quantities(state: OrderBook) -> dict[Key, int]:

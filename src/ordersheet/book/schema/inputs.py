@@ -149,11 +149,15 @@ PAYMENTS = SheetSpec("Payments", (
         also=("Payment No", "Transaction ID", "ID")),
     Col("date", "Date", to_date, True, fmt=D,
         also=("Payment Date", "Posting Date", "Transaction Date", "Value Date")),
-    Col("customer_id", "Customer ID", to_text, also=_CUSTOMER + ("Party", "Payer")),
+    Col("customer_id", "Customer ID", to_text, also=_CUSTOMER + ("Party",)),
     Col("amount", "Amount", to_signed_money, True, fmt=MNY,
         also=("Paid Amount", "Amount Paid")),
     Col("currency", "Currency", to_code, default=""),
     Col("reference", "Reference", to_text, default="", also=("Ref", "Reference No", "Memo")),
+    # issue 21: the user's own match, and who paid as the bank names them
+    Col("invoice_no", "Invoice No", to_text, default="", also=("Invoice", "Invoice Number",
+                                                              "Invoices")),
+    Col("payer", "Payer", to_text, default="", also=("Payer Name", "Remitter")),
 ), key=("payment_id",))
 
 RETURNS = SheetSpec("Returns", (

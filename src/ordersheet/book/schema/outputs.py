@@ -105,3 +105,22 @@ ISSUES = SheetSpec("Issues", (
     Col("sheet", "Sheet"), Col("cell", "Cell"), Col("severity", "Severity"), Col("code", "Code"),
     Col("order_id", "Order ID"), Col("message", "Message"),
 ))
+RECONCILIATION = SheetSpec("Reconciliation", (  # issue 21: posted, append-only
+    Col("payment_id", "Payment ID", to_text, True), Col("date", "Date", to_date, True, fmt=D),
+    Col("customer_id", "Customer ID", to_text, default=""),
+    Col("invoice_no", "Invoice No", to_text, default=""),
+    Col("applied", "Applied", to_signed_money, default=Decimal(0), fmt=MNY),
+    Col("rule", "Rule", to_text, True),
+    Col("unapplied", "Unapplied", to_signed_money, default=Decimal(0), fmt=MNY),
+    Col("note", "Note", to_text, default=""),
+    Col("currency", "Currency", to_code, default=""),
+    Col("posted_on", "Posted On", to_date, fmt=D),
+))
+AR_AGING = SheetSpec("AR Aging", (  # issue 21: a view, rebuilt
+    Col("customer_id", "Customer ID"), Col("customer_name", "Customer Name"),
+    Col("currency", "Currency"), Col("current", "Current", fmt=MNY),
+    Col("d1_30", "1-30", fmt=MNY), Col("d31_60", "31-60", fmt=MNY),
+    Col("d61_90", "61-90", fmt=MNY), Col("over_90", "Over 90", fmt=MNY),
+    Col("total", "Total", fmt=MNY), Col("credit", "Unapplied Credit", fmt=MNY),
+    Col("dso", "DSO", fmt=MNY), Col("dso_formula", "DSO Formula"),
+))

@@ -14,7 +14,8 @@ from typing import Any, Callable, Mapping, Sequence
 from ...domain import models as m
 from ...domain.issues import Issue, error, warning
 from ..raw import RawSheet, a1
-from .coerce import Bad, is_blank, to_bool, to_code, to_lower_text, to_percent, to_text, to_whole
+from .coerce import (Bad, is_blank, to_bool, to_code, to_lower_text, to_money, to_percent, to_text,
+                     to_whole)
 from .headers import norm
 from .spec import SheetSpec
 
@@ -99,6 +100,12 @@ SETTINGS: tuple[Setting, ...] = (  # in the contract's order, the template's row
     Setting("SMTP TLS", "smtp_tls", to_bool, "Yes: STARTTLS (port 465: TLS from the start)"),
     Setting("Demand Window Days", "demand_window_days", _window_days,
             "days of orders the Reorder sheet averages demand over", fmt="int"),
+    # issue 21 (payments and bank statements)
+    Setting("Payment Tolerance", "payment_tolerance", to_money,
+            "a payment this much short of (or over) an invoice still pays it; the "
+            "difference is written off on Reconciliation"),
+    Setting("Statement Day First", "statement_day_first", to_bool,
+            "Yes: bank statement dates read 03/11/2026 as 3 November"),
 )
 REQUIRED_COMPANY_DETAILS = ("company_name", "company_address")
 """What every invoice must say about the seller: without them a run warns

@@ -14,7 +14,7 @@ from typing import Any
 from .. import plan as p
 from ..files import atomic_write, check_not_open
 from ..port import WorkbookError, WorkbookPort
-from ..raw import CellError, RawSheet, block_from_grid, split_a1
+from ..raw import CellError, RawSheet, block_from_grid, keep_whole_grid, split_a1
 from .cells import _blank
 from .edits import _Edit, _Src
 from .limits import (DEFAULT_LIMITS, Limits, _mb, forbid_dtd_prolog, inspect_zip_infos,
@@ -324,7 +324,7 @@ class XlsxBook(WorkbookPort):
             self._header_rows[s.name] = {tr1: {c: cell(tr1, c) for c in range(
                 tc1, max(tc2, last_col) + 2)}}
         else:
-            raw = block_from_grid(s.name, grid, r0, c0)
+            raw = keep_whole_grid(block_from_grid(s.name, grid, r0, c0), grid)
         raw.last_col = max(raw.last_col, last_col)
         if s.name in self.grown_tables and table is not None:
             raw.extra["table_grown"] = (table.display, tr2 + 1, self.grown_tables[s.name])

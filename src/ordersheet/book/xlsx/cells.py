@@ -169,6 +169,23 @@ def _render_column(L: str, rs: list[str], values: Sequence[Any], sa_of: Callable
     return out
 
 
+def _render_pieces(L: str, rs: list[str], values: Sequence[Any],
+                   pieces: list[tuple[int, int, Callable[[type], str]]], date1904: bool,
+                   keep_empty: bool = False) -> Column:
+    """`_render_column` of rows whose style differs by piece: `pieces` are (start, stop,
+    style of a value class) covering rows 0 ... len(rs) - 1 in order (a column whose JPY
+    rows have their own number format). One piece is `_render_column` itself."""
+    if len(pieces) == 1:
+        return _render_column(L, rs, values, pieces[0][2], date1904, keep_empty)
+    out: list[str] = []
+    for a, b, sa_of in pieces:
+        part_rs = rs[a:b]
+        col = _render_column(L, part_rs, values[a:b], sa_of, date1904, keep_empty)
+        out += [_cell_at(col, i, r) for i, r in enumerate(part_rs)] \
+            if isinstance(col, tuple) else col
+    return out
+
+
 def _empty_cell(L: str, r: str, sa: str) -> str:
     return f'<c r="{L}{r}"{sa}/>' if sa else ""
 

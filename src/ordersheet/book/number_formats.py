@@ -19,6 +19,7 @@ at its distinct currencies.
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import groupby
 from typing import Any, Sequence
 
 from ..domain.money import minor_units
@@ -50,40 +51,39 @@ def price_fmt(currency: Any, price: Any) -> p.Fmt:
 def runs(fmts: Sequence[p.Fmt], default: p.Fmt) -> list[p.Run]:
     """`fmts` (one per row) as runs of the rows whose format is not `default`."""
     out: list[p.Run] = []
-    start, current = 0, default
-    for i, f in enumerate(fmts):
-        if f != current:
-            if current != default:
-                out.append((start, i, current))
-            start, current = i, f
-    if current != default:
-        out.append((start, len(fmts), current))
+    at = 0
+    for fmt, group in groupby(fmts):
+        n = len(list(group))
+        if fmt != default:
+            out.append((at, at + n, fmt))
+        at += n
     return out
 
 
-def _all_two_places(currencies: Sequence[Any]) -> bool:
-    return all(_places(c) == 2 for c in set(currencies))
-
-
 def money_runs(currencies: Sequence[Any]) -> list[p.Run]:
-    """Runs of the rows (one currency per row) whose amounts are not `money`."""
-    if _all_two_places(currencies):
+    """Runs of the rows (one currency per row) whose amounts are not `money`: one look at
+    the distinct currencies when every one has two decimals."""
+    fmt_of = {c: money_fmt(c) for c in set(currencies)}
+    if all(f == "money" for f in fmt_of.values()):
         return []
-    return runs([money_fmt(c) for c in currencies], "money")
+    return runs(list(map(fmt_of.__getitem__, currencies)), "money")
 
 
 def price_runs(currencies: Sequence[Any], prices: Sequence[Any]) -> list[p.Run]:
     """Runs of the rows whose unit price (`prices[i]` in `currencies[i]`) is not `price`."""
-    if _all_two_places(currencies):
+    two = {c: _places(c) == 2 for c in set(currencies)}
+    if all(two.values()):
         return []
-    return runs([price_fmt(c, v) for c, v in zip(currencies, prices)], "price")
+    return runs(["price" if two[c] else price_fmt(c, v) for c, v in zip(currencies, prices)],
+                "price")
 
 
-def column_runs(default: p.Fmt, currencies: Sequence[Any],
-                values: Sequence[Any]) -> list[p.Run]:
-    """The runs of a money (`money`) or unit-price (`price`) column; none for others."""
+def column_runs(default: p.Fmt, currencies: Sequence[Any], values: Sequence[Any],
+                money: list[p.Run] | None = None) -> list[p.Run]:
+    """The runs of a money (`money`) or unit-price (`price`) column; none for others.
+    `money`: the amounts' runs of these currencies when already worked out."""
     if default == "money":
-        return money_runs(currencies)
+        return money if money is not None else money_runs(currencies)
     if default == "price":
         return price_runs(currencies, values)
     return []

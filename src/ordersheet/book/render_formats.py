@@ -20,9 +20,10 @@ def orders(op: p.UpdateColumns, placed: Mapping[str, int],
     currencies = columns.get("currency")
     if currencies is None:  # a run that does not price writes no amounts
         return
+    money = nf.money_runs(currencies)
     for c in s.ORDER_TOOL_COLUMNS:
         if c.field in placed and c.field in columns:
-            got = nf.column_runs(c.fmt, currencies, columns[c.field])
+            got = nf.column_runs(c.fmt, currencies, columns[c.field], money)
             if got:
                 op.row_formats[placed[c.field]] = got
 
@@ -49,9 +50,11 @@ def owned_sheet(op: p.ReplaceSheet, spec: s.SheetSpec, invoices: Sequence[Any]) 
         if not nf.money_runs(list(set(currency_of.values()))):
             return  # every line's invoice in a two-decimal currency (the common book)
         currencies = [currency_of.get(n) for n in _column(op.rows, spec, "invoice_no")]
+    money = nf.money_runs(currencies)
     for j, c in enumerate(spec.cols):
         if c.fmt in ("money", "price"):
             got = nf.column_runs(c.fmt, currencies,
-                                 _column(op.rows, spec, c.field) if c.fmt == "price" else ())
+                                 _column(op.rows, spec, c.field) if c.fmt == "price" else (),
+                                 money)
             if got:
                 op.row_formats[j] = got

@@ -289,8 +289,9 @@ class _WorksheetParts:
             rs = list(map(str, range(lo + 2, hi + 2)))
             out(_join_rows(rs, [_render_pieces(
                 letters[j], rs, columns[j],
-                [(a - lo, b - lo, sa_of[f]) for a, b, f in
-                 p.segments(op.row_formats.get(j, []), fmts[j], lo, hi)], d1904)
+                [(a - lo, b - lo, f) for a, b, f in
+                 p.segments(op.row_formats.get(j, []), fmts[j], lo, hi)],
+                sa_of.__getitem__, d1904)
                 for j in range(width)]).encode("utf-8"))
 
     def _sheet_body(self, head: bytes, op: p.ReplaceSheet, header: list[Any], tail: bytes,

@@ -227,8 +227,8 @@ class _SheetWriter(_RowMerge):
                 base = self.col_style(c)
                 columns.append(_render_pieces(
                     self.letters(c), rs, part,
-                    [(a - lo, b - lo, lambda cls, b_=base, f=f: styler.sa(b_, f, cls, None))
-                     for a, b, f in src.pieces(c, fmt, lo, lo + n)], d1904))
+                    [(a - lo, b - lo, f) for a, b, f in src.pieces(c, fmt, lo, lo + n)],
+                    lambda f, b=base: lambda cls: styler.sa(b, f, cls, None), d1904))
         else:  # rows appended to a log: cell styles as `merge_row` gives them
             width = _rows_width(src.rows)
             values = _row_columns(src.rows, lo, lo + n, width)

@@ -43,8 +43,18 @@ def test_a_value_is_written_as_a_number_only_where_its_format_shows_the_document
     assert eur[split_a1("F14")] == D("0.19")  # 0.00% shows 19.00%
     assert eur[split_a1("H4")] == dt.date(2026, 11, 20)
     assert eur[split_a1("D46")] == "24.00"  # the summary is text in any book
-    jpy = _cells(document_ops(sample_book(ccy="JPY"), INVOICE, {"Invoice"}))
-    assert isinstance(jpy[split_a1("H47")], str) and "." not in jpy[split_a1("H47")]
+
+
+
+def test_a_jpy_invoice_on_the_print_sheet_is_numbers_under_zero_decimal_formats():
+    (op,) = document_ops(sample_book(ccy="JPY"), INVOICE, {"Invoice"})
+    assert op.cells[split_a1("H47")] == D("5201")
+    assert op.formats[split_a1("H47")] == "money0"  # #,##0 shows 5,201 as the PDF does
+    assert {op.formats[split_a1(a)] for a in ("H45", "H46", "E14", "G14", "H14")} == {"money0"}
+    assert split_a1("F14") not in op.formats  # a rate keeps the template's 0.00%
+    (usd,) = document_ops(sample_book(), INVOICE, {"Invoice"})
+    # cents again where a JPY invoice left `#,##0` behind
+    assert usd.formats[split_a1("H47")] == "money"
 
 
 def test_an_invoice_longer_than_the_sheet_ends_in_a_note():

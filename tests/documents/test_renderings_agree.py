@@ -51,6 +51,12 @@ def shown(value, fmt: str) -> str:
         return f"{whole}.{frac.rstrip('0').ljust(2, '0')}"
     if fmt == "0.00%":
         return f"{value * 100:.2f}%"
+    if fmt == "#,##0":  # a JPY amount
+        return f"{value:,.0f}"
+    if fmt in ("#,##0.000", "#,##0.0#", "#,##0.000##"):  # KWD; a JPY, a KWD unit price
+        least = fmt.count("0") - 1
+        whole, frac = f"{value:,.{fmt.count('0') - 1 + fmt.count('#') - 3}f}".split(".")
+        return f"{whole}.{frac.rstrip('0').ljust(least, '0')}"
     raise AssertionError(f"no reading for number format {fmt!r}")
 
 

@@ -24,6 +24,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.datavalidation import DataValidation
 
 import xlwings as xw
 
@@ -259,6 +260,36 @@ class Replayer:
     def _setNumberFormat(self, a):
         for c in self._cells(a):
             c.number_format = a["args"][0]
+
+    def _box(self, a) -> tuple[int, int, int, int]:
+        r1, c1 = a["start_row"] + 1, a["start_column"] + 1
+        return r1, c1, r1 + a["row_count"] - 1, c1 + a["column_count"] - 1
+
+    def _deleteDataValidation(self, a):
+        """Excel drops the range's cells from every validation; in these tests a validation
+        is either inside the range or apart from it."""
+        r1, c1, r2, c2 = self._box(a)
+        dvs = self._ws(a).data_validations
+        kept = []
+        for dv in dvs.dataValidation:
+            inside = [r1 <= r.min_row and r.max_row <= r2 and c1 <= r.min_col and
+                      r.max_col <= c2 for r in dv.sqref.ranges]
+            apart = [r.max_row < r1 or r.min_row > r2 or r.max_col < c1 or r.min_col > c2
+                     for r in dv.sqref.ranges]
+            assert all(i or o for i, o in zip(inside, apart)), "replay: a partial overlap"
+            if not all(inside):
+                kept.append(dv)
+        dvs.dataValidation = kept
+
+    def _setDataValidationList(self, a):
+        source, dropdown = a["args"]
+        assert source["type"] == "literal", source
+        self._deleteDataValidation(a)
+        r1, c1, r2, c2 = self._box(a)
+        dv = DataValidation(type="list", formula1='"' + ",".join(source["values"]) + '"',
+                            allow_blank=True, showDropDown=not dropdown)
+        dv.add(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
+        self._ws(a).add_data_validation(dv)
 
     def _setColumnWidth(self, a):
         ws = self._ws(a)

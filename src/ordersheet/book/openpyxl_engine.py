@@ -14,6 +14,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from . import plan as p
@@ -142,7 +143,7 @@ class OpenpyxlBook(WorkbookPort):
             ws.delete_rows(1, ws.max_row)
         else:
             ws = self._sheet(op.name, op.after)
-        self._table(ws, op.header, op.rows, op.formats, op.table_name, 0)
+        self._table(ws, op.header, op.rows, op.formats, op.table_name, 0, op.row_formats)
         self._widths(ws, dict(enumerate(op.widths, start=1)))
         ws.sheet_state = "hidden" if op.hidden else "visible"
 
@@ -158,14 +159,20 @@ class OpenpyxlBook(WorkbookPort):
         for j, w in widths.items():
             ws.column_dimensions[get_column_letter(j)].width = w
 
-    def _table(self, ws, header, rows, formats, table_name, start_row_offset):
+    def _table(self, ws, header, rows, formats, table_name, start_row_offset,
+               row_formats: dict[int, list[p.Run]] | None = None):
         bold = Font(bold=True)
         for j, h in enumerate(header, start=1):
             self._put(ws, 1, j, h)
             ws.cell(1, j).font = bold
-        for i, r in enumerate(rows, start=2 + start_row_offset):
+        row_formats = row_formats or {}
+        for k, r in enumerate(rows):
+            i = 2 + start_row_offset + k
             for j, v in enumerate(r, start=1):
-                self._put(ws, i, j, v, formats[j - 1] if j - 1 < len(formats) else None)
+                fmt = formats[j - 1] if j - 1 < len(formats) else None
+                if j - 1 in row_formats:
+                    fmt = p.fmt_at(row_formats[j - 1], fmt, k)
+                self._put(ws, i, j, v, fmt)
         n = 1 + start_row_offset + len(rows)
         if table_name:
             ref = f"A1:{get_column_letter(len(header))}{max(n, 2)}"
@@ -198,8 +205,9 @@ class OpenpyxlBook(WorkbookPort):
         for col, header, values, fmt in op.columns:
             if ws.cell(op.header_row, col).value in (None, ""):
                 self._put(ws, op.header_row, col, header)
-            for i, v in enumerate(values, start=op.header_row + 1):
-                self._put(ws, i, col, v, fmt)
+            runs = op.row_formats.get(col, [])
+            for k, v in enumerate(values):
+                self._put(ws, op.header_row + 1 + k, col, v, p.fmt_at(runs, fmt, k))
         self._widths(ws, op.widths)
         if op.table and op.table in ws.tables:
             t = ws.tables[op.table]
@@ -218,6 +226,27 @@ class OpenpyxlBook(WorkbookPort):
         ws = self._sheet(op.sheet)  # print sheets are created when a book lacks them
         for (r, c), v in op.cells.items():
             self._put(ws, r, c, v)
+        for (r, c), fmt in op.formats.items():
+            if fmt in p.NUMBER_FORMATS and op.cells.get((r, c)) is not None:
+                ws.cell(r, c).number_format = p.NUMBER_FORMATS[fmt]
+
+    def _op_ListValidation(self, op: p.ListValidation) -> None:
+        if op.sheet not in self.wb.sheetnames:
+            return
+        ws = self.wb[op.sheet]
+        dvs = ws.data_validations
+        # One in ordersheet's column (its own from an earlier run) gives way; any other is
+        # the user's and stays.
+        dvs.dataValidation = [
+            dv for dv in dvs.dataValidation
+            if not all(r.min_col == r.max_col == op.col and r.min_row >= op.first_row
+                       for r in dv.sqref.ranges)]
+        letter = get_column_letter(op.col)
+        dv = DataValidation(type="list", formula1='"' + ",".join(op.choices) + '"',
+                            allow_blank=True, errorStyle="stop", errorTitle=op.title or None,
+                            error=f"Choose one of: {', '.join(op.choices)}")
+        dv.add(f"{letter}{op.first_row}:{letter}{op.last_row}")
+        dvs.append(dv)
 
     def _op_MarkCells(self, op: p.MarkCells) -> None:
         if op.sheet not in self.wb.sheetnames:

@@ -10,10 +10,14 @@ Cell values in a plan: None, str (always written as text, never as a formula), b
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Literal, Union
 
-Fmt = Literal["text", "int", "money", "price", "pct", "date", "datetime", None]
+Fmt = Literal["text", "int", "money", "price", "pct", "date", "datetime",
+              "money0", "money1", "money3", "money4", "price0", "price1", "price3", "price4",
+              None]
 
 NUMBER_FORMATS: dict[str, str] = {
     "int": "0",
@@ -23,7 +27,45 @@ NUMBER_FORMATS: dict[str, str] = {
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm:ss",
     "text": "@",
+    # money and unit prices of currencies whose minor unit is not 2 (`book.number_formats`)
+    "money0": "#,##0", "money1": "#,##0.0", "money3": "#,##0.000", "money4": "#,##0.0000",
+    "price0": "#,##0.0#", "price1": "#,##0.0##", "price3": "#,##0.000##",
+    "price4": "#,##0.0000##",
 }
+
+Run = tuple[int, int, Fmt]
+"""Rows `start` ... `stop` - 1 of an operation (0-based, into its rows or a column's values)
+and the number format they get instead of their column's own."""
+
+
+def segments(runs: "list[Run]", default: Fmt, lo: int, hi: int) -> list[Run]:
+    """Rows lo ... hi-1 cut where their format changes: (start, stop, format) covering them
+    in order, `default` between the `runs` (sorted, not overlapping). One segment when no
+    run meets them: the cost of a column without runs is this one check."""
+    if not runs or runs[-1][1] <= lo or runs[0][0] >= hi:
+        return [(lo, hi, default)]
+    out: list[Run] = []
+    at = lo
+    for start, stop, fmt in runs:
+        if stop <= at:
+            continue
+        if start >= hi:
+            break
+        if start > at:
+            out.append((at, start, default))
+            at = start
+        end = min(stop, hi)
+        out.append((at, end, fmt))
+        at = end
+    if at < hi:
+        out.append((at, hi, default))
+    return out
+
+
+def fmt_at(runs: "list[Run]", default: Fmt, i: int) -> Fmt:
+    """The format of row i (0-based) of a column with `runs`."""
+    k = bisect_right(runs, i, key=itemgetter(0)) - 1
+    return runs[k][2] if k >= 0 and i < runs[k][1] else default
 
 
 @dataclass
@@ -40,6 +82,9 @@ class ReplaceSheet:
     table_name: str | None = None
     widths: list[float] = field(default_factory=list)
     hidden: bool = False
+    row_formats: dict[int, list[Run]] = field(default_factory=dict)
+    """0-based column -> runs of rows whose number format differs from the column's (the
+    JPY invoices' amounts); empty for a column whose every row has its column's format."""
 
 
 @dataclass
@@ -72,6 +117,9 @@ class UpdateColumns:
     widths: dict[int, float] = field(default_factory=dict)
     """1-based column -> width, for the columns this operation adds to the sheet; a
     column that was there keeps the width its user gave it."""
+    row_formats: dict[int, list[Run]] = field(default_factory=dict)
+    """1-based column -> runs of its values (0-based) whose number format differs from the
+    column's (a JPY line's Price, Net, Tax and Total on Orders)."""
 
 
 @dataclass
@@ -80,6 +128,24 @@ class SetCells:
 
     sheet: str
     cells: dict[tuple[int, int], Any]
+    formats: dict[tuple[int, int], Fmt] = field(default_factory=dict)
+    """Cells that get a number format with their value (an amount on a print sheet);
+    every other cell keeps the format it has."""
+
+
+@dataclass
+class ListValidation:
+    """A dropdown (a list data validation) on rows `first_row` ... `last_row` of column
+    `col` (1-based) of a sheet ordersheet writes, replacing any validation there before;
+    validations elsewhere in the book are the user's and stay as they are."""
+
+    sheet: str
+    col: int
+    first_row: int
+    last_row: int
+    choices: tuple[str, ...]
+    title: str = ""
+    """The column's header: the title of the warning a value off the list gets."""
 
 
 @dataclass
@@ -127,7 +193,8 @@ FILL_NONE = ""
 """A cell without a fill of its own."""
 
 
-Op = Union[ReplaceSheet, AppendRows, UpdateColumns, SetCells, MarkCells, AddCharts]
+Op = Union[ReplaceSheet, AppendRows, UpdateColumns, SetCells, MarkCells, AddCharts,
+           ListValidation]
 
 
 @dataclass

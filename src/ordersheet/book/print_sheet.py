@@ -4,9 +4,11 @@ template carries the styling and the labels).
 
 Owns where each value of a document goes and how it is written: the typed value (a number
 or date Excel can work with) when the cell's number format shows exactly the document's
-text, else the text itself (a JPY amount under `#,##0.00`, a rate of 8.875 % under
-`0.00%`), so the sheet never shows a value other than the PDF's. Lines beyond the sheet's
-rows end in a note pointing to the PDF.
+text, else the text itself (a rate of 8.875 % under `0.00%`), so the sheet never shows a
+value other than the PDF's. An amount or unit price on the template's sheet gets the number
+format that shows the document's text (`#,##0` for a JPY total, `#,##0.000` for KWD), as
+the PDF shows it at the currency's minor unit. Lines beyond the sheet's rows end in a note
+pointing to the PDF.
 
 The book never grows a sheet per document: showing another invoice rewrites the same
 cells. A sheet missing from a user's book is created plain, with labels.
@@ -15,6 +17,7 @@ cells. A sheet missing from a user's book is created plain, with labels.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any, Mapping, Optional, Sequence
 
@@ -45,17 +48,41 @@ def excel_text(value: Any, fmt: Optional[str]) -> Optional[str]:
         return f"{value:.0f}"
     if fmt == "0.00":
         return f"{value:.2f}"
-    if fmt == "#,##0.00":
-        return f"{value:,.2f}"
-    if fmt == "#,##0.00####":  # two decimals, and up to four more when the value has them
+    grouped = _GROUPED.fullmatch(fmt or "")
+    if grouped:  # `#,##0.00####`: two decimals, and up to four more when the value has them
+        least = len(grouped.group(1) or "")
+        most = least + len(grouped.group(2) or "")
         exp = value.normalize().as_tuple().exponent
-        places = min(6, max(2, -exp if isinstance(exp, int) else 0))
+        places = min(most, max(least, -exp if isinstance(exp, int) else 0))
         return f"{value:,.{places}f}"
     if fmt == "0.00%":
         return f"{value * 100:.2f}%"
     if fmt is None and value == value.to_integral_value() and abs(value) < 10 ** 11:
         return f"{value:.0f}"
     return None
+
+
+_GROUPED = re.compile(r"#,##0(?:\.(0*)(#*))?")
+"""The number formats of amounts and unit prices (`plan.NUMBER_FORMATS`: `#,##0.00`,
+`#,##0`, `#,##0.0#` ...): decimals shown at least (0s) and at most (0s and #s)."""
+_AMOUNT_FORMATS = ("money", "price", "money0", "price0", "money3", "price3", "money1",
+                   "price1", "money4", "price4")
+"""Formats an amount or a unit price on a print sheet may get (`_amount_cell`)."""
+
+
+def _amount_cell(shown: Shown, fmt: Optional[str]) -> tuple[Any, Optional[p.Fmt]]:
+    """A template's amount or unit-price cell (`fmt`: its `#,##0.00` or `#,##0.00####`):
+    the number with the format that shows the document's text (`#,##0` for a JPY total,
+    as the PDF has it); the text where none does. The format goes with every number, so
+    a cell an earlier JPY invoice made `#,##0` shows the next USD one's cents."""
+    if not shown.text:
+        return None, None
+    if shown.value is not None:
+        fmts = sorted(_AMOUNT_FORMATS, key=lambda f: p.NUMBER_FORMATS[f] != fmt)
+        for f in fmts:
+            if excel_text(shown.value, p.NUMBER_FORMATS[f]) == shown.text:
+                return shown.value, f
+    return shown.text, None
 
 
 def _cell(shown: Shown, fmt: Optional[str]) -> Any:
@@ -67,9 +94,24 @@ def _cell(shown: Shown, fmt: Optional[str]) -> Any:
     return shown.text
 
 
+def _put(cells: dict[tuple[int, int], Any], fmts: dict[tuple[int, int], p.Fmt],
+         at: tuple[int, int], shown: Shown, fmt: Optional[str]) -> None:
+    """`shown` into cell `at` formatted `fmt`: an amount with its own format (`fmts`)."""
+    if fmt in _AMOUNT_CODES:
+        cells[at], f = _amount_cell(shown, fmt)
+        if f is not None:
+            fmts[at] = f
+    else:
+        cells[at] = _cell(shown, fmt)
+
+
+_AMOUNT_CODES = frozenset({p.NUMBER_FORMATS["money"], p.NUMBER_FORMATS["price"]})
+
+
 def _table(cells: dict[tuple[int, int], Any], rows: Sequence[Mapping[str, Shown]],
            first_row: int, columns: Mapping[str, str], capacity: int,
-           formats: Mapping[str, str], what: str) -> None:
+           formats: Mapping[str, str], what: str,
+           fmts: Optional[dict[tuple[int, int], p.Fmt]] = None) -> None:
     """`rows` into `capacity` sheet rows from `first_row`; when they do not fit, the last
     sheet row says how many more there are. Unused rows are cleared."""
     shown: list[Optional[Mapping[str, Shown]]] = list(rows)
@@ -82,7 +124,11 @@ def _table(cells: dict[tuple[int, int], Any], rows: Sequence[Mapping[str, Shown]
         line = shown[i] if i < len(shown) else None
         for key, letter in columns.items():
             col = split_a1(f"{letter}1")[1]
-            cells[(row, col)] = _cell(line[key], formats.get(key)) if line else None
+            if line is None:
+                cells[(row, col)] = None
+            else:
+                _put(cells, fmts if fmts is not None else {}, (row, col), line[key],
+                     formats.get(key))
     if more:
         cells[(first_row + capacity - 1, first_col)] = (
             f"... and {more} more {what}: see the PDF or the lines sheet")
@@ -93,16 +139,17 @@ def _fill(layout: PrintLayout, doc: AnyDocument, labels: Mapping[str, str],
     # A sheet made from the template has its number formats; a plain one has General.
     formats = layout.formats if sheet_exists else {}
     cells: dict[tuple[int, int], Any] = {}
+    fmts: dict[tuple[int, int], p.Fmt] = {}
     for key, addr in layout.fields.items():
-        cells[split_a1(addr)] = _cell(doc.fields[key], formats.get(key))
+        _put(cells, fmts, split_a1(addr), doc.fields[key], formats.get(key))
     _table(cells, doc.lines, layout.lines_first_row, layout.line_columns, layout.max_lines,
-           formats, "lines")
+           formats, "lines", fmts)
     summary = doc.tax_summary if isinstance(doc, InvoiceDocument) else ()
     if layout.summary_columns:
         _table(cells, summary, layout.summary_first_row, layout.summary_columns,
                layout.max_summary, {}, "rates")  # no formats: see PrintLayout
     if sheet_exists:
-        return [p.SetCells(layout.sheet, cells)]
+        return [p.SetCells(layout.sheet, cells, fmts)]
     # A book not made from the template: a plain sheet with labels (beside the fields that
     # have a value, as the PDF has them), one block write.
     for key, addr in layout.fields.items():

@@ -14,8 +14,10 @@ from typing import Any
 
 from ..domain.pipeline import RunResult
 from ..domain.issues import Issue
+from ..domain.shipping import CANCELLED, READY, SHIPPED
 from . import plan as p
 from . import print_sheet
+from . import render_formats
 from . import schema as s
 from .layouts import INVOICE_SHEET, PACKING_SLIP_SHEET
 from .load import Loaded
@@ -173,8 +175,11 @@ def render(result: RunResult, loaded: Loaded, extra: Sequence[p.Op] = ()) -> p.W
         s.INVOICE_LINES.name: "invoice" in steps,
     }
     for name in (s.RESERVATIONS.name, s.SHIPMENTS.name, s.SHIPMENT_LINES.name):
-        if _owned_sheet(plan, loaded, name, records[name], prev, writes[name]):
+        op = _owned_sheet(plan, loaded, name, records[name], prev, writes[name])
+        if op:
             prev = _out(loaded, name)
+            if name == s.SHIPMENTS.name:
+                _status_dropdown(plan, op)
     if "ship" in steps:
         from ..domain import views
 
@@ -184,8 +189,11 @@ def render(result: RunResult, loaded: Loaded, extra: Sequence[p.Op] = ()) -> p.W
                                         for r in picks], prev, _out(loaded, s.PICK_LIST.name)))
         prev = _out(loaded, s.PICK_LIST.name)
     for name in (s.INVOICES.name, s.INVOICE_LINES.name):
-        if _owned_sheet(plan, loaded, name, records[name], prev, writes[name]):
+        op = _owned_sheet(plan, loaded, name, records[name], prev, writes[name])
+        if op:
             prev = _out(loaded, name)
+            if isinstance(op, p.ReplaceSheet):
+                render_formats.owned_sheet(op, OWNED_SPECS[name][0], state.invoices)
     if "invoice" in steps and \
             state.settings.next_invoice_number != loaded.book.settings.next_invoice_number:
         _set_setting(plan, loaded, "next_invoice_number", state.settings.next_invoice_number)
@@ -303,31 +311,43 @@ def print_ops(state, doc_id: str, loaded: Loaded) -> list[p.Op]:
 
 
 def _owned_sheet(plan: p.WritePlan, loaded: Loaded, name: str, records: Sequence[Any],
-                 after: str | None, step_ran: bool) -> bool:
+                 after: str | None, step_ran: bool) -> p.ReplaceSheet | p.AppendRows | None:
     """Write one of ordersheet's record sheets when this run's steps write it or it must
     be put back; the rows ordersheet keeps as typed and the user's own columns go with
     it. The append-only sheets get their new rows appended when nothing above them needs
-    putting back. True when something was written."""
+    putting back. The operation added, or None when nothing was written."""
     o = loaded.owned.get(name) or Owned(name, None, [])
     if not (step_ran or o.restore):
-        return False
+        return None
     spec = OWNED_SPECS[name][0]
     out = _out(loaded, name)
     fields = [c.field for c in spec.cols]
     if name in APPEND_ONLY and not o.restore and (o.sheet == out or o.sheet is None):
         new = records[len(o.records):]
         if not new and o.sheet is not None:
-            return False
-        plan.add(p.AppendRows(out, spec.headers, RecordRows(new, fields), _fmts(spec),
+            return None
+        append = p.AppendRows(out, spec.headers, RecordRows(new, fields), _fmts(spec),
                               o.rows_seen if o.sheet is not None else 0, _table_name(name),
-                              _widths(spec)))
-        return True
+                              _widths(spec))
+        plan.add(append)
+        return append
     if not o.foreign and not o.extra_headers:
         rows: Any = RecordRows(records, fields)
     else:
         rows = _with_kept_rows(o, records, fields)
-    plan.add(_replace(spec, rows, after, out, o.extra_headers))
-    return True
+    op = _replace(spec, rows, after, out, o.extra_headers)
+    plan.add(op)
+    return op
+
+
+def _status_dropdown(plan: p.WritePlan, op: p.ReplaceSheet | p.AppendRows) -> None:
+    """Shipments' Status data rows offer the words the rules know (a word off the list
+    gets Excel's warning, and the run's `unknown_shipment_status`)."""
+    if not isinstance(op, p.ReplaceSheet):
+        return
+    col = s.SHIPMENTS.headers.index(s.SHIPMENTS.col("status").header) + 1
+    plan.add(p.ListValidation(op.name, col, 2, max(len(op.rows) + 1, 2),
+                              (READY, SHIPPED, CANCELLED), s.SHIPMENTS.col("status").header))
 
 
 def _with_kept_rows(o: Owned, records: Sequence[Any], fields: list[str]) -> list[list[Any]]:
@@ -368,6 +388,7 @@ def _orders(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
     first = layout.header_row + 1
     cols: list[tuple[int, str, list[Any], p.Fmt]] = []
     widths: dict[int, float] = {}
+    placed: dict[str, int] = {}
     if result.numbered:
         # Only the blank Line cells are filled; every other cell stays exactly as typed
         # (a user's own number, or a bad value that has its Issue).
@@ -393,8 +414,11 @@ def _orders(plan: p.WritePlan, result: RunResult, loaded: Loaded) -> None:
             col, header = placer.col(c.header)
             placer.width(widths, col, c, header)
             cols.append((col, header, columns[c.field], c.fmt))
-    plan.add(p.UpdateColumns(loaded.sheet_names["Orders"], layout.header_row, cols, layout.table,
-                             widths))
+            placed[c.field] = col
+    op = p.UpdateColumns(loaded.sheet_names["Orders"], layout.header_row, cols, layout.table,
+                         widths)
+    render_formats.orders(op, placed, columns)
+    plan.add(op)
 
 
 _OUTCOME = {"status": "status", "reserved": "reserved", "backordered": "backordered",

@@ -132,6 +132,10 @@ def runs(cells: dict[Cell, Any]) -> list[tuple[Cell, list[list[Any]]]]:
 
 RUN_LIMIT = 8
 """More separate runs than this in one SetCells and the engine writes whole column spans."""
+FORMAT_RUN_LIMIT = 500
+"""Number-format actions per operation at most for rows formatted apart from their column
+(a JPY line among USD lines): each run of such rows is one Excel action."""
+MAX_ROW = 1_048_576
 
 
 def contiguous(cols: list[int]) -> list[list[int]]:
@@ -286,6 +290,26 @@ class XlwingsBook(WorkbookPort):
                     p.NUMBER_FORMATS[fmt]
             j = k + 1
 
+    def _row_formats(self, sheet: Any, first_row: int, row_formats: dict[int, list[p.Run]]
+                     ) -> None:
+        """The rows whose format differs from their column's (written after the column's
+        own): one action per run of rows, for adjacent columns with the same runs at once
+        (Orders' Net, Tax and Total of the JPY lines). More than `FORMAT_RUN_LIMIT` actions
+        and the rows keep their column's format (README: xlwings Lite)."""
+        groups = []
+        for col in sorted(row_formats):
+            if groups and groups[-1][1] == col - 1 and groups[-1][2] == row_formats[col]:
+                groups[-1][1] = col
+            else:
+                groups.append([col, col, row_formats[col]])
+        if sum(len(g[2]) for g in groups) > FORMAT_RUN_LIMIT:
+            return
+        for c1, c2, col_runs in groups:
+            for start, stop, fmt in col_runs:
+                if fmt in p.NUMBER_FORMATS:
+                    sheet.range((first_row + start, c1), (first_row + stop - 1, c2)
+                                ).number_format = p.NUMBER_FORMATS[fmt]
+
     def _table_on(self, sheet: Any, name: str | None = None) -> Any:
         tables = list(sheet.tables)
         if name:
@@ -318,6 +342,7 @@ class XlwingsBook(WorkbookPort):
         block = [[cell_out(h) for h in header]] + _rows_out(rows, width)
         sheet.range((1, 1)).value = block
         self._formats(sheet, 2, len(rows) + 1, 1, list(op.formats))
+        self._row_formats(sheet, 2, {j + 1: r for j, r in op.row_formats.items()})
         if op.table_name:
             self._fit_table(sheet, op.table_name, max(len(rows) + 1, 2), width)
         elif created:
@@ -394,6 +419,7 @@ class XlwingsBook(WorkbookPort):
             elif rows:
                 sheet.range((first, run[0])).value = rows
             self._formats(sheet, first, first + n - 1, run[0], [by_col[c][2] for c in run])
+        self._row_formats(sheet, first, op.row_formats)
         for run in contiguous(sorted(op.widths)):  # the columns this run adds
             self._widths(sheet, [op.widths[c] for c in run], run[0])
         if op.table:
@@ -414,6 +440,30 @@ class XlwingsBook(WorkbookPort):
             blocks = self._column_blocks(op.sheet, op.cells)
         for (r, c), block in blocks:
             sheet.range((r, c)).value = [[cell_out(v) for v in row] for row in block]
+        by_fmt: dict[str, dict[Cell, Any]] = {}
+        for rc, fmt in op.formats.items():
+            if fmt in p.NUMBER_FORMATS and op.cells.get(rc) is not None:
+                by_fmt.setdefault(p.NUMBER_FORMATS[fmt], {})[rc] = None
+        for code, cells in sorted(by_fmt.items()):
+            for (r, c), block in runs(cells):
+                sheet.range((r, c), (r + len(block) - 1, c + len(block[0]) - 1)
+                            ).number_format = code
+
+    def _op_ListValidation(self, op: p.ListValidation) -> None:
+        """The dropdown, where the engine can set one: xlwings Lite (the remote engine with
+        the Office.js client) and desktop Excel; an engine or xlwings version without data
+        validations leaves the column as it is (ordersheet still reports a word off the
+        list). Excel's own alert (stop) warns of a word off the list."""
+        sheet = self._find(op.sheet)
+        if sheet is None:
+            return
+        try:
+            column = sheet.range((op.first_row, op.col), (MAX_ROW, op.col))
+            column.data_validation.delete()  # the dropdown of an earlier, longer run
+            sheet.range((op.first_row, op.col), (op.last_row, op.col)).data_validation \
+                .set_list(list(op.choices), in_cell_dropdown=True)
+        except (NotImplementedError, AttributeError):
+            pass
 
     CHART_PREFIX = "ordersheet: "
     """Name of every chart ordersheet adds (the ones a refresh replaces)."""

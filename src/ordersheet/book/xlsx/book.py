@@ -346,7 +346,7 @@ class XlsxBook(WorkbookPort):
         """Buffer the plan; `save` writes it (one pass per sheet)."""
         for op in plan.ops:
             if not isinstance(op, (p.ReplaceSheet, p.AppendRows, p.UpdateColumns, p.SetCells,
-                                   p.MarkCells, p.AddCharts)):
+                                   p.MarkCells, p.AddCharts, p.ListValidation)):
                 raise TypeError(f"unknown plan operation {op!r}")
         self._ops.extend(plan.ops)
         if plan.activate:

@@ -169,6 +169,32 @@ def _render_column(L: str, rs: list[str], values: Sequence[Any], sa_of: Callable
     return out
 
 
+def _render_pieces(L: str, rs: list[str], values: Sequence[Any], pieces: list[tuple[int, int, Any]],
+                   sa_for: Callable[[Any], Callable[[type], str]], date1904: bool,
+                   keep_empty: bool = False) -> Column:
+    """`_render_column` of rows whose number format differs by piece: `pieces` are (start,
+    stop, format) covering rows 0 ... len(rs) - 1 in order, `sa_for(format)` the style of
+    a value class under it (a column whose JPY rows have their own format). One piece is
+    `_render_column` itself; more are rendered once per format, the rows of each gathered
+    and put back in place (a JPY line every few rows makes hundreds of pieces a chunk)."""
+    if len(pieces) == 1:
+        return _render_column(L, rs, values, sa_for(pieces[0][2]), date1904, keep_empty)
+    rows_of: dict[Any, list[int]] = {}
+    for a, b, fmt in pieces:
+        rows_of.setdefault(fmt, []).extend(range(a, b))
+    out: list[str] = [""] * len(rs)
+    for fmt, rows in rows_of.items():
+        part_rs = [rs[i] for i in rows]
+        col = _render_column(L, part_rs, [values[i] for i in rows], sa_for(fmt), date1904,
+                             keep_empty)
+        if isinstance(col, tuple):
+            head, mid, texts, tail = col
+            col = [f"{head}{r}{mid}{t}{tail}" for r, t in zip(part_rs, texts)]
+        for i, text in zip(rows, col):
+            out[i] = text
+    return out
+
+
 def _empty_cell(L: str, r: str, sa: str) -> str:
     return f'<c r="{L}{r}"{sa}/>' if sa else ""
 

@@ -25,6 +25,13 @@ class _Src:
     rows: list[list[Any]] = field(default_factory=list)
     fmts: list[p.Fmt] = field(default_factory=list)
     cells: dict[int, dict[int, tuple[Any, p.Fmt]]] = field(default_factory=dict)
+    runs: dict[int, list[p.Run]] = field(default_factory=dict)
+    """'cols': column -> rows (0-based, into its values) with a format of their own
+    (`UpdateColumns.row_formats`)"""
+
+    def pieces(self, c: int, fmt: p.Fmt, lo: int, hi: int) -> list[p.Run]:
+        """Rows lo ... hi-1 of column c (0-based) by format: one piece when none differs."""
+        return p.segments(self.runs.get(c, []), fmt, lo, hi)
 
     def row_span(self) -> Iterable[int]:
         if self.kind in ("cols", "block"):
@@ -65,6 +72,8 @@ class _Edit:
     created: bool = False
     widths: dict[int, float] = field(default_factory=dict)
     """1-based column -> width of a column ordersheet adds (`UpdateColumns.widths`)."""
+    validations: list[p.ListValidation] = field(default_factory=list)
+    """Dropdowns to write into the sheet's <dataValidations> (`validations.py`)."""
 
     def touched_rows(self) -> list[int]:
         rows: set[int] = set()
@@ -88,6 +97,8 @@ class _Edit:
                 if 0 <= i < s.n:
                     for ci, (c, values, fmt) in enumerate(s.cols):
                         if i < len(values):
+                            if c in s.runs:
+                                fmt = p.fmt_at(s.runs[c], fmt, i)
                             d[c] = (values[i], fmt, False, (si, ci, i))
             elif k == "block":
                 i = r - s.first

@@ -210,7 +210,8 @@ class _Build(_WorksheetParts, _WorkbookParts, _ChartParts):
                 e.widths.update(op.widths)
                 n = max((len(v) for _, _, v, _ in op.columns), default=0)
                 e.sources.append(_Src("cols", op.header_row + 1, n,
-                                      cols=[(c, v, f) for c, _h, v, f in op.columns]))
+                                      cols=[(c, v, f) for c, _h, v, f in op.columns],
+                                      runs=dict(op.row_formats)))
                 heads = _Src("header")
                 forced = _Src("cells")
                 for c, h, _v, _f in op.columns:
@@ -228,8 +229,11 @@ class _Build(_WorksheetParts, _WorkbookParts, _ChartParts):
                 src = _Src("cells")
                 for (r, c), v in op.cells.items():
                     if 1 <= r <= MAX_ROW and 1 <= c <= MAX_COL:
-                        src.cells.setdefault(r, {})[c] = (v, None)
+                        src.cells.setdefault(r, {})[c] = (v, op.formats.get((r, c)))
                 e.sources.append(src)
+            elif isinstance(op, p.ListValidation):
+                if op.sheet in existing or op.sheet in edits:
+                    edits.setdefault(op.sheet, _Edit()).validations.append(op)
             elif isinstance(op, p.MarkCells):
                 if op.sheet not in existing and op.sheet not in edits:
                     continue

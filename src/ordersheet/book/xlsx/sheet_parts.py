@@ -10,9 +10,10 @@ from typing import Any, Callable, Iterable
 
 from .. import plan as p
 from ..raw import col_letter, split_a1
-from .cells import (_ROW_PREFIXED, _cell_xml, _join_rows, _render_column, _row_columns,
+from .cells import (_ROW_PREFIXED, _cell_xml, _join_rows, _render_pieces, _row_columns,
                     _rows_width)
 from .edits import _Edit
+from . import validations
 from .notes import _edit_notes
 from .ooxml import (CT_COMMENTS, CT_SHEET, CT_TABLE, CT_VML, NS_MAIN, NS_R, REL_COMMENTS,
                     REL_TABLE, REL_VML, REL_WORKSHEET, XML_DECL)
@@ -206,7 +207,7 @@ class _WorksheetParts:
             if set_ld or drop_ld:
                 rp = self._r_prefix(rp_source)[1] if set_ld else b""
                 tail = _tail_legacy_drawing(tail, P, set_ld, rp)
-            return tail
+            return validations.edit(tail, P, e.validations)
 
         writer = _SheetWriter(sheet.name, head, P, e, self.styler, self.book.date1904)
         name, part = self.begin(sheet.path)
@@ -279,14 +280,19 @@ class _WorksheetParts:
         if not n:
             return
         fmts = list(op.formats) + [None] * (width - len(op.formats))
-        sa_of = [lambda cls, fmt=fmt: styler.sa(0, fmt, cls, None) for fmt in fmts]
+        used = set(fmts) | {f for runs in op.row_formats.values() for *_, f in runs}
+        sa_of = {fmt: (lambda cls, fmt=fmt: styler.sa(0, fmt, cls, None)) for fmt in used}
         step = self.ROWS_CHUNK
         for lo in range(0, n, step):
             hi = min(lo + step, n)
             columns = _row_columns(rows, lo, hi, width)
             rs = list(map(str, range(lo + 2, hi + 2)))
-            out(_join_rows(rs, [_render_column(letters[j], rs, columns[j], sa_of[j], d1904)
-                                for j in range(width)]).encode("utf-8"))
+            out(_join_rows(rs, [_render_pieces(
+                letters[j], rs, columns[j],
+                [(a - lo, b - lo, f) for a, b, f in
+                 p.segments(op.row_formats.get(j, []), fmts[j], lo, hi)],
+                sa_of.__getitem__, d1904)
+                for j in range(width)]).encode("utf-8"))
 
     def _sheet_body(self, head: bytes, op: p.ReplaceSheet, header: list[Any], tail: bytes,
                     P: bytes, out: Callable[[bytes], None]) -> None:
@@ -332,7 +338,8 @@ class _WorksheetParts:
         head, rp = self._r_prefix(head) if keep or charts else (head, b"")
         head = _head_edit(head, P, tab=tab, extent=extent, replace_extent=True,
                           widths=op.widths)
-        tail = _tail_tables(tail, P, keep, rp, drop_merges=True)
+        tail = validations.edit(_tail_tables(tail, P, keep, rp, drop_merges=True), P,
+                                e.validations)
         tail = self._charts_tail(sheet, sheet.name, sheet.path, sheet.rels_path, tail, P, rp)
         self.formula_removed = True  # the calc chain may point into the old rows
         self.values_changed = True
@@ -362,7 +369,7 @@ class _WorksheetParts:
             tail += (f'<tableParts count="{len(keep)}">' +
                      "".join(f'<tablePart r:id="{k}"/>' for k in keep) +
                      "</tableParts>").encode()
-        tail += b"</worksheet>"
+        tail = validations.edit(tail + b"</worksheet>", b"", e.validations if e else [])
         tail = self._charts_tail(None, name, path, rels_path, tail, b"", b"r:")
         self._finish_generated(name, path, e,
                                lambda out: self._sheet_body(head, op, header, tail, b"", out))

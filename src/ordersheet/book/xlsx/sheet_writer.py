@@ -11,7 +11,8 @@ from typing import Callable
 
 from ..port import WorkbookError
 from ..raw import col_index, col_letter
-from .cells import _cell_at, _join_cells, _render_column, _row_columns, _rows_width
+from .cells import (_cell_at, _join_cells, _render_column, _render_pieces, _row_columns,
+                    _rows_width)
 from .edits import _Edit
 from .ooxml import MAX_ROW
 from .row_merge import _PLAIN_CELL, _RowMerge, _SPANS
@@ -224,9 +225,10 @@ class _SheetWriter(_RowMerge):
                 if len(part) < n:
                     part = list(part) + [None] * (n - len(part))
                 base = self.col_style(c)
-                columns.append(_render_column(
+                columns.append(_render_pieces(
                     self.letters(c), rs, part,
-                    lambda cls, b=base, f=fmt: styler.sa(b, f, cls, None), d1904))
+                    [(a - lo, b - lo, f) for a, b, f in src.pieces(c, fmt, lo, lo + n)],
+                    lambda f, b=base: lambda cls: styler.sa(b, f, cls, None), d1904))
         else:  # rows appended to a log: cell styles as `merge_row` gives them
             width = _rows_width(src.rows)
             values = _row_columns(src.rows, lo, lo + n, width)

@@ -8,6 +8,7 @@ wheel, paste the main.py that `ordersheet lite DIR` writes instead: it carries t
 """
 
 from ordersheet.excel import (  # noqa: E402,F401 - xlwings Lite lists what main.py imports
+    cancel_order,
     create_invoices,
     dispatch_shipments,
     line_total,

@@ -20,12 +20,14 @@ from .book.print_sheet import DocumentNotFound
 from .book.port import WorkbookError, WorkbookPort
 from .book.render import print_ops, records_op, render
 from .domain import pipeline
+from .domain.changes import CancelRequest
 from .domain.issues import Issue, error, warning
 from .domain.models import OrderBook
 from .domain.pipeline import RunResult
 
 
-__all__ = ["Outcome", "execute", "read_book", "show_document", "DocumentNotFound",
+__all__ = ["Outcome", "execute", "CancelRequest", "read_book", "show_document",
+           "DocumentNotFound",
            "RunSummary", "run_summary", "issued_documents", "missing_pdfs", "PdfRun",
            "write_pdfs"]
 
@@ -70,19 +72,24 @@ def cycle_collector_paused():
 
 def execute(port: WorkbookPort, operation: str, *, today: dt.date, now: dt.datetime,
             user: str = "", dispatch: bool = False,
-            dispatch_ids: Sequence[str] | None = None, write: bool = True) -> Outcome:
-    """Run one operation end to end on `port` and apply the results to it."""
+            dispatch_ids: Sequence[str] | None = None, write: bool = True,
+            cancel: CancelRequest | None = None) -> Outcome:
+    """Run one operation end to end on `port` and apply the results to it (not when the
+    run has nothing to write: `RunResult.idle`)."""
     with cycle_collector_paused():
-        return _execute(port, operation, today, now, user, dispatch, dispatch_ids, write)
+        return _execute(port, operation, today, now, user, dispatch, dispatch_ids, write,
+                        cancel)
 
 
-def _execute(port, operation, today, now, user, dispatch, dispatch_ids, write) -> Outcome:
+def _execute(port, operation, today, now, user, dispatch, dispatch_ids, write,
+             cancel=None) -> Outcome:
     loaded = read_book(port)
     result = pipeline.run(loaded.book, operation=operation, today=today, now=now, user=user,
                           dispatch=dispatch, dispatch_ids=dispatch_ids,
-                          bad_rows=loaded.bad_order_rows, prior_issues=loaded.issues)
+                          bad_rows=loaded.bad_order_rows, prior_issues=loaded.issues,
+                          cancel=cancel)
     plan = render(result, loaded)
-    if write:
+    if write and not result.idle:
         port.apply(plan)
     return Outcome(result, plan, loaded)
 

@@ -78,7 +78,8 @@ def _as_date(value: Any) -> dt.date:
 
 
 def _run(book: Any, operation: str, as_of: Any, *, dispatch: bool = False,
-         dispatch_ids: Optional[Sequence[str]] = None) -> Optional[app.Outcome]:
+         dispatch_ids: Optional[Sequence[str]] = None,
+         cancel: Optional[app.CancelRequest] = None) -> Optional[app.Outcome]:
     try:
         today = _as_date(as_of)
     except s.Bad as b:
@@ -87,10 +88,16 @@ def _run(book: Any, operation: str, as_of: Any, *, dispatch: bool = False,
     now = _clock().replace(microsecond=0)  # the clock; `today` the business date
     try:
         outcome = app.execute(XlwingsBook(book), operation, today=today, now=now, user=_user(),
-                              dispatch=dispatch, dispatch_ids=dispatch_ids)
+                              dispatch=dispatch, dispatch_ids=dispatch_ids, cancel=cancel)
     except WorkbookError as e:
         print(f"ordersheet: {e}")
         return None
+    if outcome.result.idle:  # nothing was written: say why
+        for i in outcome.result.issues:
+            if i.code in ("already_shipped", "unknown_order"):
+                print(str(i))
+        print("Nothing was changed.")
+        return outcome
     print(app.run_summary(outcome.result).text())  # for the output pane
     return outcome
 
@@ -141,6 +148,17 @@ def create_invoices(book: xw.Book, as_of: Optional[dt.date] = None):
 def process_orders(book: xw.Book, dispatch: bool = False, as_of: Optional[dt.date] = None):
     """Everything in order: validate, price, reserve, ship, (dispatch), invoice."""
     return _run(book, "run", as_of, dispatch=bool(dispatch))
+
+
+@script
+def cancel_order(book: xw.Book, order_id: str, reason: str = "", line: int = 0,
+                 as_of: Optional[dt.date] = None):
+    """Cancel an order (or only `line`): release its reserved stock and withdraw its Ready
+    shipments, with `reason` in the Stock Ledger and Audit Log. A dispatched line cannot
+    be cancelled: record a return instead."""
+    request = app.CancelRequest(str(order_id or "").strip(), int(line or 0) or None,
+                                str(reason or "").strip())
+    return _run(book, "cancel", as_of, cancel=request)
 
 
 @script
@@ -363,4 +381,5 @@ def line_total(quantity, unit_price, tax_rate=0, currency="USD", settings=None):
 
 __all__ = ["validate_orders", "price_orders", "reserve_stock", "plan_shipments",
            "dispatch_shipments", "create_invoices", "process_orders", "show_document",
+           "cancel_order",
            "order_price", "stock_available", "line_total"]

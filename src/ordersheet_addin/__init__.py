@@ -15,6 +15,7 @@ workbook in front of the user (never on the add-in itself):
 | `validate`, `price`, `reserve`, `ship`, `invoice` | that step (and the ones before) |
 | `dispatch`        | dispatch every Ready shipment and invoice it                |
 | `dispatch SHP-00003, SHP-00004` | only those shipments                          |
+| `cancel SO-5 why` | cancels order SO-5 (the rest of the value is the reason)      |
 | `show INV-00041`  | shows that invoice (or `SHP-...` packing slip) on its print sheet; |
 |                   | `show` alone: the document named in the selected cell      |
 
@@ -67,8 +68,12 @@ def action(run: str) -> Callable[[Any], Any]:
         return lambda book: excel.dispatch_shipments(book, rest)
     if word == "show":
         return lambda book: excel.show_document(book, rest)
+    if word == "cancel" and rest:
+        order_id, _, reason = rest.partition(" ")
+        return lambda book: excel.cancel_order(book, order_id, reason.strip())
     raise ValueError(f"Settings {RUN_KEY}: '{run}' is not something the button can do; use "
-                     f"one of: (blank), {', '.join(STEPS)}, dispatch [IDs], show [ID]")
+                     f"one of: (blank), {', '.join(STEPS)}, dispatch [IDs], show [ID], "
+                     "cancel ORDER_ID [reason]")
 
 
 def main() -> None:

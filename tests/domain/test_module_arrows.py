@@ -14,7 +14,7 @@ HERE = Path(domain.__file__).parent
 BOOK = HERE.parent / "book"
 SHARED = {"money", "models", "issues", "records"}
 RULES = ["validation", "pricing", "credit", "reservation", "carriers", "shipping", "dispatch",
-         "invoicing", "views", "status", "rates", "receivables"]
+         "invoicing", "views", "status", "rates", "receivables", "changes"]
 PARTS = {
     "shipping": {"carriers"},   # planning rates every shipment it plans
     "dispatch": {"shipping"},   # what a shipment's status means (planning makes them)

@@ -20,7 +20,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "addin" / "lite" / "main.py"
 
-SCRIPTS = ["create_invoices", "dispatch_shipments", "plan_shipments", "price_orders",
+SCRIPTS = ["cancel_order", "create_invoices", "dispatch_shipments", "plan_shipments",
+           "price_orders",
            "process_orders", "reserve_stock", "show_document", "validate_orders"]
 
 PROBE = textwrap.dedent("""

@@ -325,6 +325,7 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
         data["orders"] = _shipments_typed(data["orders"], owned, raws, names, own)
         data["orders"] = _prices_cleared(data["orders"], data["price_locks"], raws, names,
                                          own)
+        data["orders"] = _cancel_reasons(data["orders"], raws[names[s.ORDERS.name]])
     book = m.OrderBook(**data, settings=settings, present=frozenset(present),
                        taken_ids=frozenset(taken), refused=refused)
     for name in TOOL_SHEETS:  # where each of ordersheet's sheets goes, and why
@@ -449,6 +450,28 @@ def _prices_cleared(lines: tuple[m.OrderLine, ...], locks: tuple[m.PriceLock, ..
     for k, ln in enumerate(out):
         if (ln.order_id, ln.line) in locked and s.is_blank(cell_of(ln.row)):
             out[k] = ln.model_copy(update={"price_cleared": True})
+    return tuple(out)
+
+
+CANCEL_REASON = "Cancel Reason"
+"""An optional column of the user's on Orders: why a line typed `Cancelled` is cancelled.
+Read only for such lines, and not in the template (most books never need it)."""
+
+
+def _cancel_reasons(lines: tuple[m.OrderLine, ...], raw: RawSheet) -> tuple[m.OrderLine, ...]:
+    """Lines typed `Cancelled` with the text of their Cancel Reason cell, when Orders has
+    that column."""
+    j = next((k for k, h in enumerate(raw.header) if s.norm(h) == s.norm(CANCEL_REASON)), None)
+    if j is None:
+        return lines
+    first = raw.header_row + 1
+    out = list(lines)
+    for k, ln in enumerate(out):
+        i = ln.row - first
+        if ln.status_in == "Cancelled" and 0 <= i < len(raw.rows) and j < len(raw.rows[i]):
+            v = raw.rows[i][j]
+            if v is not None and str(v).strip():
+                out[k] = ln.model_copy(update={"cancel_reason": str(v).strip()})
     return tuple(out)
 
 

@@ -76,6 +76,9 @@ class OrderLine(SheetRow):
     price_cleared: bool = False
     """ordersheet's Price cell of this line was blank before this run (read only for a
     line with a locked price: the user cleared it to have the line re-priced)."""
+    cancel_reason: str = ""
+    """The optional Cancel Reason column: why a line typed `Cancelled` was cancelled
+    (written to the Stock Ledger and Audit Log with its release)."""
 
     @property
     def key(self) -> tuple[str, int]:
@@ -368,6 +371,8 @@ class LedgerEntry(SheetRow):
     after: int
     order_id: str = ""
     line: Optional[int] = None
+    reason: str = ""
+    """Why, for a change a person asked for: a cancellation's or a return's reason."""
 
 
 @record

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from . import credit, invoicing, pricing, reservation, shipping, status, validation
+from . import changes, credit, invoicing, pricing, reservation, shipping, status, validation
 from . import dispatch as dispatching  # (`dispatch` is `run`'s flag)
 from .rates import Rates
 from .issues import Issue, sort_issues
@@ -29,6 +29,7 @@ STEPS = ("validate", "price", "reserve", "ship", "invoice")
 OPERATIONS = {
     "validate": "validate", "price": "price", "reserve": "reserve", "ship": "ship",
     "dispatch": "invoice", "invoice": "invoice", "run": "invoice",
+    "cancel": "reserve",  # the freed stock goes to the lines waiting for it; nothing ships
 }
 
 
@@ -50,6 +51,16 @@ class RunResult:
     dispatched: tuple[str, ...] = ()
     shortfalls: dict[str, int] = field(default_factory=dict)
     """SKU -> units backordered, for the summary."""
+    cancelled: tuple[Key, ...] = ()
+    """Order lines this run cancelled (a `cancel` request's, or typed, released now)."""
+    refused: bool = False
+    """A `cancel` request was refused: its issue says why, and nothing may be written."""
+
+    @property
+    def idle(self) -> bool:
+        """Nothing to write: a `cancel` refused, or one that finds its lines cancelled
+        already (a second `cancel` changes nothing)."""
+        return self.refused or (self.operation == "cancel" and not self.cancelled)
 
     @property
     def errors(self) -> list[Issue]:
@@ -64,11 +75,13 @@ class RunResult:
 
 def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt.datetime,
         user: str = "", dispatch: bool = False, dispatch_ids: Sequence[str] | None = None,
-        bad_rows: Iterable[int] = (), prior_issues: Sequence[Issue] = ()) -> RunResult:
+        bad_rows: Iterable[int] = (), prior_issues: Sequence[Issue] = (),
+        cancel: changes.CancelRequest | None = None) -> RunResult:
     """Run `operation` (and every step it needs) on `book`. `today` is the business date
     the run works as of (`--today`), `now` when it ran by the clock (the Stock Ledger and
     Audit Log timestamps; the Audit Log records both). `user` is who ran it (the OS
-    account); the Settings sheet's User, when given, names them instead."""
+    account); the Settings sheet's User, when given, names them instead. `cancel`: the
+    order lines `ordersheet cancel` cancels (operation `cancel`)."""
     upto = OPERATIONS.get(operation, operation)
     steps = STEPS[: STEPS.index(upto) + 1]
     dispatch = dispatch or operation == "dispatch"
@@ -76,6 +89,12 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
 
     book, dup_issues = validation.dedupe(book)
     issues += dup_issues
+    # What left the warehouse stays as it left; then which lines are cancelled.
+    book, edit_issues = changes.shipped_line_edits(book)
+    issues += edit_issues
+    cancels = changes.cancellations(book, cancel)
+    book = cancels.book
+    issues += cancels.issues
     v = validation.validate(book, frozenset(bad_rows), prior_issues)
     issues += v.issues
     lines = v.lines
@@ -119,12 +138,19 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
         ledger += d.ledger
         issues += [*d.issues, *shipping.status_issues(state.shipments)]
         dispatched += d.dispatched
+        kept, released = changes.release_cancelled(state.reservations, cancels.reasons, now)
+        state = state.model_copy(update={"reservations": kept})
+        ledger += released
         shipped = _posted_quantities(state)
         r = reservation.reserve(servable, state, shipped, today, now)
         state = state.model_copy(update={"reservations": r.reservations})
         ledger += r.ledger
         issues += r.issues
         reserve_ran = True
+        if released and "ship" not in steps:  # withdraw the Ready shipments they stood on
+            sp = shipping.plan_shipments([], state.reservations, state, today)
+            state = state.model_copy(update={"shipments": sp.shipments,
+                                             "shipment_lines": sp.shipment_lines})
 
     if "ship" in steps:
         sp = shipping.plan_shipments(servable, state.reservations, state, today)
@@ -182,10 +208,15 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
         details += f"; dispatched: {len(dispatched)}"
     if new_invoices:
         details += f"; invoices: {new_invoices[0]}..{new_invoices[-1]}"
+    cancelled = tuple(dict.fromkeys(
+        [*cancels.new, *((e.order_id, e.line) for e in ledger if e.operation == "cancel")]))
+    if cancelled:
+        details += "; " + changes.audit_text(cancels.reasons, cancelled)
     audit = AuditEntry(timestamp=now, user=book.settings.user or user or "ordersheet",
                        operation=operation, details=details, business_date=today)
     return RunResult(operation, steps, lines, v.numbered, outcomes, issues, state,
-                     tuple(ledger), audit, new_shipments, new_invoices, dispatched, shortfalls)
+                     tuple(ledger), audit, new_shipments, new_invoices, dispatched, shortfalls,
+                     cancelled, cancels.refused)
 
 
 def _posted_quantities(state: OrderBook) -> dict[Key, int]:

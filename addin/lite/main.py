@@ -16,6 +16,7 @@ from ordersheet.excel import (  # noqa: E402,F401 - xlwings Lite lists what main
     plan_shipments,
     price_orders,
     process_orders,
+    process_returns,
     reserve_stock,
     show_document,
     stock_available,

@@ -112,10 +112,11 @@ def show_document(port: WorkbookPort, doc_id: str, write: bool = True) -> WriteP
 
 def issued_documents(book: OrderBook) -> list[str]:
     """Every document ordersheet issued, as `ordersheet pdf --all` writes them: each
-    invoice of a shipment, then the packing slip of each shipment not cancelled, in sheet
+    invoice of a shipment and each credit note, then the packing slip of each shipment not
+    cancelled, in sheet
     order. (An invoice typed in by hand has no lines of ordersheet's: name it to get its
     PDF.)"""
-    return ([i.invoice_no for i in book.invoices if i.shipment_id]
+    return ([i.invoice_no for i in book.invoices if i.shipment_id or i.credits_invoice]
             + [x.shipment_id for x in book.shipments if x.status != "Cancelled"])
 
 

@@ -120,7 +120,7 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
         for i in result.issues:
             if i.code in DISPATCH_REFUSALS + IDLE_REASONS:
                 out.print(f"  [yellow]{escape(str(i))}[/]", soft_wrap=True)
-        done = "cancelled" if operation == "cancel" else "dispatched"
+        done = {"cancel": "cancelled", "returns": "returned"}.get(operation, "dispatched")
         out.print(f"Nothing was {done}; {book} was not changed.")
         return code, result
     if pdf_failure:
@@ -265,6 +265,16 @@ def cancel_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order 
     A line that was dispatched cannot be cancelled: record a return instead."""
     request = app.CancelRequest(order_id, line, reason)
     return run_operation(book, "cancel", today, output, as_json, cancel=request)[0]
+
+
+@cli.command("returns")
+@_guard
+def returns_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
+                pdf: Optional[Path] = PdfOpt, today: Optional[str] = TodayOpt,
+                output: Optional[Path] = OutputOpt, as_json: bool = JsonOpt) -> int:
+    """Process the new rows of the Returns sheet: stock back, one credit note each
+    (CN-00001 ...). A row processed once never is again."""
+    return run_operation(book, "returns", today, output, as_json, pdf=pdf)[0]
 
 
 @cli.command("new")

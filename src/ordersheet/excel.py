@@ -94,7 +94,7 @@ def _run(book: Any, operation: str, as_of: Any, *, dispatch: bool = False,
         return None
     if outcome.result.idle:  # nothing was written: say why
         for i in outcome.result.issues:
-            if i.code in ("already_shipped", "unknown_order"):
+            if i.code in ("already_shipped", "unknown_order") or i.sheet == "Returns":
                 print(str(i))
         print("Nothing was changed.")
         return outcome
@@ -159,6 +159,13 @@ def cancel_order(book: xw.Book, order_id: str, reason: str = "", line: int = 0,
     request = app.CancelRequest(str(order_id or "").strip(), int(line or 0) or None,
                                 str(reason or "").strip())
     return _run(book, "cancel", as_of, cancel=request)
+
+
+@script
+def process_returns(book: xw.Book, as_of: Optional[dt.date] = None):
+    """Process the new rows of the Returns sheet: stock back On Hand (Resellable), one
+    credit note each."""
+    return _run(book, "returns", as_of)
 
 
 @script
@@ -381,5 +388,5 @@ def line_total(quantity, unit_price, tax_rate=0, currency="USD", settings=None):
 
 __all__ = ["validate_orders", "price_orders", "reserve_stock", "plan_shipments",
            "dispatch_shipments", "create_invoices", "process_orders", "show_document",
-           "cancel_order",
+           "cancel_order", "process_returns",
            "order_price", "stock_available", "line_total"]

@@ -13,6 +13,7 @@ workbook in front of the user (never on the add-in itself):
 | (no row, blank)   | every step: validate, price, reserve, ship, invoice Shipped |
 | `run`             | the same                                                    |
 | `validate`, `price`, `reserve`, `ship`, `invoice` | that step (and the ones before) |
+| `returns`         | processes the new rows of the Returns sheet                 |
 | `dispatch`        | dispatch every Ready shipment and invoice it                |
 | `dispatch SHP-00003, SHP-00004` | only those shipments                          |
 | `cancel SO-5 why` | cancels order SO-5 (the rest of the value is the reason)      |
@@ -41,6 +42,7 @@ STEPS: dict[str, Callable[..., Any]] = {
     "reserve": excel.reserve_stock,
     "ship": excel.plan_shipments,
     "invoice": excel.create_invoices,
+    "returns": excel.process_returns,
 }
 """`Run` words that take no argument -> the script they run."""
 

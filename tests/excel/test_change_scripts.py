@@ -32,3 +32,35 @@ def test_a_refused_cancel_writes_nothing_in_excel(tmp_path, capsys):
     assert book.json()["actions"] == []
     assert "record a return" in capsys.readouterr().out.lower()
     assert app.CancelRequest is CancelRequest
+
+
+def test_process_returns_writes_what_the_cli_writes(tmp_path):
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    from tests.bookfiles import write_book
+    from tests.excel.test_scripts import TAX
+
+    sheets = {"Orders": ORDERS[:3],
+              "Products": [["A-100", "Widget", 10, 1.5, "standard", "Yes"],
+                           ["B-200", "Gadget", 25.5, 2, "standard", "Yes"]],
+              "Inventory": [["A-100", "MAIN", 10, "A-01"], ["B-200", "MAIN", 3, "B-02"]],
+              "Customers": [["C1", "Acme", "a@x.com", "US", "USD", None, 30, None, "No", "No",
+                             "1 Main St", "1 Main St"],
+                            ["C2", "Beta", "b@x.com", "US", "USD", None, 30, None, "No", "No",
+                             "", ""]],
+              "Tax Rates": TAX,
+              "Returns": [["Order ID", "Line", "SKU", "Quantity", "Date", "Reason",
+                           "Condition", "Exchange SKU"],
+                          ["SO-2", 1, None, 1, dt.date(2026, 11, 3), "too small",
+                           "Resellable", None]]}
+    src = write_book(tmp_path / "book.xlsx", sheets, tables=True)
+    cli_run(src, tmp_path / "sent.xlsx", "run", dispatch=True)
+    sent = tmp_path / "sent.xlsx"
+    cli_run(sent, tmp_path / "cli.xlsx", "returns")
+    outcome, _ = lite_run(sent, tmp_path / "lite.xlsx", excel.process_returns, as_of=TODAY)
+    assert [p.credit_notes for p in outcome.result.returns.new] == ["CN-00001"]
+    assert_same_workbook(tmp_path / "cli.xlsx", tmp_path / "lite.xlsx")
+    returns = load_workbook(tmp_path / "lite.xlsx")["Returns"]
+    assert [c.value for c in returns[2]][-2:] == ["Accepted", "CN-00001"]

@@ -36,7 +36,8 @@ LITE = ROOT / "addin" / "lite"
 TODAY = dt.date(2026, 11, 3)
 SCRIPTS = ["cancel_order", "create_invoices", "dispatch_shipments", "plan_shipments",
            "price_orders",
-           "process_orders", "reserve_stock", "show_document", "validate_orders"]
+           "process_orders", "process_returns", "reserve_stock", "show_document",
+           "validate_orders"]
 DESKTOP_LIBRARIES = ("openpyxl", "typer", "rich", "fpdf", "python_calamine", "defusedxml")
 
 PROBE = textwrap.dedent("""

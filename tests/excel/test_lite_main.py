@@ -22,7 +22,8 @@ MAIN = ROOT / "addin" / "lite" / "main.py"
 
 SCRIPTS = ["cancel_order", "create_invoices", "dispatch_shipments", "plan_shipments",
            "price_orders",
-           "process_orders", "reserve_stock", "show_document", "validate_orders"]
+           "process_orders", "process_returns", "reserve_stock", "show_document",
+           "validate_orders"]
 
 PROBE = textwrap.dedent("""
     import asyncio, datetime as dt, importlib.util, json, sys, tempfile

@@ -14,7 +14,7 @@ from .owned import Owned, reconcile
 from .ownership import TOOL_SHEETS, Ownership, sheet_reads_as
 from .raw import CellError, RawSheet, a1, split_a1
 from .plan import RECORDS_SHEET, STATE_SHEET
-from .state import OWNED_SPECS, PRICE_LOCKS, ToolState, read_state
+from .state import OWNED_SPECS, PRICE_LOCKS, PROCESSED_RETURNS, ToolState, read_state
 
 RECORD_OF = {
     s.ORDERS.name: m.OrderLine, s.PRODUCTS.name: m.Product, s.INVENTORY.name: m.StockLevel,
@@ -38,7 +38,8 @@ OWNED_ORDER = (s.RESERVATIONS.name, s.SHIPMENTS.name, s.SHIPMENT_LINES.name, s.I
 lines)."""
 OPTIONAL_WHEN_EMPTY = {s.TAX_RATES.name, s.SHIPPING_RATES.name, s.PRICE_RULES.name,
                        s.FX_RATES.name}
-EXTRA_COLS = {s.ORDERS.name: s.ORDER_TOOL_COLUMNS, s.INVENTORY.name: s.INVENTORY_TOOL_COLUMNS}
+EXTRA_COLS = {s.ORDERS.name: s.ORDER_TOOL_COLUMNS, s.INVENTORY.name: s.INVENTORY_TOOL_COLUMNS,
+              s.RETURNS.name: s.RETURNS_TOOL_COLUMNS}
 REFUSED_KEYS = {s.PRODUCTS.name: ("sku",), s.INVENTORY.name: ("sku",),
                 s.CUSTOMERS.name: ("customer_id",), s.FX_RATES.name: ("currency",),
                 s.TAX_RATES.name: ("country", "tax_class")}
@@ -321,6 +322,7 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
     _ids_as_spelled(data)
     issues.extend(_sign_mismatches(signs, data))
     data["price_locks"] = tuple(state.records.get(PRICE_LOCKS, ()))
+    data["processed_returns"] = tuple(state.records.get(PROCESSED_RETURNS, ()))
     if "orders" in data and layouts.get(s.ORDERS.name) is not None:
         data["orders"] = _shipments_typed(data["orders"], owned, raws, names, own)
         data["orders"] = _prices_cleared(data["orders"], data["price_locks"], raws, names,

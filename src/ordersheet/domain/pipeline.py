@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from . import changes, credit, invoicing, pricing, reservation, shipping, status, validation
+from . import (changes, credit, invoicing, pricing, receivables, reservation, returns,
+               shipping, status, validation)
 from . import dispatch as dispatching  # (`dispatch` is `run`'s flag)
 from .rates import Rates
 from .issues import Issue, sort_issues
@@ -30,6 +31,7 @@ OPERATIONS = {
     "validate": "validate", "price": "price", "reserve": "reserve", "ship": "ship",
     "dispatch": "invoice", "invoice": "invoice", "run": "invoice",
     "cancel": "reserve",  # the freed stock goes to the lines waiting for it; nothing ships
+    "returns": "invoice",  # what left is invoiced first: a return credits its invoice
 }
 
 
@@ -55,12 +57,21 @@ class RunResult:
     """Order lines this run cancelled (a `cancel` request's, or typed, released now)."""
     refused: bool = False
     """A `cancel` request was refused: its issue says why, and nothing may be written."""
+    returns: returns.ReturnsRun | None = None
+    """What `returns` did with each Returns row (operation `returns` only)."""
 
     @property
     def idle(self) -> bool:
         """Nothing to write: a `cancel` refused, or one that finds its lines cancelled
-        already (a second `cancel` changes nothing)."""
-        return self.refused or (self.operation == "cancel" and not self.cancelled)
+        already (a second `cancel` changes nothing), or `returns` that accepted no new
+        return, rejected none and whose earlier steps changed nothing either (a second
+        `returns` changes nothing; a rejected row is reported, and marked, on every run
+        until it is fixed)."""
+        quiet_returns = self.returns is not None and not (
+            self.returns.new or self.returns.issues or self.ledger or self.new_shipments
+            or self.new_invoices)
+        return self.refused or (self.operation == "cancel" and not self.cancelled) or \
+            quiet_returns
 
     @property
     def errors(self) -> list[Issue]:
@@ -193,6 +204,24 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
             "settings": state.settings.model_copy(update={"next_invoice_number": inv.next_number}),
         })
 
+    returned = None
+    if operation == "returns":
+        returned = returns.process_returns(state, today, now)
+        issues += returned.issues
+        ledger += returned.ledger
+        state = state.model_copy(update={
+            "inventory": returned.inventory,
+            "invoices": state.invoices + returned.credit_notes,
+            "invoice_lines": state.invoice_lines + returned.credit_lines,
+            "processed_returns": returned.processed,
+            "settings": state.settings.model_copy(
+                update={"next_credit_note_number": returned.next_number}),
+        })
+    if "invoice" in steps:  # Paid, Balance, Status of each invoice after its credit notes
+        paid = {i.invoice_no: i.paid for i in state.invoices}
+        state = state.model_copy(update={
+            "invoices": receivables.settle(state.invoices, paid, today)})
+
     outcomes, shortfalls = status.line_outcomes(lines, v, invalid_orders, holds, prices, state,
                                                  reserve_ran, "price" in steps)
     issues = sort_issues(issues + status.sibling_issues(lines, invalid_orders, issues))
@@ -212,11 +241,13 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
         [*cancels.new, *((e.order_id, e.line) for e in ledger if e.operation == "cancel")]))
     if cancelled:
         details += "; " + changes.audit_text(cancels.reasons, cancelled)
+    if returned is not None:
+        details += "; " + returns.audit_text(returned)
     audit = AuditEntry(timestamp=now, user=book.settings.user or user or "ordersheet",
                        operation=operation, details=details, business_date=today)
     return RunResult(operation, steps, lines, v.numbered, outcomes, issues, state,
                      tuple(ledger), audit, new_shipments, new_invoices, dispatched, shortfalls,
-                     cancelled, cancels.refused)
+                     cancelled, cancels.refused, returned)
 
 
 def _posted_quantities(state: OrderBook) -> dict[Key, int]:

@@ -29,6 +29,7 @@ from .headers import norm
 from .inputs import (CUSTOMERS, FX_RATES, INPUT_SHEETS, INVENTORY, INVENTORY_TOOL_COLUMNS,
                      ORDER_TOOL_COLUMNS, ORDERS, PAYMENTS, PRICE_RULES, PRODUCTS, RETURNS,
                      SHIPPING_RATES, TAX_RATES)
+from .inputs import RETURNS_TOOL_COLUMNS
 from .outputs import (AUDIT_LOG, INVOICE_LINES, INVOICES, ISSUES, PICK_LIST, RESERVATIONS,
                       SHIPMENT_LINES, SHIPMENTS, STOCK_LEDGER)
 from .parse import build_records, parse_sheet
@@ -44,7 +45,7 @@ __all__ = [
     "norm",
     "CUSTOMERS", "FX_RATES", "INPUT_SHEETS", "INVENTORY", "INVENTORY_TOOL_COLUMNS",
     "ORDER_TOOL_COLUMNS", "ORDERS", "PAYMENTS", "PRICE_RULES", "PRODUCTS", "RETURNS",
-    "SHIPPING_RATES", "TAX_RATES",
+    "SHIPPING_RATES", "TAX_RATES", "RETURNS_TOOL_COLUMNS",
     "AUDIT_LOG", "INVOICE_LINES", "INVOICES", "ISSUES", "PICK_LIST", "RESERVATIONS",
     "SHIPMENT_LINES", "SHIPMENTS", "STOCK_LEDGER",
     "build_records", "parse_sheet", "ParsedSheet", "Records", "SheetLayout",

@@ -273,7 +273,7 @@ def returns_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order
                 pdf: Optional[Path] = PdfOpt, today: Optional[str] = TodayOpt,
                 output: Optional[Path] = OutputOpt, as_json: bool = JsonOpt) -> int:
     """Process the new rows of the Returns sheet: stock back, one credit note each
-    (CN-00001 ...). A row processed once never is again."""
+    (CN-00001 ...), exchange lines added to Orders. A row processed once never is again."""
     return run_operation(book, "returns", today, output, as_json, pdf=pdf)[0]
 
 

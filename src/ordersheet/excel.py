@@ -164,7 +164,7 @@ def cancel_order(book: xw.Book, order_id: str, reason: str = "", line: int = 0,
 @script
 def process_returns(book: xw.Book, as_of: Optional[dt.date] = None):
     """Process the new rows of the Returns sheet: stock back On Hand (Resellable), one
-    credit note each."""
+    credit note each, exchange lines added to Orders."""
     return _run(book, "returns", as_of)
 
 

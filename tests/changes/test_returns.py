@@ -194,6 +194,38 @@ def test_credit_note_shows_on_the_print_sheet_and_pdf_model(tmp_path):
     assert cells[(1, 6)] == "CREDIT NOTE"
 
 
+def test_exchange_adds_the_replacement_line_which_is_then_served(tmp_path):
+    book = shipped_book(tmp_path)
+    add_returns(book, ["SO-1", 1, None, 2, DAY, "wrong colour", "Resellable", "B-200"])
+    code, result = returns(book)
+    assert code == 0, result.issues
+    orders = records(book, "Orders")
+    new = orders[-1]
+    assert (new["Order ID"], new["Line"], new["SKU"], new["Quantity"]) == ("SO-1", 2, "B-200", 2)
+    assert Decimal(str(new["Unit Price"])) == 10  # the returned line's price
+    assert "CN-00001" in new["Notes"]
+    # the next run reserves and ships the replacement like any other line
+    edit(book, lambda wb: put(wb["Inventory"], 3, 3, 5))  # B-200 restocked
+    code, result = run(book)
+    statuses = dict(zip(zip(column(book, "Orders", "Order ID"), column(book, "Orders", "Line")),
+                        column(book, "Orders", "Status")))
+    assert statuses[("SO-1", 2)] == "Invoiced"
+    assert statuses[("SO-1", 1)] == "Partially Returned"
+    # a second `returns` adds no second exchange line
+    assert returns(book)[1].idle
+    assert len(records(book, "Orders")) == 3
+
+
+def test_exchange_for_an_unknown_sku_is_rejected(tmp_path):
+    book = shipped_book(tmp_path)
+    add_returns(book, ["SO-1", 1, None, 1, DAY, "", "Resellable", "NOPE"])
+    code, result = returns(book)
+    assert code == 1
+    issue = next(i for i in result.issues if i.sheet == "Returns")
+    assert issue.code == "unknown_sku" and issue.cell == "H2"
+    assert len(records(book, "Orders")) == 2
+
+
 def test_an_edited_processed_row_is_not_processed_again(tmp_path):
     book = shipped_book(tmp_path)
     add_returns(book, ["SO-1", 1, None, 1, DAY, "", "Resellable"])

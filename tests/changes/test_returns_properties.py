@@ -9,7 +9,8 @@ book; the Stock Ledger accumulates), and checks after every run:
   returned never exceeds what was dispatched;
 - credit note numbers are CN-00001 ... CN-n: unique, gapless, and never issued again by a
   re-run; each credit note's lines sum to its header;
-- a second `returns` run accepts nothing new.
+- a second `returns` run accepts nothing new; an exchange's replacement line gets a Line
+  of its own and is then served like any other.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ orders_st = st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 5)), min_si
                      max_size=5)
 return_st = st.tuples(st.integers(0, 5), st.integers(0, 3), st.integers(1, 4),
                       st.sampled_from(["Resellable", "Damaged"]), st.integers(0, 40),
-                      st.booleans())
+                      st.booleans(), st.sampled_from(["", "", "A", "C"]))
 
 
 def _book(orders) -> m.OrderBook:
@@ -54,13 +55,13 @@ def _book(orders) -> m.OrderBook:
 
 def _returns(rows, orders) -> tuple[m.ReturnLine, ...]:
     out = []
-    for k, (i, _, qty, cond, days, by_sku) in enumerate(rows):
+    for k, (i, _, qty, cond, days, by_sku, exchange) in enumerate(rows):
         oid = f"SO-{i % len(orders) + 1}"
         sku = orders[i % len(orders)][0]
         out.append(m.ReturnLine(order_id=oid, line=None if by_sku else 1,
                                 sku=sku if by_sku else None, quantity=qty,
                                 date=DAY + dt.timedelta(days=days), condition=cond,
-                                row=k + 2, cols=RCOLS))
+                                exchange_sku=exchange, row=k + 2, cols=RCOLS))
     return tuple(out)
 
 
@@ -129,7 +130,10 @@ def test_stock_and_money_conserve_through_returns(orders, first, later, sort):
             state = state.model_copy(update={"returns": returns_rows})
         r = pipeline.run(state, operation=op, today=today, now=NOW, dispatch=dispatch)
         if not r.idle:
-            state = r.book.model_copy(update={"orders": tuple(state.orders)})
+            # Orders is the user's sheet: as it was, plus the exchange lines appended to it
+            added = tuple(ln.model_copy(update={"row": len(state.orders) + 2 + k})
+                          for k, ln in enumerate(r.returns.exchanges if r.returns else ()))
+            state = r.book.model_copy(update={"orders": tuple(state.orders) + added})
             ledger.extend(r.ledger)
         _check(state, ledger)
         return r
@@ -146,3 +150,7 @@ def test_stock_and_money_conserve_through_returns(orders, first, later, sort):
                                       reverse=True)))
     step("returns", rows)
     assert not step("returns").returns.new
+    step("run", dispatch=True)  # the exchange lines are served like any other
+    keys = [ln.key for ln in state.orders]
+    assert len(keys) == len(set(keys))  # each exchange took a Line of its own
+    step("returns")

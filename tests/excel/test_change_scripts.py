@@ -34,7 +34,9 @@ def test_a_refused_cancel_writes_nothing_in_excel(tmp_path, capsys):
     assert app.CancelRequest is CancelRequest
 
 
-def test_process_returns_writes_what_the_cli_writes(tmp_path):
+def test_process_returns_writes_what_the_cli_writes_and_grows_the_orders_table(tmp_path):
+    """An exchange's line, appended under the Orders table, joins the table in Excel as in
+    the file (so the next run, which reads only the table there, sees it)."""
     import datetime as dt
 
     from openpyxl import load_workbook
@@ -54,7 +56,7 @@ def test_process_returns_writes_what_the_cli_writes(tmp_path):
               "Returns": [["Order ID", "Line", "SKU", "Quantity", "Date", "Reason",
                            "Condition", "Exchange SKU"],
                           ["SO-2", 1, None, 1, dt.date(2026, 11, 3), "too small",
-                           "Resellable", None]]}
+                           "Resellable", "B-200"]]}
     src = write_book(tmp_path / "book.xlsx", sheets, tables=True)
     cli_run(src, tmp_path / "sent.xlsx", "run", dispatch=True)
     sent = tmp_path / "sent.xlsx"
@@ -62,5 +64,7 @@ def test_process_returns_writes_what_the_cli_writes(tmp_path):
     outcome, _ = lite_run(sent, tmp_path / "lite.xlsx", excel.process_returns, as_of=TODAY)
     assert [p.credit_notes for p in outcome.result.returns.new] == ["CN-00001"]
     assert_same_workbook(tmp_path / "cli.xlsx", tmp_path / "lite.xlsx")
-    returns = load_workbook(tmp_path / "lite.xlsx")["Returns"]
-    assert [c.value for c in returns[2]][-2:] == ["Accepted", "CN-00001"]
+    for name in ("cli.xlsx", "lite.xlsx"):
+        orders = load_workbook(tmp_path / name)["Orders"]
+        assert orders.tables["tblOrders"].ref.endswith("5")  # 3 lines + the exchange
+        assert orders.cell(5, 5).value == "B-200"

@@ -210,6 +210,10 @@ class OpenpyxlBook(WorkbookPort):
         ws = self._sheet(op.sheet)  # print sheets are created when a book lacks them
         for (r, c), v in op.cells.items():
             self._put(ws, r, c, v)
+        for t in ws.tables.values() if op.table_bottom else ():
+            a, b = t.ref.split(":")
+            br, bc = split_a1(b)
+            t.ref = f"{a}:{get_column_letter(bc)}{max(br, op.table_bottom)}"
 
     def _op_MarkCells(self, op: p.MarkCells) -> None:
         if op.sheet not in self.wb.sheetnames:

@@ -80,6 +80,9 @@ class SetCells:
 
     sheet: str
     cells: dict[tuple[int, int], Any]
+    table_bottom: int = 0
+    """When not 0: rows written under the sheet's Excel Table join it, down to this row (an
+    exchange's order line appended to Orders), so every engine reads them as the table's."""
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """What `returns` writes on the user's sheets (issue 20): ordersheet's Status and Credit
-Note columns at the right of Returns (added like Orders' tool columns).
+Note columns at the right of Returns (added like Orders' tool columns), and each exchange's
+replacement line at the end of Orders, where the next run reserves and ships it.
 
 Credit notes, the Stock Ledger rows and the processed returns go where every run's records
 go (`render.render`)."""
@@ -13,9 +14,13 @@ from . import plan as p
 from . import schema as s
 from .load import Loaded
 
+EXCHANGE_FIELDS = ("order_id", "line", "order_date", "customer_id", "sku", "quantity",
+                   "unit_price", "notes")
+"""The Orders cells an exchange line fills (the others stay blank, as a typed line's may)."""
+
 
 def returns_ops(result: RunResult, loaded: Loaded, placer_cls: Any) -> list[p.Op]:
-    """The Returns tool columns."""
+    """The Returns tool columns, and the exchange lines appended to Orders."""
     run = result.returns
     ops: list[p.Op] = []
     if run is None:
@@ -36,4 +41,16 @@ def returns_ops(result: RunResult, loaded: Loaded, placer_cls: Any) -> list[p.Op
             cols.append((col, header, values, c.fmt))
         ops.append(p.UpdateColumns(loaded.sheet_names[s.RETURNS.name], layout.header_row, cols,
                                    layout.table, widths))
+    orders = loaded.layouts.get(s.ORDERS.name)
+    if run.exchanges and orders is not None:
+        cells: dict[tuple[int, int], Any] = {}
+        row = orders.header_row + orders.n_rows + 1
+        for ln in run.exchanges:
+            for f in EXCHANGE_FIELDS:
+                col = orders.columns.get(f)
+                if col is not None:
+                    cells[(row, col)] = getattr(ln, f)
+            row += 1
+        ops.append(p.SetCells(loaded.sheet_names[s.ORDERS.name], cells,
+                              table_bottom=row - 1 if orders.table else 0))
     return ops

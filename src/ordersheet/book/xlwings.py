@@ -414,6 +414,12 @@ class XlwingsBook(WorkbookPort):
             blocks = self._column_blocks(op.sheet, op.cells)
         for (r, c), block in blocks:
             sheet.range((r, c)).value = [[cell_out(v) for v in row] for row in block]
+        table = self._table_on(sheet) if op.table_bottom else None
+        if table is not None and table.range is not None:
+            rng = table.range
+            if op.table_bottom > rng.row + rng.shape[0] - 1:
+                table.resize(sheet.range((rng.row, rng.column),
+                                         (op.table_bottom, rng.column + rng.shape[1] - 1)))
 
     def _column_blocks(self, sheet_name: str, cells: dict[Cell, Any]
                        ) -> list[tuple[Cell, list[list[Any]]]]:

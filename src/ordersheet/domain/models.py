@@ -188,7 +188,7 @@ class ReturnLine(SheetRow):
     reason: str = ""
     condition: str = "Resellable"
     exchange_sku: str = ""
-    """A replacement of this SKU is ordered for the returned units (an exchange)."""
+    """A replacement of this SKU is ordered for the returned units (`returns`)."""
 
 
 class Settings(BaseModel):

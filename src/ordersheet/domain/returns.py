@@ -1,4 +1,4 @@
-"""Returns and their credit notes (CONTRACT §3 Returns, issue 20).
+"""Returns, their credit notes and exchanges (CONTRACT §3 Returns, issue 20).
 
 Owns:
 - a Returns row's identity (`row_ids`): its values (Order ID, Line, SKU, Quantity, Date,
@@ -14,7 +14,9 @@ Owns:
   invoice it credits (nearly always one): a row of Invoices with negative amounts,
   numbered Credit Note Prefix + its own gapless counter (`CN-00001`), `credits_invoice`
   naming the invoice, its lines in Invoice Lines at the invoice line's unit price and tax
-  rate, in the invoice's currency, with the Restocking Fee % as a positive line.
+  rate, in the invoice's currency, with the Restocking Fee % as a positive line;
+- an exchange: the replacement order line (next Line of the same order, the returned
+  line's unit price) that the next run reserves and ships like any other.
 
 A return goes back to one warehouse: the newest one the line left from that still has as
 many units out, else the one with most units out.
@@ -31,8 +33,8 @@ from typing import Sequence
 from . import money
 from .invoicing import invoice_number, number_in_series
 from .issues import Issue, error, warning
-from .models import (Invoice, InvoiceLine, Key, LedgerEntry, OrderBook, ProcessedReturn,
-                     ReturnLine, StockLevel)
+from .models import (Invoice, InvoiceLine, Key, LedgerEntry, OrderBook, OrderLine,
+                     ProcessedReturn, ReturnLine, StockLevel)
 
 ACCEPTED, REJECTED = "Accepted", "Rejected"
 RESTOCKING_SKU = "RESTOCKING"
@@ -66,6 +68,8 @@ class ReturnsRun:
     credit_lines: tuple[InvoiceLine, ...]
     next_number: int
     """Settings Next Credit Note Number after this run."""
+    exchanges: tuple[OrderLine, ...]
+    """Replacement order lines to add to Orders (row 0: not on the sheet yet)."""
     row_status: dict[int, tuple[str, str]] = field(default_factory=dict)
     """Excel row of each Returns row -> (Status, Credit Note) for its tool columns."""
     issues: tuple[Issue, ...] = ()
@@ -127,6 +131,16 @@ def process_returns(book: OrderBook, today: dt.date, now: dt.datetime) -> Return
         back_from[((p.order_id, p.line), p.warehouse)] += p.quantity
     stock = {s.key: i for i, s in enumerate(book.inventory)}
     inventory = list(book.inventory)
+    products = {p.sku: p for p in book.products}
+    order_lines = {ln.key: ln for ln in book.orders if ln.line is not None}
+    last_line: dict[str, int] = defaultdict(int)
+    for ln in book.orders:
+        if isinstance(ln.line, int):
+            last_line[ln.order_id] = max(last_line[ln.order_id], ln.line)
+    for k in lines:
+        last_line[k[0]] = max(last_line[k[0]], k[1])
+    for p in book.processed_returns:  # an exchange line stays taken, even if deleted
+        last_line[p.order_id] = max(last_line[p.order_id], p.exchange_line)
     numbers = _Numbers(book)
 
     issues: list[Issue] = []
@@ -134,6 +148,7 @@ def process_returns(book: OrderBook, today: dt.date, now: dt.datetime) -> Return
     ledger: list[LedgerEntry] = []
     notes: list[Invoice] = []
     note_lines: list[InvoiceLine] = []
+    exchanges: list[OrderLine] = []
     status: dict[int, tuple[str, str]] = {}
 
     ids = row_ids(book.returns)
@@ -182,6 +197,11 @@ def process_returns(book: OrderBook, today: dt.date, now: dt.datetime) -> Return
                    f"dispatched and not yet returned ({x.units} dispatched, "
                    f"{returned[key]} returned)")
             continue
+        exchange = (r.exchange_sku or "").strip()
+        if exchange and (exchange not in products or not products[exchange].active):
+            reject("unknown_sku", "exchange_sku",
+                   f"Exchange SKU '{exchange}' is not an active product on Products")
+            continue
         take = _invoice_units(x, key, r.quantity, credited)
         if take is None:
             reject("return_not_invoiced", "quantity",
@@ -215,12 +235,19 @@ def process_returns(book: OrderBook, today: dt.date, now: dt.datetime) -> Return
             notes.append(head)
             note_lines += rows_
             credited[(inv.invoice_no, key)] += units
+        exchange_line = 0
+        if exchange:
+            last_line[key[0]] += 1
+            exchange_line = last_line[key[0]]
+            exchanges.append(_exchange(order_lines.get(key), take[0][0], key, exchange_line,
+                                       exchange, r.quantity, take[0][1].unit_price, x.sku,
+                                       cns[0]))
         returned[key] += r.quantity
         back_from[(key, wh)] += r.quantity
         p = ProcessedReturn(return_id=rid, order_id=key[0], line=key[1], sku=x.sku,
                             quantity=r.quantity, condition=condition, warehouse=wh,
                             date=r.date, credit_notes=", ".join(cns),
-                            processed_on=today)
+                            exchange_line=exchange_line, processed_on=today)
         done[rid] = p
         new.append(p)
         status[r.row] = (ACCEPTED, p.credit_notes)
@@ -234,7 +261,7 @@ def process_returns(book: OrderBook, today: dt.date, now: dt.datetime) -> Return
                 "its credit note and stock movement stay", p.order_id))
     return ReturnsRun(book.processed_returns + tuple(new), tuple(new), tuple(inventory),
                       tuple(ledger), tuple(notes), tuple(note_lines), numbers.following,
-                      status, tuple(issues))
+                      tuple(exchanges), status, tuple(issues))
 
 
 def _which_line(r: ReturnLine, oid: str, lines: dict[Key, _Line],
@@ -302,6 +329,18 @@ def credit_note(no: str, inv: Invoice, il: InvoiceLine, units: int, fee_rate: De
     return head, rows
 
 
+def _exchange(original: OrderLine | None, invoice: Invoice, key: Key, line: int, sku: str,
+              units: int, price: Decimal, returned_sku: str, note: str) -> OrderLine:
+    """The replacement line: the order's date and customer (as invoiced, should the returned
+    line have left Orders), the returned line's unit price."""
+    return OrderLine(
+        order_id=key[0], line=line,
+        order_date=original.order_date if original else invoice.invoice_date,
+        customer_id=original.customer_id if original else invoice.customer_id, sku=sku,
+        quantity=units,
+        unit_price=price, warehouse=None,
+        notes=f"exchange for {units} x {returned_sku} returned from line {key[1]} ({note})")
+
 
 class _Numbers:
     """Credit note numbers: Credit Note Prefix + Next Credit Note Number, gapless, after
@@ -329,4 +368,6 @@ def audit_text(run: ReturnsRun) -> str:
                  if len(run.credit_notes) > 1 else f" ({run.credit_notes[0].invoice_no})")
     if rejected:
         text += f", {rejected} rejected"
+    if run.exchanges:
+        text += f", {len(run.exchanges)} exchange line(s) added"
     return text

@@ -227,6 +227,8 @@ class _Build(_WorksheetParts, _WorkbookParts):
                     if 1 <= r <= MAX_ROW and 1 <= c <= MAX_COL:
                         src.cells.setdefault(r, {})[c] = (v, None)
                 e.sources.append(src)
+                if op.table_bottom:
+                    e.table_bottom = max(e.table_bottom, op.table_bottom)
             elif isinstance(op, p.MarkCells):
                 if op.sheet not in existing and op.sheet not in edits:
                     continue

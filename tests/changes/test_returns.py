@@ -146,21 +146,6 @@ def test_a_second_returns_run_changes_nothing_and_a_sorted_sheet_neither(tmp_pat
     assert len([r for r in records(book, "Invoices") if r["Credits Invoice"]]) == 2
 
 
-def test_return_after_partial_payment(tmp_path):
-    book = shipped_book(tmp_path)
-
-    def pay(wb):  # a payment applied to INV-00001 (as reconciliation writes Paid)
-        ws = wb["Invoices"]
-        heads = [c.value for c in ws[1]]
-        put(ws, 2, heads.index("Paid") + 1, 30)
-    edit(book, pay)
-    add_returns(book, ["SO-1", 1, None, 1, DAY, "", "Resellable"])
-    code, result = returns(book)
-    inv = next(r for r in records(book, "Invoices") if r["Invoice No"] == "INV-00001")
-    # 44 invoiced - 11 credited; what was paid stays as the record says
-    assert Decimal(str(inv["Total"])) == 44
-    assert Decimal(str(inv["Balance"])) == Decimal(44) - Decimal(str(inv["Paid"])) - 11
-
 
 def test_unknown_line_and_bad_condition_are_rejected_at_their_cells(tmp_path):
     book = shipped_book(tmp_path)

@@ -156,6 +156,8 @@ def cancel_order(book: xw.Book, order_id: str, reason: str = "", line: int = 0,
     """Cancel an order (or only `line`): release its reserved stock and withdraw its Ready
     shipments, with `reason` in the Stock Ledger and Audit Log. A dispatched line cannot
     be cancelled: record a return instead."""
+    if isinstance(order_id, float) and order_id.is_integer():  # a number typed as the ID
+        order_id = int(order_id)
     request = app.CancelRequest(str(order_id or "").strip(), int(line or 0) or None,
                                 str(reason or "").strip())
     return _run(book, "cancel", as_of, cancel=request)

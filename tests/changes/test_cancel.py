@@ -155,3 +155,25 @@ def test_cli_cancel_command(tmp_path):
     assert column(book, "Orders", "Status")[2] == "Cancelled"
     got = CliRunner().invoke(cli.cli, ["cancel", str(book), "SO-2", "--today", TODAY])
     assert got.exit_code == 0 and "Nothing was cancelled" in got.output
+
+
+def test_cancel_of_lines_not_yet_numbered(tmp_path):
+    book = basic_book(tmp_path / "b.xlsx", orders=[
+        ["SO-1", None, D1, "C1", "A-100", 2, None, None, "Normal", None, None, ""],
+        ["SO-1", None, D1, "C1", "B-200", 1, None, None, "Normal", None, None, ""],
+    ])
+    code, result = cancel(book, "SO-1", reason="typo order")
+    assert code == 0
+    assert column(book, "Orders", "Status") == ["Cancelled", "Cancelled"]
+    assert column(book, "Orders", "Line") == [1, 2]
+    assert "SO-1" in rows(book, "Audit Log")[-1][3]
+
+
+def test_excel_cancel_takes_a_numeric_order_id(tmp_path):
+    from ordersheet import excel
+    from tests.excel.payload import live_book
+
+    book = basic_book(tmp_path / "b.xlsx", orders=[
+        [1005, 1, D1, "C1", "A-100", 2, None, None, "Normal", None, None, ""]])
+    outcome = excel.cancel_order(live_book(book), 1005.0, "x", 1.0, as_of=TODAY)
+    assert outcome.result.cancelled == (("1005", 1),)

@@ -212,6 +212,7 @@ def audit_text(reasons: Mapping[Key, str], keys: Sequence[Key]) -> str:
     for oid, lines in by_order.items():
         why = "; ".join(dict.fromkeys(reasons.get((oid, n), "") for n in lines if
                                       reasons.get((oid, n))))
-        parts.append(f"{oid} line{'s' if len(lines) > 1 else ''} "
-                     f"{', '.join(map(str, sorted(lines)))}" + (f" ({why})" if why else ""))
+        shown = ", ".join(str(n) for n in sorted(lines, key=lambda n: n or 0) if n is not None)
+        parts.append(f"{oid}" + (f" line{'s' if len(lines) > 1 else ''} {shown}" if shown
+                                 else "") + (f" ({why})" if why else ""))
     return "cancelled: " + ", ".join(parts)

@@ -8,6 +8,7 @@ wheel, paste the main.py that `ordersheet lite DIR` writes instead: it carries t
 """
 
 from ordersheet.excel import (  # noqa: E402,F401 - xlwings Lite lists what main.py imports
+    cancel_order,
     create_invoices,
     customer_updates,
     dispatch_shipments,
@@ -17,6 +18,7 @@ from ordersheet.excel import (  # noqa: E402,F401 - xlwings Lite lists what main
     plan_shipments,
     price_orders,
     process_orders,
+    process_returns,
     reconcile_payments,
     refresh_dashboard,
     reserve_stock,

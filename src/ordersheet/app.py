@@ -21,12 +21,14 @@ from .book.port import WorkbookError, WorkbookPort
 from .book.render import print_ops, records_op, render
 from .domain import pipeline
 from .domain import money
+from .domain.changes import CancelRequest
 from .domain.issues import Issue, error, sort_issues, warning
 from .domain.models import OrderBook
 from .domain.pipeline import RunResult
 
 
-__all__ = ["Outcome", "execute", "read_book", "show_document", "DocumentNotFound",
+__all__ = ["Outcome", "execute", "CancelRequest", "read_book", "show_document",
+           "DocumentNotFound",
            "RunSummary", "run_summary", "issued_documents", "missing_pdfs", "PdfRun",
            "write_pdfs", "notify", "NotifyOutcome", "Deliver", "purchase_list_files",
            "dashboard_png"]
@@ -73,17 +75,18 @@ def cycle_collector_paused():
 def execute(port: WorkbookPort, operation: str, *, today: dt.date, now: dt.datetime,
             user: str = "", dispatch: bool = False,
             dispatch_ids: Sequence[str] | None = None, write: bool = True,
-            statement=None) -> Outcome:
-    """Run one operation end to end on `port` and apply the results to it. `statement`
-    (`book.statement.Options`): a bank statement whose incoming payments are added to
-    the Payments sheet first (`reconcile`)."""
+            statement=None, cancel: CancelRequest | None = None) -> Outcome:
+    """Run one operation end to end on `port` and apply the results to it (not when the
+    run has nothing to write: `RunResult.idle`). `statement` (`book.statement.Options`): a
+    bank statement whose incoming payments are added to the Payments sheet first
+    (`reconcile`); `cancel`: what `cancel` cancels."""
     with cycle_collector_paused():
         return _execute(port, operation, today, now, user, dispatch, dispatch_ids, write,
-                        statement)
+                        statement, cancel)
 
 
 def _execute(port, operation, today, now, user, dispatch, dispatch_ids, write,
-             statement=None) -> Outcome:
+             statement=None, cancel=None) -> Outcome:
     loaded = read_book(port)
     if operation == "report":  # where its views go, said on this run's Issues sheet
         from .book.dashboard import claim_names
@@ -96,12 +99,13 @@ def _execute(port, operation, today, now, user, dispatch, dispatch_ids, write,
         imported = bank.import_payments(loaded, statement)
     result = pipeline.run(loaded.book, operation=operation, today=today, now=now, user=user,
                           dispatch=dispatch, dispatch_ids=dispatch_ids,
-                          bad_rows=loaded.bad_order_rows, prior_issues=loaded.issues)
+                          bad_rows=loaded.bad_order_rows, prior_issues=loaded.issues,
+                          cancel=cancel)
     result.imported = imported
     plan = render(result, loaded)
     if imported is not None and imported.op is not None:
         plan.ops.insert(0, imported.op)
-    if write:
+    if write and not result.idle:
         port.apply(plan)
     return Outcome(result, plan, loaded)
 
@@ -138,10 +142,11 @@ def customer_statement(port: WorkbookPort, customer_id: str, today: dt.date):
 
 def issued_documents(book: OrderBook) -> list[str]:
     """Every document ordersheet issued, as `ordersheet pdf --all` writes them: each
-    invoice of a shipment, then the packing slip of each shipment not cancelled, in sheet
+    invoice of a shipment and each credit note, then the packing slip of each shipment not
+    cancelled, in sheet
     order. (An invoice typed in by hand has no lines of ordersheet's: name it to get its
     PDF.)"""
-    return ([i.invoice_no for i in book.invoices if i.shipment_id]
+    return ([i.invoice_no for i in book.invoices if i.shipment_id or i.credits_invoice]
             + [x.shipment_id for x in book.shipments if x.status != "Cancelled"])
 
 

@@ -92,7 +92,8 @@ def _user() -> str:
 def run_operation(book: Path, operation: str, today: Optional[str], output: Optional[Path],
                   as_json: bool, dispatch: bool = False,
                   dispatch_ids: Optional[list[str]] = None, quiet: bool = False,
-                  pdf: Optional[Path] = None, statement=None) -> "tuple[int, RunResult]":
+                  pdf: Optional[Path] = None, statement=None,
+                  cancel: Optional[app.CancelRequest] = None) -> "tuple[int, RunResult]":
     as_of = _today(today)
     now = dt.datetime.now().replace(microsecond=0)  # the clock; `as_of` the business date
     check_targets(book, output, pdf_folder=pdf)
@@ -101,9 +102,10 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
     with _lock(book):
         port = open_book(book)
         outcome = app.execute(port, operation, today=as_of, now=now, user=_user(),
-                              dispatch=dispatch, dispatch_ids=dispatch_ids, statement=statement)
+                              dispatch=dispatch, dispatch_ids=dispatch_ids, statement=statement,
+                              cancel=cancel)
         result = outcome.result
-        idle = operation == "dispatch" and not result.dispatched
+        idle = (operation == "dispatch" and not result.dispatched) or result.idle
         if not idle:  # a dispatch that dispatched nothing changes nothing
             port.save(output)
         if pdf is not None and not idle:  # still under the lock: one run at a time
@@ -113,13 +115,14 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
             except WorkbookError as e:  # the book is saved: say so, and what failed
                 pdf_failure = f"ordersheet: the book was saved, but the PDFs were not: {e}"
     pdf_issues = pdf_run.issues if pdf_run else []
-    code = 1 if (result.errors or (idle and dispatch_ids) or pdf_failure
+    code = 1 if (result.errors or (idle and dispatch_ids) or result.refused or pdf_failure
                  or any(i.is_error for i in pdf_issues)) else 0
     if idle and not as_json and not quiet:
         for i in result.issues:
-            if i.code in DISPATCH_REFUSALS:
+            if i.code in DISPATCH_REFUSALS + IDLE_REASONS:
                 out.print(f"  [yellow]{escape(str(i))}[/]", soft_wrap=True)
-        out.print(f"Nothing was dispatched; {book} was not changed.")
+        done = {"cancel": "cancelled", "returns": "returned"}.get(operation, "dispatched")
+        out.print(f"Nothing was {done}; {book} was not changed.")
         return code, result
     if pdf_failure:
         err.print(pdf_failure, markup=False)
@@ -131,6 +134,10 @@ def run_operation(book: Path, operation: str, today: Optional[str], output: Opti
         if pdf_run is not None and pdf is not None:
             say_pdfs(pdf_run, pdf)
     return code, result
+
+
+IDLE_REASONS = ("already_shipped", "unknown_order")
+"""Why a `cancel` changed nothing (printed, as the dispatch refusals are)."""
 
 
 def check_targets(book: Path, output: Optional[Path], pdf_folder: Optional[Path] = None,
@@ -317,6 +324,32 @@ def notify_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order 
         out.print(f"Written: {output or book} (the messages are on its {done.sheet} sheet)",
                   markup=False)
     return 1 if result.errors else 0
+
+
+@cli.command("cancel")
+@_guard
+def cancel_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
+               order_id: str = typer.Argument(..., metavar="ORDER_ID",
+                                              help="The order to cancel."),
+               line: Optional[int] = typer.Option(None, "--line",
+                                                  help="Cancel only this line of the order."),
+               reason: str = typer.Option("", "--reason", help="Why (Stock Ledger, Audit Log)."),
+               today: Optional[str] = TodayOpt, output: Optional[Path] = OutputOpt,
+               as_json: bool = JsonOpt) -> int:
+    """Cancel an order (or one line): release its stock, withdraw its Ready shipments.
+    A line that was dispatched cannot be cancelled: record a return instead."""
+    request = app.CancelRequest(order_id, line, reason)
+    return run_operation(book, "cancel", today, output, as_json, cancel=request)[0]
+
+
+@cli.command("returns")
+@_guard
+def returns_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order book (.xlsx)."),
+                pdf: Optional[Path] = PdfOpt, today: Optional[str] = TodayOpt,
+                output: Optional[Path] = OutputOpt, as_json: bool = JsonOpt) -> int:
+    """Process the new rows of the Returns sheet: stock back, one credit note each
+    (CN-00001 ...), exchange lines added to Orders. A row processed once never is again."""
+    return run_operation(book, "returns", today, output, as_json, pdf=pdf)[0]
 
 
 @cli.command("new")

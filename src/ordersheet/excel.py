@@ -78,7 +78,8 @@ def _as_date(value: Any) -> dt.date:
 
 
 def _run(book: Any, operation: str, as_of: Any, *, dispatch: bool = False,
-         dispatch_ids: Optional[Sequence[str]] = None) -> Optional[app.Outcome]:
+         dispatch_ids: Optional[Sequence[str]] = None,
+         cancel: Optional[app.CancelRequest] = None) -> Optional[app.Outcome]:
     try:
         today = _as_date(as_of)
     except s.Bad as b:
@@ -87,10 +88,16 @@ def _run(book: Any, operation: str, as_of: Any, *, dispatch: bool = False,
     now = _clock().replace(microsecond=0)  # the clock; `today` the business date
     try:
         outcome = app.execute(XlwingsBook(book), operation, today=today, now=now, user=_user(),
-                              dispatch=dispatch, dispatch_ids=dispatch_ids)
+                              dispatch=dispatch, dispatch_ids=dispatch_ids, cancel=cancel)
     except WorkbookError as e:
         print(f"ordersheet: {e}")
         return None
+    if outcome.result.idle:  # nothing was written: say why
+        for i in outcome.result.issues:
+            if i.code in ("already_shipped", "unknown_order") or i.sheet == "Returns":
+                print(str(i))
+        print("Nothing was changed.")
+        return outcome
     print(app.run_summary(outcome.result).text())  # for the output pane
     return outcome
 
@@ -156,6 +163,26 @@ def reconcile_payments(book: xw.Book, as_of: Optional[dt.date] = None):
     one), match payments to invoices: Reconciliation, Invoices Paid/Balance/Status, AR
     Aging."""
     return _run(book, "reconcile", as_of)
+
+
+@script
+def cancel_order(book: xw.Book, order_id: str, reason: str = "", line: int = 0,
+                 as_of: Optional[dt.date] = None):
+    """Cancel an order (or only `line`): release its reserved stock and withdraw its Ready
+    shipments, with `reason` in the Stock Ledger and Audit Log. A dispatched line cannot
+    be cancelled: record a return instead."""
+    if isinstance(order_id, float) and order_id.is_integer():  # a number typed as the ID
+        order_id = int(order_id)
+    request = app.CancelRequest(str(order_id or "").strip(), int(line or 0) or None,
+                                str(reason or "").strip())
+    return _run(book, "cancel", as_of, cancel=request)
+
+
+@script
+def process_returns(book: xw.Book, as_of: Optional[dt.date] = None):
+    """Process the new rows of the Returns sheet: stock back On Hand (Resellable), one
+    credit note each, exchange lines added to Orders."""
+    return _run(book, "returns", as_of)
 
 
 @script
@@ -436,5 +463,5 @@ def open_balance(customer_id, invoices, currency=None):
 
 __all__ = ["validate_orders", "price_orders", "reserve_stock", "plan_shipments",
            "dispatch_shipments", "create_invoices", "process_orders", "show_document",
-           "customer_updates", "refresh_dashboard", "reconcile_payments",
-           "order_price", "stock_available", "line_total", "open_balance"]
+           "customer_updates", "refresh_dashboard", "reconcile_payments", "cancel_order",
+           "process_returns", "order_price", "stock_available", "line_total", "open_balance"]

@@ -13,9 +13,11 @@ workbook in front of the user (never on the add-in itself):
 | (no row, blank)   | every step: validate, price, reserve, ship, invoice Shipped |
 | `run`             | the same                                                    |
 | `validate`, `price`, `reserve`, `ship`, `invoice` | that step (and the ones before) |
+| `returns`         | processes the new rows of the Returns sheet                 |
 | `dispatch`        | dispatch every Ready shipment and invoice it                |
 | `dispatch SHP-00003, SHP-00004` | only those shipments                          |
 | `report`          | everything, then the Dashboard, Reorder and Bottlenecks     |
+| `cancel SO-5 why` | cancels order SO-5 (the rest of the value is the reason)      |
 | `show INV-00041`  | shows that invoice (or `SHP-...` packing slip) on its print sheet; |
 |                   | `show` alone: the document named in the selected cell      |
 
@@ -44,6 +46,7 @@ STEPS: dict[str, Callable[..., Any]] = {
     "notify": excel.customer_updates,
     "report": excel.refresh_dashboard,
     "reconcile": excel.reconcile_payments,
+    "returns": excel.process_returns,
 }
 """`Run` words that take no argument -> the script they run."""
 
@@ -71,8 +74,12 @@ def action(run: str) -> Callable[[Any], Any]:
         return lambda book: excel.dispatch_shipments(book, rest)
     if word == "show":
         return lambda book: excel.show_document(book, rest)
+    if word == "cancel" and rest:
+        order_id, _, reason = rest.partition(" ")
+        return lambda book: excel.cancel_order(book, order_id, reason.strip())
     raise ValueError(f"Settings {RUN_KEY}: '{run}' is not something the button can do; use "
-                     f"one of: (blank), {', '.join(STEPS)}, dispatch [IDs], show [ID]")
+                     f"one of: (blank), {', '.join(STEPS)}, dispatch [IDs], show [ID], "
+                     "cancel ORDER_ID [reason]")
 
 
 def main() -> None:

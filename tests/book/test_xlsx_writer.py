@@ -211,7 +211,8 @@ def test_the_run_writes_what_it_should(run_book, written, reference):
                                                                "Price Explained"]
     ledger = next(op for op in plan.ops if getattr(op, "name", "") == "Stock Ledger")
     assert len(raws["Stock Ledger"].rows) == len(ledger.rows) > 1500
-    assert raws["Stock Ledger"].rows[0] == list(ledger.rows[0])
+    # (an empty text, such as a blank Reason, is written as an empty cell)
+    assert raws["Stock Ledger"].rows[0] == [None if v == "" else v for v in ledger.rows[0]]
     # the generated book's JPY customers give the shortcuts below rows of their own format
     # (Orders' amounts, Invoices, Invoice Lines) to hold against merging cell by cell
     with_runs = {getattr(op, "sheet", getattr(op, "name", "")) for op in plan.ops

@@ -165,3 +165,25 @@ def test_currencies_with_other_minor_units_agree_too(tmp_path):
         sheet, _ = sheet_shows(book, INVOICE, INVOICE_LAYOUT, True, tmp_path)
         check_agreement(doc, INVOICE_LAYOUT, sheet, pdf_text(pdf.invoice_pdf(doc)),
                         model.INVOICE_COLUMNS)
+
+
+@pytest.mark.parametrize("template", [True, False], ids=["template", "plain sheet"])
+def test_credit_note_pdf_and_print_sheet_show_the_same(tmp_path, template):
+    from decimal import Decimal
+
+    from ordersheet.domain.returns import credit_note
+
+    book = sample_book()
+    inv = next(i for i in book.invoices if i.invoice_no == INVOICE)
+    il = next(ln for ln in book.invoice_lines if ln.invoice_no == INVOICE)
+    head, lines = credit_note("CN-00001", inv, il, 1, Decimal("0.1"), inv.invoice_date,
+                              "half-up")
+    book = book.model_copy(update={"invoices": book.invoices + (head,),
+                                   "invoice_lines": book.invoice_lines + tuple(lines)})
+    doc = model.document(book, "CN-00001")
+    assert doc.title == "Credit Note"
+    assert f"credits invoice {INVOICE}" in doc.text("payment_terms")
+    sheet, _ = sheet_shows(book, "CN-00001", INVOICE_LAYOUT, template, tmp_path)
+    assert sheet["F1"] == "CREDIT NOTE"
+    check_agreement(doc, INVOICE_LAYOUT, sheet, pdf_text(pdf.invoice_pdf(doc)),
+                    model.INVOICE_COLUMNS)

@@ -15,13 +15,14 @@ BOOK = HERE.parent / "book"
 SHARED = {"money", "models", "issues", "records"}
 RULES = ["validation", "pricing", "credit", "reservation", "carriers", "shipping", "dispatch",
          "invoicing", "views", "status", "rates", "receivables", "updates", "analytics",
-         "reorder", "bottlenecks", "payments", "aging"]
+         "reorder", "bottlenecks", "payments", "aging", "changes", "returns"]
 PARTS = {
     "shipping": {"carriers"},   # planning rates every shipment it plans
     "dispatch": {"shipping"},   # what a shipment's status means (planning makes them)
     "views": {"shipping"},      # which shipments are Ready; a weight as text
     "status": {"validation"},   # what a Cancelled line is
     "updates": {"receivables", "carriers"},  # when an invoice is Overdue; a shipment's rate
+    "returns": {"invoicing"},   # credit notes are numbered as invoices are
 }
 """The rule modules a rule module may read besides the shared ones: part of its own rule or
 the meaning of the records it works on -- never a step (`test_only_the_pipeline_...`)."""

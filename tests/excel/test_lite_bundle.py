@@ -34,9 +34,10 @@ from tests.excel.payload import payload, replay, sheet_values
 ROOT = Path(__file__).resolve().parents[2]
 LITE = ROOT / "addin" / "lite"
 TODAY = dt.date(2026, 11, 3)
-SCRIPTS = ["create_invoices", "customer_updates", "dispatch_shipments", "plan_shipments",
-           "price_orders", "process_orders", "reconcile_payments", "refresh_dashboard",
-           "reserve_stock", "show_document", "validate_orders"]
+SCRIPTS = ["cancel_order", "create_invoices", "customer_updates", "dispatch_shipments",
+           "plan_shipments", "price_orders", "process_orders", "process_returns",
+           "reconcile_payments", "refresh_dashboard", "reserve_stock", "show_document",
+           "validate_orders"]
 DESKTOP_LIBRARIES = ("openpyxl", "typer", "rich", "fpdf", "python_calamine", "defusedxml")
 
 PROBE = textwrap.dedent("""

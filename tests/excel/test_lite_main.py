@@ -20,9 +20,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "addin" / "lite" / "main.py"
 
-SCRIPTS = ["create_invoices", "customer_updates", "dispatch_shipments", "plan_shipments",
-           "price_orders", "process_orders", "reconcile_payments", "refresh_dashboard",
-           "reserve_stock", "show_document", "validate_orders"]
+SCRIPTS = ["cancel_order", "create_invoices", "customer_updates", "dispatch_shipments",
+           "plan_shipments", "price_orders", "process_orders", "process_returns",
+           "reconcile_payments", "refresh_dashboard", "reserve_stock", "show_document",
+           "validate_orders"]
 
 PROBE = textwrap.dedent("""
     import asyncio, datetime as dt, importlib.util, json, sys, tempfile

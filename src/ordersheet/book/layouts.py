@@ -40,6 +40,9 @@ class PrintLayout:
     summary_first_row: int = 0
     summary_columns: Mapping[str, str] = field(default_factory=dict)
     max_summary: int = 0
+    title_cell: str = ""
+    """Where the template prints the document's title (INVOICE): written on every show,
+    so a credit note says CREDIT NOTE there and the next invoice INVOICE again."""
 
     @property
     def lines_header_row(self) -> int:
@@ -82,6 +85,7 @@ INVOICE_LAYOUT = PrintLayout(
     summary_first_row=46,
     summary_columns={"rate": "C", "net": "D", "tax": "E"},
     max_summary=3,
+    title_cell="F1",
 )
 PACKING_SLIP_LAYOUT = PrintLayout(
     sheet=PACKING_SLIP_SHEET,

@@ -14,7 +14,7 @@ from .owned import Owned, reconcile
 from .ownership import TOOL_SHEETS, Ownership, sheet_reads_as
 from .raw import CellError, RawSheet, a1, split_a1
 from .plan import RECORDS_SHEET, STATE_SHEET
-from .state import OWNED_SPECS, PRICE_LOCKS, ToolState, read_state
+from .state import OWNED_SPECS, PRICE_LOCKS, PROCESSED_RETURNS, ToolState, read_state
 
 RECORD_OF = {
     s.ORDERS.name: m.OrderLine, s.PRODUCTS.name: m.Product, s.INVENTORY.name: m.StockLevel,
@@ -43,7 +43,8 @@ OWNED_ORDER = (s.RESERVATIONS.name, s.SHIPMENTS.name, s.SHIPMENT_LINES.name, s.I
 lines)."""
 OPTIONAL_WHEN_EMPTY = {s.TAX_RATES.name, s.SHIPPING_RATES.name, s.PRICE_RULES.name,
                        s.FX_RATES.name}
-EXTRA_COLS = {s.ORDERS.name: s.ORDER_TOOL_COLUMNS, s.INVENTORY.name: s.INVENTORY_TOOL_COLUMNS}
+EXTRA_COLS = {s.ORDERS.name: s.ORDER_TOOL_COLUMNS, s.INVENTORY.name: s.INVENTORY_TOOL_COLUMNS,
+              s.RETURNS.name: s.RETURNS_TOOL_COLUMNS}
 REFUSED_KEYS = {s.PRODUCTS.name: ("sku",), s.INVENTORY.name: ("sku",),
                 s.CUSTOMERS.name: ("customer_id",), s.FX_RATES.name: ("currency",),
                 s.TAX_RATES.name: ("country", "tax_class")}
@@ -328,10 +329,12 @@ def load(raws: Mapping[str, RawSheet], workbook_sheets: Iterable[str] | None = N
     _ids_as_spelled(data)
     issues.extend(_sign_mismatches(signs, data))
     data["price_locks"] = tuple(state.records.get(PRICE_LOCKS, ()))
+    data["processed_returns"] = tuple(state.records.get(PROCESSED_RETURNS, ()))
     if "orders" in data and layouts.get(s.ORDERS.name) is not None:
         data["orders"] = _shipments_typed(data["orders"], owned, raws, names, own)
         data["orders"] = _prices_cleared(data["orders"], data["price_locks"], raws, names,
                                          own)
+        data["orders"] = _cancel_reasons(data["orders"], raws[names[s.ORDERS.name]])
     book = m.OrderBook(**data, settings=settings, present=frozenset(present),
                        taken_ids=frozenset(taken), refused=refused)
     for name in TOOL_SHEETS:  # where each of ordersheet's sheets goes, and why
@@ -457,6 +460,28 @@ def _prices_cleared(lines: tuple[m.OrderLine, ...], locks: tuple[m.PriceLock, ..
     for k, ln in enumerate(out):
         if (ln.order_id, ln.line) in locked and s.is_blank(cell_of(ln.row)):
             out[k] = ln.model_copy(update={"price_cleared": True})
+    return tuple(out)
+
+
+CANCEL_REASON = "Cancel Reason"
+"""An optional column of the user's on Orders: why a line typed `Cancelled` is cancelled.
+Read only for such lines, and not in the template (most books never need it)."""
+
+
+def _cancel_reasons(lines: tuple[m.OrderLine, ...], raw: RawSheet) -> tuple[m.OrderLine, ...]:
+    """Lines typed `Cancelled` with the text of their Cancel Reason cell, when Orders has
+    that column."""
+    j = next((k for k, h in enumerate(raw.header) if s.norm(h) == s.norm(CANCEL_REASON)), None)
+    if j is None:
+        return lines
+    first = raw.header_row + 1
+    out = list(lines)
+    for k, ln in enumerate(out):
+        i = ln.row - first
+        if ln.status_in == "Cancelled" and 0 <= i < len(raw.rows) and j < len(raw.rows[i]):
+            v = raw.rows[i][j]
+            if v is not None and str(v).strip():
+                out[k] = ln.model_copy(update={"cancel_reason": str(v).strip()})
     return tuple(out)
 
 

@@ -230,6 +230,11 @@ class OpenpyxlBook(WorkbookPort):
             if fmt in p.NUMBER_FORMATS and op.cells.get((r, c)) is not None:
                 ws.cell(r, c).number_format = p.NUMBER_FORMATS[fmt]
 
+        for t in ws.tables.values() if op.table_bottom else ():
+            a, b = t.ref.split(":")
+            br, bc = split_a1(b)
+            t.ref = f"{a}:{get_column_letter(bc)}{max(br, op.table_bottom)}"
+
     def _op_ListValidation(self, op: p.ListValidation) -> None:
         if op.sheet not in self.wb.sheetnames:
             return

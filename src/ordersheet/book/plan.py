@@ -131,6 +131,9 @@ class SetCells:
     formats: dict[tuple[int, int], Fmt] = field(default_factory=dict)
     """Cells that get a number format with their value (an amount on a print sheet);
     every other cell keeps the format it has."""
+    table_bottom: int = 0
+    """When not 0: rows written under the sheet's Excel Table join it, down to this row (an
+    exchange's order line appended to Orders), so every engine reads them as the table's."""
 
 
 @dataclass

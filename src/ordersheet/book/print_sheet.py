@@ -144,6 +144,8 @@ def _fill(layout: PrintLayout, doc: AnyDocument, labels: Mapping[str, str],
         _put(cells, fmts, split_a1(addr), doc.fields[key], formats.get(key))
     _table(cells, doc.lines, layout.lines_first_row, layout.line_columns, layout.max_lines,
            formats, "lines", fmts)
+    if layout.title_cell:  # the template's INVOICE, or CREDIT NOTE for a credit note
+        cells[split_a1(layout.title_cell)] = doc.title.upper()
     summary = doc.tax_summary if isinstance(doc, InvoiceDocument) else ()
     if layout.summary_columns:
         _table(cells, summary, layout.summary_first_row, layout.summary_columns,

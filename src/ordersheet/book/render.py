@@ -24,7 +24,7 @@ from .load import Loaded
 from .owned import Owned
 from .port import WorkbookError
 from .raw import a1, split_a1
-from .state import APPEND_ONLY, OWNED_SPECS, PRICE_LOCKS, state_op
+from .state import APPEND_ONLY, OWNED_SPECS, PRICE_LOCKS, PROCESSED_RETURNS, state_op
 
 USER_SHEETS = {spec.name for spec in s.INPUT_SHEETS} | {s.SETTINGS_SHEET}
 
@@ -197,6 +197,13 @@ def render(result: RunResult, loaded: Loaded, extra: Sequence[p.Op] = ()) -> p.W
     if "invoice" in steps and \
             state.settings.next_invoice_number != loaded.book.settings.next_invoice_number:
         _set_setting(plan, loaded, "next_invoice_number", state.settings.next_invoice_number)
+    if state.settings.next_credit_note_number != loaded.book.settings.next_credit_note_number:
+        _set_setting(plan, loaded, "next_credit_note_number",
+                     state.settings.next_credit_note_number)
+    if result.returns is not None:
+        from .render_returns import returns_ops
+
+        plan.ops += returns_ops(result, loaded, _Placer)
     appears = {  # the Communication Log with the first message it records, Reconciliation
         # once `reconcile` made it
         s.COMMUNICATION_LOG.name: bool(records[s.COMMUNICATION_LOG.name]),
@@ -211,13 +218,15 @@ def render(result: RunResult, loaded: Loaded, extra: Sequence[p.Op] = ()) -> p.W
         plan.ops += print_ops(state, result.new_shipments[-1], loaded)
     if result.new_invoices:
         plan.ops += print_ops(state, result.new_invoices[-1], loaded)
+    if result.returns is not None and result.returns.credit_notes:  # created after those
+        plan.ops += print_ops(state, result.returns.credit_notes[-1].invoice_no, loaded)
     plan.ops += extra
     if result.operation == "report":  # the views, before the records name their sheets
         from .dashboard import DASHBOARD, view_ops
 
         plan.ops += view_ops(result, records[s.STOCK_LEDGER.name], lambda n: _out(loaded, n))
         plan.activate = _out(loaded, DASHBOARD)
-    plan.add(records_op(loaded, records, state.price_locks))
+    plan.add(records_op(loaded, records, state.price_locks, state.processed_returns))
     if result.errors:
         plan.activate = issues_sheet
     check_formulas(plan, loaded)
@@ -278,7 +287,8 @@ def _log(loaded: Loaded, name: str, new: Sequence[Any]) -> list[Any]:
 
 
 def records_op(loaded: Loaded, records: dict[str, Any] | None = None,
-               price_locks: Sequence[Any] | None = None) -> p.ReplaceSheet:
+               price_locks: Sequence[Any] | None = None,
+               processed_returns: Sequence[Any] | None = None) -> p.ReplaceSheet:
     """`_ordersheet_records` after this run: ordersheet's records on each of its sheets
     (as read, where `records` does not say otherwise), the price locks (as read, unless
     given), and which sheets and columns are its own."""
@@ -293,6 +303,8 @@ def records_op(loaded: Loaded, records: dict[str, Any] | None = None,
         else:
             del out[name]
     out[PRICE_LOCKS] = loaded.book.price_locks if price_locks is None else price_locks
+    out[PROCESSED_RETURNS] = (loaded.book.processed_returns if processed_returns is None
+                              else processed_returns)
     return state_op(loaded.state, out)
 
 

@@ -70,8 +70,11 @@ APPEND_ONLY = (s.STOCK_LEDGER.name, s.AUDIT_LOG.name, s.COMMUNICATION_LOG.name,
 """Record sheets that only grow, in the order their batches are written (a tuple: the
 written book must not depend on the hash seed)."""
 PRICE_LOCKS = "Price Locks"
+PROCESSED_RETURNS = "Processed Returns"
 HIDDEN_KINDS: dict[str, tuple[tuple[str, ...], type]] = {
     PRICE_LOCKS: (tuple(f.name for f in dc.fields(m.PriceLock)), m.PriceLock),
+    PROCESSED_RETURNS: (tuple(f.name for f in dc.fields(m.ProcessedReturn)),
+                        m.ProcessedReturn),
 }
 """Records ordersheet keeps only in this sheet, on no visible one: name -> (fields,
 record)."""
@@ -356,5 +359,6 @@ def state_op(state: ToolState, records: dict[str, Sequence[Any]]) -> p.ReplaceSh
                           ["text"] * len(HEADER), None, None, [], hidden=True)
 
 
-__all__ = ["RECORDS_SHEET", "OWNED_SPECS", "APPEND_ONLY", "PRICE_LOCKS", "ToolState",
+__all__ = ["RECORDS_SHEET", "OWNED_SPECS", "APPEND_ONLY", "PRICE_LOCKS", "PROCESSED_RETURNS",
+           "ToolState",
            "read_state", "state_rows", "state_op", "encode", "decode"]

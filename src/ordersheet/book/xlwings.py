@@ -449,6 +449,13 @@ class XlwingsBook(WorkbookPort):
                 sheet.range((r, c), (r + len(block) - 1, c + len(block[0]) - 1)
                             ).number_format = code
 
+        table = self._table_on(sheet) if op.table_bottom else None
+        if table is not None and table.range is not None:
+            rng = table.range
+            if op.table_bottom > rng.row + rng.shape[0] - 1:
+                table.resize(sheet.range((rng.row, rng.column),
+                                         (op.table_bottom, rng.column + rng.shape[1] - 1)))
+
     def _op_ListValidation(self, op: p.ListValidation) -> None:
         """The dropdown, where the engine can set one: xlwings Lite (the remote engine with
         the Office.js client) and desktop Excel; an engine or xlwings version without data

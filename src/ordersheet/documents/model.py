@@ -227,6 +227,14 @@ def payment_terms_text(invoice: Invoice) -> str:
             f"Please quote invoice number {invoice.invoice_no} with your payment.")
 
 
+def credit_note_text(note: Invoice) -> str:
+    """What a credit note says in place of payment terms: which invoice it credits, and
+    by how much."""
+    return (f"This credit note credits invoice {note.credits_invoice}: "
+            f"{money_text(-note.total, note.currency)} is taken off what is owed on it. "
+            "Nothing is to be paid on this document.")
+
+
 def invoice_document(invoice: Invoice, lines: Sequence[InvoiceLine],
                      customer: Optional[Customer], settings: Settings,
                      shipment: Optional[Shipment] = None,
@@ -251,7 +259,8 @@ def invoice_document(invoice: Invoice, lines: Sequence[InvoiceLine],
         "tracking_no": _text(shipment.tracking_no if shipment else ""),
         "net": _amount(invoice.net, ccy), "tax": _amount(invoice.tax, ccy),
         "total": _amount(invoice.total, ccy),
-        "payment_terms": _text(payment_terms_text(invoice)),
+        "payment_terms": _text(credit_note_text(invoice) if invoice.credits_invoice
+                               else payment_terms_text(invoice)),
     }
     rows = []
     for ln in lines:
@@ -271,7 +280,8 @@ def invoice_document(invoice: Invoice, lines: Sequence[InvoiceLine],
     summary = tuple({"rate": Shown(percent_text(rate), rate), "net": _amount(net, ccy),
                      "tax": _amount(tax, ccy)}
                     for rate, (net, tax) in sorted(by_rate.items()))
-    return InvoiceDocument("Invoice", invoice.invoice_no, invoice.invoice_date, fields,
+    title = "Credit Note" if invoice.credits_invoice else "Invoice"
+    return InvoiceDocument(title, invoice.invoice_no, invoice.invoice_date, fields,
                            tuple(rows), summary)
 
 

@@ -317,6 +317,12 @@ def _number_of(prefix: str, invoice_no: str) -> int | None:
     return int(digits) if digits.isdigit() and digits.isascii() else None
 
 
+def number_in_series(prefix: str, doc_no: str) -> int | None:
+    """`CN-00007` -> 7 for prefix `CN-`: the numbering rule of invoices, for the other
+    numbered documents on Invoices (credit notes)."""
+    return _number_of(prefix, doc_no)
+
+
 _TRAILING_NUMBER = re.compile(r"^(.*?)(\d+)$")
 
 

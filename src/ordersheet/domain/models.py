@@ -76,6 +76,9 @@ class OrderLine(SheetRow):
     price_cleared: bool = False
     """ordersheet's Price cell of this line was blank before this run (read only for a
     line with a locked price: the user cleared it to have the line re-priced)."""
+    cancel_reason: str = ""
+    """The optional Cancel Reason column: why a line typed `Cancelled` was cancelled
+    (written to the Stock Ledger and Audit Log with its release)."""
 
     @property
     def key(self) -> tuple[str, int]:
@@ -193,6 +196,8 @@ class ReturnLine(SheetRow):
     date: dt.date
     reason: str = ""
     condition: str = "Resellable"
+    exchange_sku: str = ""
+    """A replacement of this SKU is ordered for the returned units (`returns`)."""
 
 
 class Settings(BaseModel):
@@ -211,6 +216,7 @@ class Settings(BaseModel):
     invoice_prefix: str = "INV-"
     next_invoice_number: int = 1
     credit_note_prefix: str = "CN-"
+    next_credit_note_number: int = 1
     allocation_policy: Literal["fifo", "priority"] = "fifo"
     allow_partial: bool = True
     rounding_mode: Literal["half-up", "half-even"] = "half-up"
@@ -296,6 +302,30 @@ class PriceLock(Record):
     """The last run that wrote prices showed this one in the line's Price cell on Orders
     (so a blank cell there next time is one the user cleared, not one ordersheet left
     blank for an invalid or cancelled line)."""
+
+
+@record
+class ProcessedReturn(Record):
+    """A Returns row ordersheet accepted (`returns`), kept in its own records
+    (`_ordersheet_records`), on no sheet a user types into: the row is never processed
+    again, however the Returns sheet is sorted, and what came back is read from here."""
+
+    return_id: str
+    """The row's identity (`returns.row_ids`): its values, not its position."""
+    order_id: str
+    line: int
+    sku: str
+    quantity: int
+    condition: str
+    """`Resellable` or `Damaged`."""
+    warehouse: str
+    """Where the units went back On Hand (Resellable), or would have (Damaged)."""
+    date: dt.date
+    credit_notes: str
+    """The credit note(s) it produced (`CN-00001`)."""
+    exchange_line: int = 0
+    """The Line of the replacement order line it added (0: no exchange)."""
+    processed_on: dt.date
 
 
 # ---- records ordersheet keeps on its own sheets -------------------------------------
@@ -413,6 +443,8 @@ class LedgerEntry(SheetRow):
     after: int
     order_id: str = ""
     line: Optional[int] = None
+    reason: str = ""
+    """Why, for a change a person asked for: a cancellation's or a return's reason."""
 
 
 @record
@@ -485,6 +517,8 @@ class OrderBook(Record):
     """The Message Templates sheet: the wording of customer updates (`updates`)."""
     communication_log: tuple[CommEntry, ...] = ()
     """Every customer update drafted or sent (a posted record, `updates`)."""
+    processed_returns: tuple[ProcessedReturn, ...] = ()
+    """The Returns rows accepted so far (`returns.process_returns`)."""
     present: frozenset[str] = frozenset()
     """Names of the contract sheets that exist in the book (e.g. "Tax Rates")."""
     taken_ids: frozenset[str] = frozenset()

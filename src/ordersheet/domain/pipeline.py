@@ -14,8 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from . import credit, invoicing, payments, pricing, receivables, reservation, shipping, status
-from . import validation
+from . import (changes, credit, invoicing, payments, pricing, receivables, reservation,
+               returns, shipping, status, validation)
 from . import dispatch as dispatching  # (`dispatch` is `run`'s flag)
 from .rates import Rates
 from .issues import Issue, sort_issues
@@ -33,6 +33,8 @@ OPERATIONS = {
     "dispatch": "invoice", "invoice": "invoice", "run": "invoice", "reconcile": "reconcile",
     "notify": "invoice",  # customers are told what a run (without dispatch) leaves
     "report": "invoice",  # a run, then the Dashboard, Reorder and Bottlenecks views
+    "cancel": "reserve",  # the freed stock goes to the lines waiting for it; nothing ships
+    "returns": "invoice",  # what left is invoiced first: a return credits its invoice
 }
 
 
@@ -58,6 +60,25 @@ class RunResult:
     """What `reconcile` matched (None when the step did not run)."""
     imported: object = None
     """What a bank statement added to Payments (set by the entry point, `book.statement`)."""
+    cancelled: tuple[Key, ...] = ()
+    """Order lines this run cancelled (a `cancel` request's, or typed, released now)."""
+    refused: bool = False
+    """A `cancel` request was refused: its issue says why, and nothing may be written."""
+    returns: returns.ReturnsRun | None = None
+    """What `returns` did with each Returns row (operation `returns` only)."""
+
+    @property
+    def idle(self) -> bool:
+        """Nothing to write: a `cancel` refused, or one that finds its lines cancelled
+        already (a second `cancel` changes nothing), or `returns` that accepted no new
+        return, rejected none and whose earlier steps changed nothing either (a second
+        `returns` changes nothing; a rejected row is reported, and marked, on every run
+        until it is fixed)."""
+        quiet_returns = self.returns is not None and not (
+            self.returns.new or self.returns.issues or self.ledger or self.new_shipments
+            or self.new_invoices)
+        return self.refused or (self.operation == "cancel" and not self.cancelled) or \
+            quiet_returns
 
     @property
     def errors(self) -> list[Issue]:
@@ -72,11 +93,13 @@ class RunResult:
 
 def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt.datetime,
         user: str = "", dispatch: bool = False, dispatch_ids: Sequence[str] | None = None,
-        bad_rows: Iterable[int] = (), prior_issues: Sequence[Issue] = ()) -> RunResult:
+        bad_rows: Iterable[int] = (), prior_issues: Sequence[Issue] = (),
+        cancel: changes.CancelRequest | None = None) -> RunResult:
     """Run `operation` (and every step it needs) on `book`. `today` is the business date
     the run works as of (`--today`), `now` when it ran by the clock (the Stock Ledger and
     Audit Log timestamps; the Audit Log records both). `user` is who ran it (the OS
-    account); the Settings sheet's User, when given, names them instead."""
+    account); the Settings sheet's User, when given, names them instead. `cancel`: the
+    order lines `ordersheet cancel` cancels (operation `cancel`)."""
     upto = OPERATIONS.get(operation, operation)
     steps = STEPS[: STEPS.index(upto) + 1]
     dispatch = dispatch or operation == "dispatch"
@@ -88,6 +111,12 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
                                                        today)})
     book, dup_issues = validation.dedupe(book)
     issues += dup_issues
+    # What left the warehouse stays as it left; then which lines are cancelled.
+    book, edit_issues = changes.shipped_line_edits(book)
+    issues += edit_issues
+    cancels = changes.cancellations(book, cancel)
+    book = cancels.book
+    issues += cancels.issues
     v = validation.validate(book, frozenset(bad_rows), prior_issues)
     issues += v.issues
     lines = v.lines
@@ -131,12 +160,19 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
         ledger += d.ledger
         issues += [*d.issues, *shipping.status_issues(state.shipments)]
         dispatched += d.dispatched
+        kept, released = changes.release_cancelled(state.reservations, cancels.reasons, now)
+        state = state.model_copy(update={"reservations": kept})
+        ledger += released
         shipped = _posted_quantities(state)
         r = reservation.reserve(servable, state, shipped, today, now)
         state = state.model_copy(update={"reservations": r.reservations})
         ledger += r.ledger
         issues += r.issues
         reserve_ran = True
+        if released and "ship" not in steps:  # withdraw the Ready shipments they stood on
+            sp = shipping.plan_shipments([], state.reservations, state, today)
+            state = state.model_copy(update={"shipments": sp.shipments,
+                                             "shipment_lines": sp.shipment_lines})
 
     if "ship" in steps:
         sp = shipping.plan_shipments(servable, state.reservations, state, today)
@@ -179,6 +215,22 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
             "settings": state.settings.model_copy(update={"next_invoice_number": inv.next_number}),
         })
 
+    returned = None
+    if operation == "returns":
+        returned = returns.process_returns(state, today, now)
+        issues += returned.issues
+        ledger += returned.ledger
+        state = state.model_copy(update={
+            "inventory": returned.inventory,
+            "invoices": state.invoices + returned.credit_notes,
+            "invoice_lines": state.invoice_lines + returned.credit_lines,
+            "processed_returns": returned.processed,
+            "settings": state.settings.model_copy(
+                update={"next_credit_note_number": returned.next_number}),
+        })
+    if "invoice" in steps:  # Paid, Balance, Status of each invoice after its credit notes
+        state = state.model_copy(update={
+            "invoices": settled(state.invoices, state.reconciliation, today)})
     matched = None
     if "reconcile" in steps:
         matched = payments.reconcile(
@@ -208,11 +260,18 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
         details += f"; invoices: {new_invoices[0]}..{new_invoices[-1]}"
     if matched is not None:
         details += f"; reconciliation rows: {len(matched.new_rows)}"
+    cancelled = tuple(dict.fromkeys(
+        [*cancels.new, *((e.order_id, e.line) for e in ledger if e.operation == "cancel")]))
+    if cancelled:
+        details += "; " + changes.audit_text(cancels.reasons, cancelled)
+    if returned is not None:
+        details += "; " + returns.audit_text(returned)
     audit = AuditEntry(timestamp=now, user=book.settings.user or user or "ordersheet",
                        operation=operation, details=details, business_date=today)
     return RunResult(operation, steps, lines, v.numbered, outcomes, issues, state,
                      tuple(ledger), audit, new_shipments, new_invoices, dispatched, shortfalls,
-                     reconciliation=matched)
+                     reconciliation=matched, cancelled=cancelled, refused=cancels.refused,
+                     returns=returned)
 
 
 def settled(invoices, rows, today: dt.date):

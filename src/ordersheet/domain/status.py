@@ -73,9 +73,15 @@ def line_outcomes(lines, v, invalid_orders, holds, prices, state: OrderBook, res
     shipped, ship_ids = _units_and_ids(
         ((sl.order_id, sl.line), sl.shipment_id, sl.quantity if sl.shipment_id in posted else 0)
         for sl in state.shipment_lines)
+    credit_notes = {i.invoice_no for i in state.invoices if i.credits_invoice}
     invoiced, inv_ids = _units_and_ids(
         ((il.order_id, il.line), il.invoice_no, il.quantity)
-        for il in state.invoice_lines if il.line is not None)
+        for il in state.invoice_lines if il.line is not None
+        and (not credit_notes or il.invoice_no not in credit_notes))
+    returned: dict[Key, int] = {}
+    for rt in state.processed_returns:  # what came back, as the tool recorded it
+        k = (rt.order_id, rt.line)
+        returned[k] = returned.get(k, 0) + rt.quantity
     out: dict[int, LineOutcome] = {}
     short: dict[str, int] = defaultdict(int)
     cancelled, invalid = LineOutcome("Cancelled"), LineOutcome("Invalid")  # immutable: shared
@@ -101,7 +107,9 @@ def line_outcomes(lines, v, invalid_orders, holds, prices, state: OrderBook, res
         qty = ln.quantity
         res, shp, inv = get_res(k, 0), get_shp(k, 0), get_inv(k, 0)
         back = max(0, qty - res - shp) if (reserve_ran or res or shp) else 0
-        if shp >= qty:
+        if returned and shp and k in returned:
+            status = "Returned" if returned[k] >= shp else "Partially Returned"
+        elif shp >= qty:
             status = "Invoiced" if inv >= qty else "Shipped"
         elif shp > 0:
             status = "Partially Shipped"

@@ -32,6 +32,7 @@ from .inputs import (CUSTOMERS, FX_RATES, INPUT_SHEETS, INVENTORY, INVENTORY_TOO
 from .outputs import (AR_AGING, AUDIT_LOG, COMMUNICATION_LOG, CUSTOMER_UPDATES, INVOICE_LINES,
                       INVOICES, ISSUES, PICK_LIST, RECONCILIATION, RESERVATIONS, SHIPMENT_LINES,
                       SHIPMENTS, STOCK_LEDGER)
+from .inputs import RETURNS_TOOL_COLUMNS
 from .parse import build_records, parse_sheet
 from .parsed import ParsedSheet, Records, SheetLayout
 from .settings import (COLUMN_MAP, SETTING, SETTINGS, SETTINGS_KEYS, SETTINGS_SHEET, Setting,
@@ -47,6 +48,7 @@ __all__ = [
     "ORDER_TOOL_COLUMNS", "ORDERS", "PAYMENTS", "PRICE_RULES", "PRODUCTS", "RETURNS",
     "SHIPPING_RATES", "TAX_RATES", "MESSAGE_TEMPLATES",
     "COMMUNICATION_LOG", "CUSTOMER_UPDATES",
+    "RETURNS_TOOL_COLUMNS",
     "AUDIT_LOG", "INVOICE_LINES", "INVOICES", "ISSUES", "PICK_LIST", "RESERVATIONS",
     "SHIPMENT_LINES", "SHIPMENTS", "STOCK_LEDGER", "AR_AGING", "RECONCILIATION",
     "build_records", "parse_sheet", "ParsedSheet", "Records", "SheetLayout",

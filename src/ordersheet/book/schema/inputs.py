@@ -169,6 +169,8 @@ RETURNS = SheetSpec("Returns", (
     Col("date", "Date", to_date, True, fmt=D, also=("Return Date",)),
     Col("reason", "Reason", to_text, default="", also=("Return Reason",)),
     Col("condition", "Condition", to_text, default="Resellable"),
+    Col("exchange_sku", "Exchange SKU", to_text, default="",
+        also=("Replacement SKU", "Exchange Item")),
 ))
 
 MESSAGE_TEMPLATES = SheetSpec("Message Templates", (
@@ -177,6 +179,10 @@ MESSAGE_TEMPLATES = SheetSpec("Message Templates", (
     Col("body", "Body", to_text, default="", fmt=T),
 ))
 """The wording of customer updates (issue 23, `domain/updates.py`)."""
+
+RETURNS_TOOL_COLUMNS = (Col("status", "Status"), Col("credit_note", "Credit Note"))
+"""ordersheet's columns at the right of Returns: Accepted / Rejected, and the credit note
+an accepted return produced."""
 
 INPUT_SHEETS = (ORDERS, PRODUCTS, INVENTORY, CUSTOMERS, PRICE_RULES, TAX_RATES, FX_RATES,
                 SHIPPING_RATES, PAYMENTS, RETURNS, MESSAGE_TEMPLATES)

@@ -76,6 +76,8 @@ STOCK_LEDGER = SheetSpec("Stock Ledger", (
     Col("before", "Before", to_whole, True, fmt="int"),
     Col("after", "After", to_whole, True, fmt="int"),
     Col("order_id", "Order ID", to_text, default=""), Col("line", "Line", to_whole),
+    # last: an older book's Stock Ledger gains it at the right, its other columns stay put
+    Col("reason", "Reason", to_text, default=""),
 ))
 AUDIT_LOG = SheetSpec("Audit Log", (
     Col("timestamp", "Timestamp", to_datetime, True, fmt="datetime"),

@@ -76,6 +76,8 @@ SETTINGS: tuple[Setting, ...] = (  # in the contract's order, the template's row
     Setting("Next Invoice Number", "next_invoice_number", _invoice_number, "ordersheet moves it on",
             fmt="int"),
     Setting("Credit Note Prefix", "credit_note_prefix", to_text, "for returns"),
+    Setting("Next Credit Note Number", "next_credit_note_number", _invoice_number,
+            "ordersheet moves it on", fmt="int"),
     Setting("Allocation Policy", "allocation_policy", to_lower_text, "fifo or priority",
             ("fifo", "priority")),
     Setting("Allow Partial", "allow_partial", to_bool,

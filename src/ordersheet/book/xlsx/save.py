@@ -231,6 +231,8 @@ class _Build(_WorksheetParts, _WorkbookParts, _ChartParts):
                     if 1 <= r <= MAX_ROW and 1 <= c <= MAX_COL:
                         src.cells.setdefault(r, {})[c] = (v, op.formats.get((r, c)))
                 e.sources.append(src)
+                if op.table_bottom:
+                    e.table_bottom = max(e.table_bottom, op.table_bottom)
             elif isinstance(op, p.ListValidation):
                 if op.sheet in existing or op.sheet in edits:
                     edits.setdefault(op.sheet, _Edit()).validations.append(op)

@@ -12,6 +12,8 @@ from openpyxl import load_workbook
 from ordersheet import cli
 from ordersheet.domain.changes import CancelRequest
 
+from ..book.test_posted_records import column, put, rows  # noqa: F401 (the tests' helpers)
+
 TODAY = "2026-11-20"
 
 
@@ -30,20 +32,6 @@ def edit(book: Path, change) -> None:
     wb = load_workbook(book)
     change(wb)
     wb.save(book)
-
-
-def put(ws, row: int, col: int, value) -> None:
-    ws.cell(row, col).value = value
-
-
-def rows(book: Path, sheet: str) -> list[tuple]:
-    return [tuple(r) for r in load_workbook(book)[sheet].iter_rows(values_only=True)]
-
-
-def column(book: Path, sheet: str, header: str) -> list:
-    got = rows(book, sheet)
-    j = got[0].index(header)
-    return [r[j] for r in got[1:]]
 
 
 def records(book: Path, sheet: str) -> list[dict]:

@@ -258,15 +258,20 @@ def reconcile_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The ord
     AR Aging."""
     options = None
     if statement is not None:
-        from .book import statement as bank
-
-        try:
-            data = statement.read_bytes()
-        except OSError as e:
-            raise Exit2(f"--statement {statement}: {e.strerror or e}") from None
-        options = bank.Options(day_first=day_first or None, decimal_comma=decimal_comma,
-                               source=statement.name, data=data)
+        options = _statement_options(statement, day_first, decimal_comma)
     return run_operation(book, "reconcile", today, output, as_json, statement=options)[0]
+
+
+def _statement_options(statement: Path, day_first: bool, decimal_comma: bool):
+    """How `reconcile --statement` reads the file (`book.statement.Options`)."""
+    from .book import statement as bank
+
+    try:
+        data = statement.read_bytes()
+    except OSError as e:
+        raise Exit2(f"--statement {statement}: {e.strerror or e}") from None
+    return bank.Options(day_first=day_first or None, decimal_comma=decimal_comma,
+                        source=statement.name, data=data)
 
 
 @cli.command("dispatch")
@@ -294,22 +299,10 @@ def notify_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order 
                as_json: bool = JsonOpt) -> int:
     """Tell customers what they have not been told yet (order confirmed, backordered,
     dispatched, invoiced, overdue): drafts and/or e-mails, logged on Communication Log."""
-    from . import mail
-
     if drafts is None and not send:
         raise Exit2("notify: say where the drafts go (--drafts DIR), or send the messages "
                     "(--send), or both")
-    as_of = _today(today)
-    now = dt.datetime.now().replace(microsecond=0)
-    check_targets(book, output, pdf_folder=None)
-    if drafts is not None:
-        files.check_output_folder(book, drafts, "--drafts")
-    postman = mail.Postman(now=now, drafts=drafts, send=send,
-                           password=mail.password_from_env())
-    with _lock(book):
-        port = open_book(book)
-        done = app.notify(port, today=as_of, now=now, user=_user(), deliver=postman)
-        port.save(output)
+    done = notify_book(book, _today(today), drafts, send, output)
     result = done.outcome.result
     if as_json:
         print(json.dumps([i.model_dump(mode="json") for i in result.issues], indent=1))
@@ -324,6 +317,24 @@ def notify_cmd(book: Path = typer.Argument(..., metavar="BOOK", help="The order 
         out.print(f"Written: {output or book} (the messages are on its {done.sheet} sheet)",
                   markup=False)
     return 1 if result.errors else 0
+
+
+def notify_book(book: Path, as_of: dt.date, drafts: Optional[Path], send: bool,
+                output: Optional[Path] = None) -> "app.NotifyOutcome":
+    """`app.notify` on the book file, its drafts into `drafts`, sent when `send`."""
+    from . import mail
+
+    now = dt.datetime.now().replace(microsecond=0)
+    check_targets(book, output, pdf_folder=None)
+    if drafts is not None:
+        files.check_output_folder(book, drafts, "--drafts")
+    postman = mail.Postman(now=now, drafts=drafts, send=send,
+                           password=mail.password_from_env())
+    with _lock(book):
+        port = open_book(book)
+        done = app.notify(port, today=as_of, now=now, user=_user(), deliver=postman)
+        port.save(output)
+    return done
 
 
 @cli.command("cancel")
@@ -378,27 +389,47 @@ def new_cmd(book: Path = typer.Argument(..., help="Where to create the order boo
 @cli.command("demo")
 @_guard
 def demo_cmd(directory: Path = typer.Argument(Path("ordersheet-demo"),
-                                              help="Folder for the sample book and PDFs."),
+                                              help="Folder for the sample book, drafts and "
+                                                   "PDFs."),
              today: Optional[str] = TodayOpt) -> int:
-    """Build a sample order book and process it end to end."""
+    """Build a sample order book and take it through every step: run --dispatch, returns,
+    reconcile (with a bank statement), report, notify (drafts), PDFs."""
+    from . import demo
     from .book.templates import build_order_book
+    from .documents import statement as st
 
-    directory.mkdir(parents=True, exist_ok=True)
-    book = directory / "order_book.xlsx"
     as_of = _today(today)
-    for stale in (book, Path(str(book) + ".bak")):
-        if stale.exists():
-            stale.unlink()
+    day = as_of.isoformat()
+    files.make_folder(directory, "demo:")
+    demo.clear_outputs(directory)  # a fresh book each time, and only its drafts and PDFs
+    book, drafts, pdfs = directory / demo.BOOK, directory / demo.DRAFTS, directory / demo.PDFS
     build_order_book(book, sample=True, today=as_of)
-    out.print(f"Sample order book: {book}")
-    _, result = run_operation(book, "run", as_of.isoformat(), None, False, dispatch=True)
-    # A fresh book: its PDFs replace any an earlier demo left in the folder.
-    say_pdfs(_write_pdfs(result.book, app.issued_documents(result.book), directory / "pdf"),
-             directory / "pdf")
-    out.print(f"Open {book} in Excel to see Orders (the status of every line), Issues, "
-              "Shipments, Invoices, the Invoice print sheet and the Stock Ledger. The demo "
-              "dispatches every shipment, so Reservations and the Pick List are empty; "
-              "`ordersheet new --sample BOOK` then `ordersheet ship BOOK` shows them filled.")
+    out.print(f"Sample order book: {book}", markup=False)
+
+    def step(n: int, line: str) -> None:
+        out.print(f"{n}. {line}", markup=False)
+
+    _, result = run_operation(book, "run", day, None, False, dispatch=True, quiet=True)
+    step(1, demo.run_line(result))
+    _, result = run_operation(book, "returns", day, None, False, quiet=True)
+    step(2, demo.returns_line(result))
+    statement = demo.write_statement(directory, as_of)
+    _, result = run_operation(book, "reconcile", day, None, False, quiet=True,
+                              statement=_statement_options(statement, False, False))
+    step(3, demo.reconcile_line(result, statement))
+    _, result = run_operation(book, "report", day, None, False, quiet=True)
+    step(4, demo.report_line(result, as_of))
+    done = notify_book(book, as_of, drafts, send=False)
+    step(5, demo.notify_line(done, drafts))
+    state = done.outcome.result.book
+    run = _write_pdfs(state, app.issued_documents(state), pdfs)
+    with _lock(book):
+        doc = app.customer_statement(open_book(book), demo.STATEMENT_CUSTOMER, as_of)
+    files.write_file(pdfs / demo.statement_pdf_name(), st.statement_pdf(doc))
+    step(6, demo.pdf_line(state, run.written, pdfs))
+    for i in run.issues:
+        say_issue(i)
+    out.print(demo.what_to_open(book), markup=False)
     return 0  # the sample's deliberate problems are the point of the demo
 
 

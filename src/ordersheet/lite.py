@@ -50,6 +50,7 @@ DESKTOP_ONLY = (
     "documents/fonts/",          # ... and the font files (1.4 MB)
     "mail.py",                   # SMTP and .eml drafts: Lite cannot open sockets (mailto links)
     "documents/statement.py",    # the customer statement PDF (`ordersheet statement`)
+    "demo.py",                   # what `ordersheet demo` says of each step
 )
 """Parts of the package xlwings Lite never imports (a test checks it): left out of the
 embedded wheel, which halves main.py."""

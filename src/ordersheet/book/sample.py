@@ -4,7 +4,10 @@
 `schema` specs) for `ordersheet new --sample` and `ordersheet demo`: about 60 orders over
 the 30 days before `today`, 25 SKUs in two warehouses, 12 customers in the US, Germany,
 the UK and Japan. A few rows are wrong on purpose so that every check shows once
-(`DELIBERATE` lists them). Output depends only on `today`: one seeded `random.Random`.
+(`DELIBERATE` lists them; `DELIBERATE_LATER` those of the demo's later steps). Payments,
+Returns and the demo's bank statement (`statement_csv`) name the invoices and orders that
+`run --dispatch` makes of this sample. Output depends only on `today`: one seeded
+`random.Random`.
 
 Money is `Decimal`, dates are `datetime.date`, Yes/No columns hold "Yes"/"No".
 """
@@ -73,7 +76,7 @@ CUSTOMERS: tuple[tuple[Any, ...], ...] = (
     ("C-1003", "Blue Mesa Adventures", "hello@bluemesa.example", "US", "USD",
      D("5000.00"), 15, None, "No", "Yes",
      "45 Juniper Ave, Moab, UT 84532", "45 Juniper Ave, Moab, UT 84532"),
-    ("C-1004", "Summit Scouts Troop 42", "troop42@scouts.example", "US", "USD",
+    ("C-1004", "Summit Scouts Troop 42", None, "US", "USD",  # orders by phone: no Email
      None, 30, None, "Yes", "No",
      "9 Lakeview Dr, Duluth, MN 55802", "Troop Treasurer, 9 Lakeview Dr, Duluth, MN 55802"),
     ("C-1005", "Pine & Paddle", "shop@pinepaddle.example", "US", "USD",
@@ -158,6 +161,53 @@ DELIBERATE = {
     "backordered": "TENT-4P, FILTER-SQ and PACK-65 are ordered beyond stock",
 }
 """issue code -> where the sample provokes it."""
+
+# The later steps of `ordersheet demo` (returns, reconcile, notify), each dated `today`, after
+# `run --dispatch` has invoiced every shipment of the sample as INV-00001..INV-00051 (the
+# numbers follow from the fixed sample; tests/test_demo.py checks them).
+PAYMENTS: tuple[dict[str, Any], ...] = (
+    {"payment_id": "PAY-0001", "amount": D("618.50"), "currency": "USD",
+     "reference": "Wire transfer INV-00002"},  # rule `reference`: Summit Scouts, paid
+    {"payment_id": "PAY-0002", "amount": D("2379.60"), "currency": "USD",
+     "reference": "BACS 2211", "payer": "PEAK DISTRICT PROVISIONS"},
+    # ... rule `exact amount`: the payer names the customer, whose newer invoice INV-00046
+    # is of this amount (oldest first would have paid INV-00018)
+    {"payment_id": "PAY-0003", "customer_id": "C-4001", "amount": D("52000"),
+     "currency": "JPY", "reference": "Furikomi Yamanoha"},  # `oldest first`, partly paid
+    {"payment_id": "PAY-0004", "customer_id": "C-3001", "amount": D("1200.00"),
+     "currency": "USD", "reference": "Highland Rambler remittance"},
+    # ... pays its three invoices (1,106.40) and leaves 93.60 unapplied credit
+    {"payment_id": "PAY-0005", "amount": D("95.00"), "currency": "USD",
+     "reference": "TRANSFER 7781 OUTDOOR CLUB"},  # names no one: unmatched, for review
+)
+RETURNS: tuple[dict[str, Any], ...] = (
+    {"order_id": "SO-10018", "line": 2, "quantity": 2, "reason": "Ordered too many",
+     "condition": "Resellable"},  # CHAIR-CMP back on the shelf, credit note on INV-00016
+    {"order_id": "SO-10056", "line": 1, "quantity": 1, "reason": "Strap torn on arrival",
+     "condition": "Damaged"},  # PACK-45: credited (EUR, 19 % VAT), not back in stock
+    {"order_id": "SO-10053", "line": 3, "quantity": 1, "reason": "Does not light",
+     "condition": "Damaged", "exchange_sku": "LANT-LED"},  # a new lantern: a new order line
+    {"order_id": "SO-10037", "sku": "TENT-2P", "quantity": 3, "reason": "Wrong count",
+     "condition": "Resellable"},  # 2 were shipped: rejected
+)
+STATEMENT = (("Date", "Description", "Payer", "Amount"),
+             ("Troop dues INV-00027", "SUMMIT SCOUTS TROOP 42", "347.00"),
+             ("Card processing fee", "", "-18.40"))
+"""The bank statement `ordersheet demo` imports (`reconcile --statement`): a credit that
+pays INV-00027 by its reference, and a fee going out, which is not imported."""
+DELIBERATE_LATER = {
+    "returns": {"return_exceeds_shipped": "3 TENT-2P returned on SO-10037, which shipped 2"},
+    "reconcile": {"payment_unmatched": "PAY-0005 names no invoice or customer"},
+    "notify": {"missing_email": "Summit Scouts Troop 42 has no Email on Customers"},
+}
+"""step of `ordersheet demo` -> issue code -> where the sample provokes it."""
+
+
+def statement_csv(today: dt.date) -> str:
+    """`STATEMENT` as the bank's CSV export, every line dated `today`."""
+    head, *lines = STATEMENT
+    rows = [",".join(head)] + [",".join((today.isoformat(), *line)) for line in lines]
+    return "\n".join(rows) + "\n"
 
 
 def _rows(spec: s.SheetSpec, records: list[dict[str, Any]]) -> list[list[Any]]:
@@ -299,16 +349,8 @@ def sample_data(today: dt.date) -> dict[str, list[list[Any]]]:
     shipping = [{"carrier": ca, "service": sv, "country": co,
                  "max_weight": D(mw) if mw else None, "cost": D(cost), "transit_days": td}
                 for ca, sv, co, mw, cost, td in SHIPPING_RATES]
-    payments = [
-        {"payment_id": "PAY-0001", "date": today - dt.timedelta(days=3), "customer_id": "C-1001",
-         "amount": D("1250.00"), "currency": "USD", "reference": "ACH CASCADE TRAIL OUTFITTERS"},
-        {"payment_id": "PAY-0002", "date": today - dt.timedelta(days=2), "customer_id": "C-2001",
-         "amount": D("980.00"), "currency": "EUR", "reference": "SEPA Bergsport Mueller SO-10003"},
-        {"payment_id": "PAY-0003", "date": today - dt.timedelta(days=1), "customer_id": None,
-         "amount": D("412.50"), "currency": "USD", "reference": "Wire INV-00002"},
-        {"payment_id": "PAY-0004", "date": today - dt.timedelta(days=1), "customer_id": "C-4001",
-         "amount": D("52000"), "currency": "JPY", "reference": "Furikomi Yamanoha"},
-    ]
+    payments = [{**row, "date": today} for row in PAYMENTS]
+    returns = [{**row, "date": today} for row in RETURNS]
     settings = s.settings_rows({"company_name": COMPANY_NAME, "company_address": COMPANY_ADDRESS,
                                 "company_tax_id": COMPANY_TAX_ID,
                                 "company_email": COMPANY_EMAIL, "bank_details": BANK_DETAILS,
@@ -323,7 +365,7 @@ def sample_data(today: dt.date) -> dict[str, list[list[Any]]]:
         s.FX_RATES.name: _rows(s.FX_RATES, fx_rates),
         s.SHIPPING_RATES.name: _rows(s.SHIPPING_RATES, shipping),
         s.PAYMENTS.name: _rows(s.PAYMENTS, payments),
-        s.RETURNS.name: [],
+        s.RETURNS.name: _rows(s.RETURNS, returns),
         s.MESSAGE_TEMPLATES.name: default_template_rows(),
         s.SETTINGS_SHEET: settings,
     }

@@ -26,6 +26,18 @@ def held_book(tmp_path):
     return book
 
 
+def test_a_reconciled_payment_releases_the_credit_hold_on_that_run(tmp_path):
+    book = held_book(tmp_path)
+    append(book, "Payments", ["P1", dt.date(2026, 11, 21), "C1", 44, "USD", ""])
+    code, result = operate(book, "reconcile", "2026-11-22")
+    assert code == 0
+    assert {r["Invoice No"]: r["Status"] for r in records(book, "Invoices")}["INV-00001"] \
+        == "Paid"
+    # the same run that says INV-00001 is paid does not hold C1's order for it
+    assert "credit_limit_exceeded" not in {i.code for i in result.issues}
+    assert statuses(book)[("SO-3", 1)] == "Reserved"
+
+
 def test_a_credit_note_releases_the_credit_hold(tmp_path):
     book = held_book(tmp_path)
     append(book, "Returns", ["SO-1", 1, None, 2, RETURN_DAY, "too many", "Resellable"])

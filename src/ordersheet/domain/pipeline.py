@@ -66,6 +66,9 @@ class RunResult:
     """A `cancel` request was refused: its issue says why, and nothing may be written."""
     returns: returns.ReturnsRun | None = None
     """What `returns` did with each Returns row (operation `returns` only)."""
+    restore: bool = False
+    """The book as read shows an edit of ordersheet's records to put back (set by the
+    entry point, which read it): a run that reports `restored` must write."""
 
     @property
     def idle(self) -> bool:
@@ -73,12 +76,13 @@ class RunResult:
         already (a second `cancel` changes nothing), or `returns` that accepted no new
         return, rejected none and whose earlier steps changed nothing either (a second
         `returns` changes nothing; a rejected row is reported, and marked, on every run
-        until it is fixed)."""
+        until it is fixed). Either writes all the same when the book has an edit of a
+        record to put back (`restore`): its issue says the value was restored."""
         quiet_returns = self.returns is not None and not (
             self.returns.new or self.returns.issues or self.ledger or self.new_shipments
             or self.new_invoices)
-        return self.refused or (self.operation == "cancel" and not self.cancelled) or \
-            quiet_returns
+        return self.refused or (not self.restore and (
+            (self.operation == "cancel" and not self.cancelled) or quiet_returns))
 
     @property
     def errors(self) -> list[Issue]:

@@ -5,6 +5,9 @@ Reconciliation, AR Aging and the customer statement."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+
+from pypdf import PdfReader
 
 from ordersheet import app, cli
 from ordersheet.documents.statement import statement_pdf
@@ -74,9 +77,11 @@ def test_a_credit_on_an_unpaid_invoice_shows_on_the_statement(tmp_path):
     book = shipped_book(tmp_path)
     append(book, "Returns", ["SO-1", 1, None, 2, RETURN_DAY, "wrong size", "Resellable"])
     assert operate(book, "returns", "2026-11-26")[0] == 0
-    lines, owed, _ = statement(book, "C1", "2026-11-26")
+    lines, owed, doc = statement(book, "C1", "2026-11-26")
     assert lines == [("INV-00001", "44.00", "22.00"), ("CN-00001", "-22.00", "")]
     assert owed == ("Balance due: USD 22.00",)
+    text = PdfReader(io.BytesIO(statement_pdf(doc))).pages[0].extract_text()
+    assert "CN-00001" in text and "-22.00" in text and "Balance due: USD 22.00" in text
     # all of it comes back: nothing is owed, and nothing is listed
     append(book, "Returns", ["SO-1", 1, None, 2, RETURN_DAY, "wrong size", "Resellable"])
     assert operate(book, "returns", "2026-11-26")[0] == 0

@@ -102,6 +102,7 @@ def _execute(port, operation, today, now, user, dispatch, dispatch_ids, write,
                           bad_rows=loaded.bad_order_rows, prior_issues=loaded.issues,
                           cancel=cancel)
     result.imported = imported
+    result.restore = any(o.restore for o in loaded.owned.values())
     plan = render(result, loaded)
     if imported is not None and imported.op is not None:
         plan.ops.insert(0, imported.op)

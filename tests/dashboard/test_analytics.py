@@ -79,7 +79,14 @@ STATE = book(
     invoice_lines=[inv_line("INV-1", "A", 10, "100"), inv_line("INV-1", "B", 5, "50"),
                    inv_line("INV-1", "SHIPPING", 1, "0"), inv_line("CN-1", "B", -1, "-30")],
     returns=[m.ReturnLine(order_id="SO-1", line=2, quantity=1, date=dt.date(2026, 10, 20),
-                          reason="Damaged in transit")],
+                          reason="Damaged in transit"),
+             # rejected by `returns` (more than was dispatched): brought nothing back
+             m.ReturnLine(order_id="SO-1", line=2, quantity=9, date=dt.date(2026, 10, 21),
+                          reason="Too many")],
+    processed_returns=[m.ProcessedReturn(
+        return_id="SO-1|2||1|2026-10-20|resellable|", order_id="SO-1", line=2, sku="B",
+        quantity=1, condition="Resellable", warehouse="MAIN", date=dt.date(2026, 10, 20),
+        credit_notes="CN-1", processed_on=dt.date(2026, 10, 20))],
 )
 ISSUES = [error("unknown_sku", "Orders", "E6", "no such SKU", "SO-4"),
           warning("backordered", "Orders", "F5", "short", "SO-3"),

@@ -275,3 +275,16 @@ def test_an_invoice_no_that_is_not_there_holds_the_payment_back():
     assert [i.code for i in out.issues] == ["unknown_invoice"]
     [row] = out.new_rows
     assert (row.rule, row.unapplied) == ("unapplied", D(100)) and "held" in row.note
+
+
+def test_a_credit_note_typed_as_the_invoice_paid_is_named_as_such():
+    """CN-00001 is on Invoices (issue 20) but is nothing to pay: the payment is held, and
+    the issue does not say that the number is missing."""
+    note = inv("CN-00001", "-20").model_copy(update={"credits_invoice": "INV-00001"})
+    out = match([pay("P1", "100", customer="C1", invoice_no="CN-00001")],
+                [inv("INV-00001", "100"), note])
+    assert not applied(out.new_rows)
+    [issue] = out.issues
+    assert issue.code == "unknown_invoice"
+    assert "a credit note (it credits INV-00001)" in issue.message
+    assert "not on the Invoices sheet" not in issue.message

@@ -4,7 +4,8 @@ invoice's page, fonts and table from `documents.pdf`).
 
 Open items are the customer's invoices with a Balance left (as `receivables.settle` leaves
 it, from the Reconciliation rows and credit notes), oldest Due Date first, with the days
-past due; then the unapplied credit the customer has; then what is owed per currency.
+past due, each followed by the credit notes that credit it (issue 20); then the unapplied
+credit the customer has; then what is owed per currency.
 """
 
 from __future__ import annotations
@@ -50,18 +51,29 @@ def statement_document(book: OrderBook, customer_id: str, today: dt.date
     cid = customer.customer_id if customer else invoices[0].customer_id
     name = (customer.name if customer else "") or (
         invoices[0].customer_name if invoices else "") or cid
-    open_items = sorted((i for i in invoices if not i.credits_invoice and i.balance > 0),
+    # An invoice a credit note left overpaid (paid, then goods came back) is owed to the
+    # customer until `reconcile` matches its payment again: listed, negative, as on AR Aging.
+    open_items = sorted((i for i in invoices if not i.credits_invoice and i.balance != 0),
                         key=lambda i: (i.due_date, i.invoice_no))
+    notes: dict[str, list] = defaultdict(list)
+    for i in invoices:
+        if i.credits_invoice:
+            notes[i.credits_invoice.strip().upper()].append(i)
     rows = []
     owed: dict[str, Decimal] = defaultdict(Decimal)
     for i in open_items:
-        late = max((today - i.due_date).days, 0)
+        late = max((today - i.due_date).days, 0) if i.balance > 0 else 0
         rows.append({"invoice_no": _text(i.invoice_no), "invoice_date": _date(i.invoice_date),
                      "due_date": _date(i.due_date), "days": Shown(str(late) if late else "",
                                                                   late),
                      "total": _amount(i.total, i.currency), "paid": _amount(i.paid, i.currency),
                      "balance": _amount(i.balance, i.currency)})
         owed[i.currency] += i.balance
+        for cn in notes.get(i.invoice_no.strip().upper(), ()):  # why Total - Paid differs
+            rows.append({"invoice_no": _text(cn.invoice_no),
+                         "invoice_date": _date(cn.invoice_date), "due_date": _text(""),
+                         "days": _text(""), "total": _amount(cn.total, cn.currency),
+                         "paid": _text(""), "balance": _text("")})
     for (c, ccy), amount in sorted(credits(book.reconciliation).items()):
         if c.upper() == want and amount:
             rows.append({"invoice_no": _text("Unapplied credit"),

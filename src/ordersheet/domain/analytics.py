@@ -17,6 +17,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from .models import Invoice, LedgerEntry, OrderBook, OrderLine
 from .money import quantize, quantize_places
+from .returns import RESTOCKING_SKU, row_ids
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -129,7 +130,7 @@ def dashboard(book: OrderBook, lines: Sequence[OrderLine], outcomes: Mapping[int
     figures += _top(book)
     figures += _receivables(book, today)
     figures += _issues(issues)
-    figures += _returns(book, lines)
+    figures += _returns(book)
     return Dashboard(today, tuple(figures), tuple(charts))
 
 
@@ -360,7 +361,7 @@ def _base_amount(book: OrderBook, amount: Decimal, currency: str) -> Decimal | N
 def _top(book: OrderBook) -> list[Figure]:
     units: dict[str, int] = defaultdict(int)
     for il in book.invoice_lines:
-        if il.sku.upper() != SHIPPING_SKU:
+        if il.sku.upper() not in (SHIPPING_SKU, RESTOCKING_SKU):  # a charge, not a product
             units[il.sku] += il.quantity
     out = []
     top = sorted(units.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_N]
@@ -433,11 +434,14 @@ def _issues(issues: Iterable[Any]) -> list[Figure]:
     return out or [Figure("Issues by code", "Issues", 0, "", "rows on the Issues sheet")]
 
 
-def _returns(book: OrderBook, lines: Sequence[OrderLine]) -> list[Figure]:
-    if not book.returns:
+def _returns(book: OrderBook) -> list[Figure]:
+    """Units of the accepted returns (ordersheet's own records of them, issue 20): a row
+    `returns` rejected (too many units, no such line) brought nothing back. The reason is
+    the one typed on the accepted row, while it is on the sheet."""
+    if not book.processed_returns:
         return [Figure("Returns", "Returns rate", "n/a: no returns yet", "",
-                       "units returned (Returns sheet) / units dispatched, per SKU")]
-    sku_of = {ln.key: ln.sku for ln in lines}
+                       "units returned (accepted rows of Returns) / units dispatched, per SKU")]
+    reasons = {rid: r.reason for rid, r in zip(row_ids(book.returns), book.returns)}
     shipped: dict[str, int] = defaultdict(int)
     posted = {s.shipment_id for s in book.shipments if s.posted_on is not None}
     for sl in book.shipment_lines:
@@ -445,10 +449,9 @@ def _returns(book: OrderBook, lines: Sequence[OrderLine]) -> list[Figure]:
             shipped[sl.sku] += sl.quantity
     by_sku: dict[str, int] = defaultdict(int)
     by_reason: dict[str, int] = defaultdict(int)
-    for r in book.returns:
-        sku = r.sku or sku_of.get((r.order_id, r.line), "") or "(unknown SKU)"
-        by_sku[sku] += r.quantity
-        by_reason[r.reason.strip() or "(no reason)"] += r.quantity
+    for p in book.processed_returns:
+        by_sku[p.sku] += p.quantity
+        by_reason[(reasons.get(p.return_id) or "").strip() or "(no reason)"] += p.quantity
     out = []
     for k, (sku, n) in enumerate(sorted(by_sku.items(), key=lambda kv: (-kv[1], kv[0]))):
         value: Any = pct(n, shipped[sku]) if shipped.get(sku) else "n/a: none dispatched"

@@ -81,7 +81,10 @@ def check_credit(lines: Sequence[OrderLine], prices: dict[Key, LinePrice],
 
     posted = {s.shipment_id for s in book.shipments if s.posted_on is not None}
     shipped = _sum_qty(sl for sl in book.shipment_lines if sl.shipment_id in posted)
-    invoiced = _sum_qty(book.invoice_lines)
+    # Units invoiced: a credit note's lines (issue 20) take goods back, they do not make
+    # the returned units owed again by the order.
+    notes = {i.invoice_no for i in book.invoices if i.credits_invoice}
+    invoiced = _sum_qty(il for il in book.invoice_lines if il.invoice_no not in notes)
     touched = ({r.order_id for r in book.reservations}
                | {sl.order_id for sl in book.shipment_lines})
     open_balance: dict[str, list] = defaultdict(list)

@@ -133,6 +133,8 @@ class _Matcher:
             if i.credits_invoice:
                 credits[i.credits_invoice.strip().upper()] -= i.total
         self.invoices = [i for i in invoices if not i.credits_invoice]
+        self.notes = {i.invoice_no.strip().upper(): i for i in invoices if i.credits_invoice}
+        """Credit notes (issue 20) by number: on Invoices, but nothing to pay."""
         self.by_no = {i.invoice_no.strip().upper(): i for i in self.invoices}
         self.open = {i.invoice_no: i.total - credits.get(i.invoice_no.strip().upper(), ZERO)
                      for i in self.invoices}
@@ -227,10 +229,14 @@ class _Matcher:
                 inv = self.invoice(t)
                 if inv is None:
                     pay.held = True
+                    note = self.notes.get(t.strip().upper())
+                    where = (f"a credit note (it credits {note.credits_invoice}), not an "
+                             "invoice to pay" if note is not None
+                             else "which is not on the Invoices sheet")
                     self.issues.append(warning(
                         "unknown_invoice", "Payments", p.cell("invoice_no"),
-                        f"payment {p.payment_id} names invoice '{t.strip()}', which is not "
-                        "on the Invoices sheet: not applied to it"))
+                        f"payment {p.payment_id} names invoice '{t.strip()}', {where}: not "
+                        "applied to it"))
                 else:
                     self.apply(pay, inv, MANUAL)
             self.write_off(pay)
@@ -342,8 +348,8 @@ def reconcile(payments: Sequence[Payment], invoices: Sequence[Invoice],
             note = ("credit on the customer: pays their next invoices" if rule == UNAPPLIED
                     else "")
             if pay.held:
-                note = (f"Invoice No '{p.invoice_no.strip()}' names an invoice that is not on "
-                        "Invoices: held until it is corrected")
+                note = (f"Invoice No '{p.invoice_no.strip()}' names no invoice to pay (see "
+                        "Issues): held until it is corrected")
             elif rule == UNMATCHED:
                 cands = mt.candidates(pay)
                 note = "no invoice or customer found" + (f"; closest: {cands}" if cands else "")

@@ -66,6 +66,9 @@ class RunResult:
     """A `cancel` request was refused: its issue says why, and nothing may be written."""
     returns: returns.ReturnsRun | None = None
     """What `returns` did with each Returns row (operation `returns` only)."""
+    restore: bool = False
+    """The book as read shows an edit of ordersheet's records to put back (set by the
+    entry point, which read it): a run that reports `restored` must write."""
 
     @property
     def idle(self) -> bool:
@@ -73,12 +76,13 @@ class RunResult:
         already (a second `cancel` changes nothing), or `returns` that accepted no new
         return, rejected none and whose earlier steps changed nothing either (a second
         `returns` changes nothing; a rejected row is reported, and marked, on every run
-        until it is fixed)."""
+        until it is fixed). Either writes all the same when the book has an edit of a
+        record to put back (`restore`): its issue says the value was restored."""
         quiet_returns = self.returns is not None and not (
             self.returns.new or self.returns.issues or self.ledger or self.new_shipments
             or self.new_invoices)
-        return self.refused or (self.operation == "cancel" and not self.cancelled) or \
-            quiet_returns
+        return self.refused or (not self.restore and (
+            (self.operation == "cancel" and not self.cancelled) or quiet_returns))
 
     @property
     def errors(self) -> list[Issue]:
@@ -145,7 +149,13 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
             invalid_orders |= failed
             prices = {k: p for k, p in prices.items() if k[0] not in invalid_orders}
             servable = [ln for ln in servable if ln.order_id not in invalid_orders]
-        holds, c_issues = credit.check_credit(servable, prices, book, rates=rates)
+        # `reconcile` checks credit against the payments it is about to match (the posted
+        # rows follow at its end), so the run that writes an invoice Paid does not hold
+        # that customer's next order for it.
+        seen = book if "reconcile" not in steps else book.model_copy(update={
+            "invoices": settled(book.invoices, book.reconciliation
+                                + tuple(_match(book, today).new_rows), today)})
+        holds, c_issues = credit.check_credit(servable, prices, seen, rates=rates)
         issues += c_issues
         if holds:
             servable = [ln for ln in servable if ln.order_id not in holds]
@@ -233,11 +243,7 @@ def run(book: OrderBook, *, operation: str = "validate", today: dt.date, now: dt
             "invoices": settled(state.invoices, state.reconciliation, today)})
     matched = None
     if "reconcile" in steps:
-        matched = payments.reconcile(
-            state.payments, state.invoices, state.customers, state.reconciliation, today=today,
-            tolerance=state.settings.payment_tolerance,
-            base_currency=state.settings.base_currency,
-            rounding_mode=state.settings.rounding_mode)
+        matched = _match(state, today)
         issues += matched.issues
         posted = state.reconciliation + tuple(matched.new_rows)
         state = state.model_copy(update={"reconciliation": posted,
@@ -285,6 +291,15 @@ def settled(invoices, rows, today: dt.date):
             if (k := i.invoice_no.strip().upper()) in applied
             or (not i.shipment_id and not i.credits_invoice and i.paid)}
     return receivables.settle(invoices, paid, today)
+
+
+def _match(state: OrderBook, today: dt.date) -> payments.Reconciliation:
+    """Every payment of `state` matched to its invoices as of `today`."""
+    return payments.reconcile(
+        state.payments, state.invoices, state.customers, state.reconciliation, today=today,
+        tolerance=state.settings.payment_tolerance,
+        base_currency=state.settings.base_currency,
+        rounding_mode=state.settings.rounding_mode)
 
 
 def _posted_quantities(state: OrderBook) -> dict[Key, int]:

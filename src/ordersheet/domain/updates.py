@@ -339,8 +339,10 @@ def _events(book: OrderBook, lines: Sequence[OrderLine], outcomes: Mapping[int, 
 
 
 SERVED = frozenset({"Reserved", "Partially Reserved", "Partially Shipped", "Shipped",
-                    "Invoiced", "Backordered"})
-"""Line statuses of an order being served (not invalid, held, cancelled or returned)."""
+                    "Invoiced", "Backordered", "Returned", "Partially Returned"})
+"""Line statuses of an order being served (not invalid, held or cancelled). A returned
+line was served: it must not silence its order, whose exchange line (issue 20) may wait
+for stock and is then owed a backorder notice."""
 
 
 def _order_events(book: OrderBook, lines: Sequence[OrderLine], outcomes: Mapping[int, Any],
@@ -356,7 +358,7 @@ def _order_events(book: OrderBook, lines: Sequence[OrderLine], outcomes: Mapping
     out = []
     for oid, pairs in by_order.items():
         if any(o.status not in SERVED for _, o in pairs):
-            continue  # invalid, held, only priced (not reserved yet), or returned
+            continue  # invalid, held, or only priced (not reserved yet)
         first = pairs[0][0]
         base = {"order_id": oid, "order_date": _date(first.order_date)}
         prices = [o.price for _, o in pairs]

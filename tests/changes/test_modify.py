@@ -94,6 +94,21 @@ def test_quantity_below_dispatched_is_refused(tmp_path):
     assert column(book, "Orders", "Status")[1] == "Invoiced"
 
 
+def test_warehouse_of_a_line_that_left_whole_cannot_change(tmp_path):
+    book = book_of(tmp_path)
+    run(book)  # SO-1 line 1 left whole from MAIN
+    edit(book, lambda wb: put(wb["Orders"], 2, WH, "EAST"))
+    code, result = run(book)
+    assert code == 1
+    issue = next(i for i in result.issues if i.code == "line_already_shipped")
+    assert issue.cell == "J2" and "dispatched from MAIN" in issue.message
+    assert column(book, "Orders", "Status")[0] == "Invoiced"
+    assert len(column(book, "Invoices", "Invoice No")) == 2
+    edit(book, lambda wb: put(wb["Orders"], 2, WH, "main"))  # typed back (any case): fine
+    code, result = run(book)
+    assert "line_already_shipped" not in codes(result)
+
+
 def test_quantity_raised_on_a_partly_shipped_line_is_served(tmp_path):
     book = book_of(tmp_path)
     run(book)  # SO-2: 4 of 8 shipped, nothing left in stock

@@ -9,8 +9,8 @@ Owns:
 - what a cancellation releases (`release_cancelled`): the line's reservations, as Stock
   Ledger rows of operation `cancel` carrying the reason (the Ready shipments that stood on
   them are withdrawn by shipment planning's shrink, which keeps their numbers);
-- edits to a dispatched line (`shipped_line_edits`): its SKU, or a Quantity below what was
-  dispatched, are refused (`line_already_shipped`, at the edited cell) and the run goes on
+- edits to a dispatched line (`shipped_line_edits`): its SKU, a Quantity below what was
+  dispatched, or the Warehouse of a line that left whole (from another one), are refused (`line_already_shipped`, at the edited cell) and the run goes on
   with the dispatched values. Dispatched values come from the posted Shipment Lines,
   never from a cell a user can retype.
 
@@ -160,8 +160,8 @@ def release_cancelled(reservations: Sequence[Reservation], reasons: Mapping[Key,
 
 
 def shipped_line_edits(book: OrderBook) -> tuple[OrderBook, tuple[Issue, ...]]:
-    """Edits to a line with dispatched units that contradict what left: a changed SKU, or
-    a Quantity below the units dispatched. Each is an error at the edited cell naming the
+    """Edits to a line with dispatched units that contradict what left: a changed SKU, a
+    Quantity below the units dispatched, or a Warehouse the whole line did not leave from. Each is an error at the edited cell naming the
     dispatched values, and the line goes on with them (the order is not made Invalid:
     what left stays invoiced and its rest is served as before)."""
     posted = {s.shipment_id for s in book.shipments if s.posted_on is not None}
@@ -196,6 +196,18 @@ def shipped_line_edits(book: OrderBook) -> tuple[OrderBook, tuple[Issue, ...]]:
                 f"order {ln.order_id} line {ln.line}: {units} units were dispatched on "
                 f"{ids}, more than the Quantity {ln.quantity} typed; the run uses {units}. "
                 "To take units back, record a return on the Returns sheet", ln.order_id))
+        left_from = list(dict.fromkeys(sl.warehouse for sl in sls))
+        typed = (ln.warehouse or "").strip()
+        if typed and units >= ln.quantity and typed.upper() not in {
+                w.upper() for w in left_from}:
+            # a line that left whole cannot have left from elsewhere
+            update["warehouse"] = left_from[0] if len(left_from) == 1 else None
+            issues.append(error(
+                "line_already_shipped", "Orders", ln.cell("warehouse"),
+                f"order {ln.order_id} line {ln.line} was dispatched from "
+                f"{', '.join(left_from)} ({units} on {ids}); the Warehouse of a dispatched "
+                f"line cannot change, so the run uses {', '.join(left_from)}. Type it back",
+                ln.order_id))
         if update:
             orders[i] = ln.model_copy(update=update)
     if not issues:

@@ -192,6 +192,12 @@ def test_exchange_adds_the_replacement_line_which_is_then_served(tmp_path):
     # the next run reserves and ships the replacement like any other line
     edit(book, lambda wb: put(wb["Inventory"], 3, 3, 5))  # B-200 restocked
     code, result = run(book)
+    # the returned line's price is agreed for the replacement: used, and not a price_mismatch
+    # (B-200 lists at another price) on this run or any later one
+    assert not [i for i in result.issues if i.code == "price_mismatch"], result.issues
+    b200 = [r for r in records(book, "Invoice Lines")
+            if (r["Order ID"], r["SKU"]) == ("SO-1", "B-200")]
+    assert [Decimal(str(r["Unit Price"])) for r in b200] == [10]
     statuses = dict(zip(zip(column(book, "Orders", "Order ID"), column(book, "Orders", "Line")),
                         column(book, "Orders", "Status")))
     assert statuses[("SO-1", 2)] == "Invoiced"

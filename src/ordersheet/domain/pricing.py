@@ -437,6 +437,8 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook, rates: Rates,
     reaches, candidates, quote_of, tax_rate = p.reaches, p._candidates, p._priced, p.tax_rate
     product_of, customer_of = p.products.get, by_customer.get
     lock_of = locked.get if locked else None
+    exchanges = {(r.order_id, r.exchange_line) for r in book.processed_returns
+                 if r.exchange_line}
     quantize, line_amounts = money.quantize, money.line_amounts
     for ln in lines:
         sku, cid = ln.sku, ln.customer_id
@@ -524,10 +526,13 @@ def price_lines(lines: Iterable[OrderLine], book: OrderBook, rates: Rates,
                     used = "the typed price is used"
                 else:
                     used = "the price locked when the line was first reserved is used"
-                issues.append(warning(
-                    "price_mismatch", "Orders", ln.cell("unit_price"),
-                    f"Unit Price {typed} differs from the computed price {rules} ({why}); "
-                    f"{used}", ln.order_id))
+                # An exchange's replacement line carries the returned line's price, which
+                # `returns` typed for it: agreed, not a slip to warn about on every run.
+                if key not in exchanges or used != "the typed price is used":
+                    issues.append(warning(
+                        "price_mismatch", "Orders", ln.cell("unit_price"),
+                        f"Unit Price {typed} differs from the computed price {rules} "
+                        f"({why}); {used}", ln.order_id))
         out[key] = lp
     return out, issues
 

@@ -23,7 +23,8 @@ PARTS = {
     "status": {"validation"},   # what a Cancelled line is
     "updates": {"receivables", "carriers"},  # when an invoice is Overdue; a shipment's rate
     "returns": {"invoicing"},   # credit notes are numbered as invoices are
-    "analytics": {"returns"},   # which Returns row an accepted return is; its fee line
+    "analytics": {"returns", "aging"},  # which Returns row an accepted return is; its fee
+    # line; receivables as AR Aging totals them
 }
 """The rule modules a rule module may read besides the shared ones: part of its own rule or
 the meaning of the records it works on -- never a step (`test_only_the_pipeline_...`)."""

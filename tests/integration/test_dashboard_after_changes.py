@@ -4,10 +4,11 @@ accepted, never a row that was rejected."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from ..changes.helpers import records
-from .helpers import RETURN_DAY, append, operate, shipped_book
+from .helpers import PAYMENTS_HEAD, RETURN_DAY, append, operate, shipped_book
 
 
 def figures(book) -> dict[tuple[str, str], object]:
@@ -37,3 +38,23 @@ def test_revenue_nets_credit_notes_and_the_returns_rate_counts_accepted_returns(
     assert ("Returns rate by SKU", "B-200") not in got
     assert got[("Returns by reason", "broken")] == 100
     assert not [k for k in got if k[1] in ("too big", "what?", "(unknown SKU)")]
+
+
+def test_receivables_on_the_dashboard_are_the_ar_aging_totals_even_with_credit_owed_back(
+        tmp_path):
+    # INV-00001 (44.00) paid in full, then half of it returned: its Balance is -22.00, which
+    # is credit owed back to C1, not a negative receivable; Dashboard and AR Aging agree
+    book = shipped_book(tmp_path, Payments=[
+        PAYMENTS_HEAD, ["P1", dt.date(2026, 11, 21), "C1", 44, "USD", "INV-00001"]])
+    assert operate(book, "reconcile", "2026-11-22")[0] == 0
+    append(book, "Returns", ["SO-1", 1, None, 2, RETURN_DAY, "wrong size", "Resellable"])
+    assert operate(book, "returns", "2026-11-26")[0] == 0
+    assert operate(book, "report", "2026-11-26")[0] == 0
+    aging_total = next(r for r in records(book, "AR Aging")
+                       if r["Customer ID"] == "Total" and r["Currency"] == "USD")
+    got = figures(book)
+    assert got[("Receivables", "Open balance USD")] == aging_total["Total"]
+    assert aging_total["Unapplied Credit"] == 22
+    # what is still owed is the other invoice, C2's 76.50 + tax
+    owed = sum(r["Balance"] for r in records(book, "Invoices") if r["Balance"] > 0)
+    assert aging_total["Total"] == owed

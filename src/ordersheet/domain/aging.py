@@ -2,8 +2,9 @@
 
 Owns the AR Aging view: one row per customer and currency with the open balances of their
 invoices in the buckets Current (not yet due), 1-30, 31-60, 61-90 and over 90 days past
-the Due Date, the unapplied credit they have (payments not yet used), then a total row per
-currency with its DSO (days sales outstanding) over the last 90 days:
+the Due Date, the credit they have (payments not yet used, and what an invoice was paid or
+credited beyond its total: a negative Balance is owed back, not a receivable), then a
+total row per currency with its DSO (days sales outstanding) over the last 90 days:
 
     DSO = open receivables / invoiced in the last 90 days x 90
 
@@ -73,6 +74,7 @@ def aging(invoices: Sequence[Invoice], customers: Sequence[Customer],
     names = {c.customer_id: c.name for c in customers}
     sums: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     sales: dict[str, Decimal] = defaultdict(Decimal)
+    over: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     since = today - dt.timedelta(days=DSO_DAYS)
     for inv in invoices:
         ccy = (inv.currency or base).upper()
@@ -80,7 +82,12 @@ def aging(invoices: Sequence[Invoice], customers: Sequence[Customer],
             sales[ccy] += inv.total  # credit notes (negative) lower the sales
         if inv.credits_invoice or not inv.balance:
             continue
-        sums[(inv.customer_id, ccy)][bucket((today - inv.due_date).days)] += inv.balance
+        key = (inv.customer_id, ccy)
+        if inv.balance < ZERO:  # paid or credited beyond its total: the customer's credit
+            over[key] += -inv.balance
+            continue
+        sums[key][bucket((today - inv.due_date).days)] += inv.balance
+    credit = {k: credit.get(k, ZERO) + over.get(k, ZERO) for k in {*credit, *over}}
     for key in credit:
         sums[key]  # a customer with credit only still gets a row
     rows: list[AgingRow] = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
+from .aging import DSO_DAYS, aging, credits
 from .models import Invoice, LedgerEntry, OrderBook, OrderLine
 from .money import quantize, quantize_places
 from .returns import RESTOCKING_SKU, row_ids
@@ -34,8 +35,6 @@ DISPATCHED = frozenset({"Shipped", "Invoiced", "Partially Returned", "Returned"}
 AGE_BUCKETS = ((7, "0-7 days"), (14, "8-14 days"), (30, "15-30 days"), (60, "31-60 days"),
                (None, "over 60 days"))
 TOP_N = 5
-DSO_DAYS = 90
-"""Days of invoicing the DSO compares the open balance with."""
 
 
 @dataclass(frozen=True)
@@ -385,37 +384,35 @@ def _top(book: OrderBook) -> list[Figure]:
 
 
 def _receivables(book: OrderBook, today: dt.date) -> list[Figure]:
+    """Open balance, overdue and DSO per currency: the AR Aging sheet's totals
+    (`aging.aging`, the one home of those figures), so the two never disagree."""
     invoices = [i for i in book.invoices if not i.credits_invoice]
     if not invoices:
         return [Figure("Receivables", "Overdue", "n/a: no invoices yet")]
     paid_any = bool(book.payments) or any(i.paid for i in invoices)
-    open_: dict[str, Decimal] = defaultdict(Decimal)
-    overdue: dict[str, Decimal] = defaultdict(Decimal)
     count: dict[str, int] = defaultdict(int)
-    sales: dict[str, Decimal] = defaultdict(Decimal)
     for inv in invoices:
-        cur = inv.currency
-        open_[cur] += max(inv.balance, ZERO)
         if inv.balance > ZERO and inv.due_date < today:
-            overdue[cur] += inv.balance
-            count[cur] += 1
-    for inv in book.invoices:  # credit notes lower the sales
-        if 0 <= (today - inv.invoice_date).days < DSO_DAYS:
-            sales[inv.currency] += inv.total
+            count[inv.currency.upper()] += 1
+    totals = [r for r in aging(book.invoices, book.customers, credits(book.reconciliation),
+                               today, book.settings.base_currency)
+              if r.customer_id == "Total"]
     out = []
-    for cur in sorted(open_):
-        out.append(Figure("Receivables", f"Open balance {cur}", quantize(open_[cur], cur), cur,
-                          "Balance still owed on invoices (Invoices sheet)"))
-        out.append(Figure("Receivables", f"Overdue {cur}", quantize(overdue[cur], cur), cur,
+    for row in totals:
+        cur = row.currency
+        out.append(Figure("Receivables", f"Open balance {cur}", quantize(row.total, cur), cur,
+                          "Balance still owed on invoices (Invoices sheet; AR Aging total)"))
+        out.append(Figure("Receivables", f"Overdue {cur}",
+                          quantize(row.total - row.current, cur), cur,
                           f"Balance of invoices past their Due Date ({count[cur]} invoices)"))
         dso_def = (f"days sales outstanding: open balance / Total invoiced (less credit "
-                   f"notes) in the last {DSO_DAYS} days x {DSO_DAYS}")
+                   f"notes) in the last {DSO_DAYS} days x {DSO_DAYS} (as on AR Aging)")
         if not paid_any:
             dso: Any = "n/a: no payments yet"
-        elif not sales[cur]:
+        elif row.dso is None:
             dso = f"n/a: nothing invoiced in the last {DSO_DAYS} days"
         else:
-            dso = quantize_places(open_[cur] / sales[cur] * DSO_DAYS, 1)
+            dso = row.dso
         out.append(Figure("Receivables", f"DSO {cur}", dso,
                           "days" if isinstance(dso, Decimal) else "", dso_def))
     return out

@@ -11,7 +11,7 @@ from .helpers import (RETURN_DAY, RETURNS_HEAD, append, notify, operate, shipped
                       statuses, told)
 
 
-def test_a_cancelled_order_gets_no_notice_afterwards(tmp_path):
+def test_a_cancelled_order_gets_no_notice_but_of_its_cancellation(tmp_path):
     book = basic_book(tmp_path / "book.xlsx", orders=[
         ["SO-1", 1, D1, "C1", "A-100", 2, None, None, "Normal", None, None, ""],
         ["SO-2", 1, D1, "C2", "A-100", 1, None, None, "Normal", None, None, ""],
@@ -26,8 +26,9 @@ def test_a_cancelled_order_gets_no_notice_afterwards(tmp_path):
     assert cancel(book, "SO-3", today="2026-11-22")[0] == 0
     assert run(book, today="2026-11-22")[0] == 0
     notify(book, tmp_path / "drafts", "2026-11-23")
+    # SO-3 was confirmed, so its cancellation is told; nothing else about SO-1 or SO-3
     assert [t for t in told(book) if t[2] in ("SO-1", "SO-3")] == [
-        ("C2", "Confirmed", "SO-3", "")]
+        ("C2", "Confirmed", "SO-3", ""), ("C2", "Cancelled", "SO-3", "lines 1")]
     assert ("C2", "Dispatched", "SO-2", "SHP-00002") in told(book)
 
 
@@ -70,3 +71,26 @@ def test_an_exchange_line_is_served_and_the_customer_told(tmp_path):
     new = told(book)
     assert ("C1", "Dispatched", "SO-1", "SHP-00003") in new
     assert ("C1", "Invoiced", "SO-1", "INV-00003") in new
+
+
+def test_a_confirmed_order_that_is_cancelled_gets_one_cancellation_notice(tmp_path):
+    book = basic_book(tmp_path / "book.xlsx", orders=[
+        ["SO-1", 1, D1, "C1", "A-100", 2, None, None, "Normal", None, None, ""],
+        ["SO-1", 2, D1, "C1", "B-200", 1, None, None, "Normal", None, None, ""],
+    ], Returns=[RETURNS_HEAD])
+    drafts = tmp_path / "drafts"
+    assert run(book, dispatch=False, today="2026-11-20")[0] == 0
+    notify(book, drafts, "2026-11-20")
+    assert told(book) == [("C1", "Confirmed", "SO-1", "")]
+    assert cancel(book, "SO-1", line=2, today="2026-11-21")[0] == 0
+    notify(book, drafts, "2026-11-21")
+    notify(book, drafts, "2026-11-22")  # told once
+    assert told(book) == [("C1", "Confirmed", "SO-1", ""), ("C1", "Cancelled", "SO-1", "lines 2")]
+    notice = [p for p in drafts.iterdir() if "cancelled" in p.name.lower()]
+    assert len(notice) == 1
+    text = notice[0].read_text()
+    assert "B-200" in text and "A-100" not in text.split("\n\n", 1)[1]
+    # the other line cancelled later: a notice of its own
+    assert cancel(book, "SO-1", today="2026-11-23")[0] == 0
+    notify(book, drafts, "2026-11-23")
+    assert told(book)[-1] == ("C1", "Cancelled", "SO-1", "lines 1, 2")

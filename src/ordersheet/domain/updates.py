@@ -8,7 +8,8 @@ Owns:
   shipment: carrier, service, Tracking No, expected delivery from the Transit Days of its
   Shipping Rates row), `invoiced` (one per invoice ordersheet issued: number, total, due
   date; the entry point attaches the PDF) and `overdue` (one reminder per invoice the
-  receivables rule calls Overdue: `receivables.status_of`);
+  receivables rule calls Overdue: `receivables.status_of`) and `cancelled` (lines of an
+  order the customer was told was confirmed were cancelled, with the reason);
 - "not told yet": an event is told once the Communication Log (a posted record the tool
   keeps) holds it as Sent or Drafted (a draft is the user's to send). A Failed send is
   not told, so the next run tries again; nothing a user can retype says otherwise;
@@ -40,7 +41,7 @@ from .receivables import credited, status_of
 
 TEMPLATES_SHEET = "Message Templates"
 CUSTOMERS_SHEET = "Customers"
-EVENTS = ("confirmed", "backordered", "dispatched", "invoiced", "overdue")
+EVENTS = ("confirmed", "backordered", "dispatched", "invoiced", "overdue", "cancelled")
 """In the order a customer would hear of them."""
 TOLD = ("Sent", "Drafted")
 """Communication Log outcomes after which an event is not sent again."""
@@ -70,6 +71,8 @@ FIELDS: dict[str, str] = {
     "due_date": "Due Date",
     "balance": "what is still open on the invoice, with its currency",
     "days_overdue": "days past the Due Date (overdue)",
+    "reason": "why the lines were cancelled (cancelled: the Cancel Reason column, or the "
+              "--reason of a cancel run in the same run), else blank",
     "company_name": "Settings Company Name",
     "company_email": "Settings Company Email",
     "today": "the as-of date of the run",
@@ -101,6 +104,10 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "Dear {customer_name},\n\nour invoice {invoice_no} of {invoice_date} (order "
         "{order_id}) was due on {due_date}; {balance} is still open. If you have paid in "
         "the meantime, please ignore this reminder.\n\nKind regards,\n{company_name}"),
+    "cancelled": (
+        "Order {order_id}: cancelled",
+        "Dear {customer_name},\n\nwe have cancelled the following of your order {order_id} "
+        "of {order_date}:\n{lines}\n\nKind regards,\n{company_name}"),
 }
 """The wording `ordersheet new` puts on the Message Templates sheet, and what an event
 without a row there is sent with."""
@@ -331,6 +338,7 @@ def _events(book: OrderBook, lines: Sequence[OrderLine], outcomes: Mapping[int, 
             customers: Mapping[str, Customer], today: dt.date) -> list[_Event]:
     out: list[_Event] = []
     out += _order_events(book, lines, outcomes, today)
+    out += _cancel_events(book, lines, outcomes)
     out += _dispatch_events(book)
     out += _invoice_events(book, today)
     order_of = {e: i for i, e in enumerate(EVENTS)}
@@ -387,6 +395,36 @@ def _order_events(book: OrderBook, lines: Sequence[OrderLine], outcomes: Mapping
             expected = _date(max(dates)) if all(dates) else "a date we will confirm"
             out.append(_Event(first.customer_id, "backordered", oid, "", dict(
                 base, lines="\n".join(rows), expected_date=expected)))
+    return out
+
+
+def _cancel_events(book: OrderBook, lines: Sequence[OrderLine], outcomes: Mapping[int, Any]
+                   ) -> list[_Event]:
+    """`cancelled`: an order the customer was told was confirmed, whose lines were
+    cancelled since; one message per set of cancelled lines (its Document names them, so
+    a line cancelled later gets a message of its own). An order never confirmed to the
+    customer needs no notice."""
+    confirmed = {k[1] for k in told(book.communication_log) if k[0] == "confirmed"}
+    if not confirmed:
+        return []
+    by_order: dict[str, list[OrderLine]] = defaultdict(list)
+    for ln in lines:
+        o = outcomes.get(ln.row)
+        if o is not None and o.status == "Cancelled" and ln.order_id.upper() in confirmed:
+            by_order[ln.order_id].append(ln)
+    if not by_order:
+        return []
+    products = {p.sku: p for p in book.products}
+    out = []
+    for oid, cut in by_order.items():
+        cut.sort(key=lambda ln: ln.line or 0)
+        reasons = dict.fromkeys(ln.cancel_reason for ln in cut if ln.cancel_reason)
+        out.append(_Event(cut[0].customer_id, "cancelled", oid,
+                          "lines " + ", ".join(str(ln.line) for ln in cut), dict(
+            order_id=oid, order_date=_date(cut[0].order_date),
+            lines="\n".join(f"- {ln.quantity} x {ln.sku}{_desc(products, ln.sku)}"
+                            for ln in cut),
+            reason="; ".join(reasons))))
     return out
 
 

@@ -35,6 +35,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from ..domain import money
+from ..domain.money import amount_text, money_text  # noqa: F401 (documents' names for them)
 from ..domain.models import (Customer, Invoice, InvoiceLine, OrderBook, OrderLine, Product,
                              Settings, Shipment, ShipmentLine)
 
@@ -50,16 +51,6 @@ def _places(value: Decimal) -> int:
     """Decimal places `value` needs to be shown exactly (0.0125 -> 4, 20 -> 0)."""
     exponent = value.normalize().as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
-
-
-def amount_text(amount: Decimal, currency: str) -> str:
-    """An amount at its currency's minor unit: `1,234.50`, `1,235` (JPY), `1.250` (KWD)."""
-    return f"{amount:,.{money.minor_units(currency)}f}"
-
-
-def money_text(amount: Decimal, currency: str) -> str:
-    """An amount with its currency in words: `EUR 1,234.50`."""
-    return f"{currency.upper()} {amount_text(amount, currency)}"
 
 
 def unit_price_text(price: Decimal, currency: str, *, typed: bool = True,

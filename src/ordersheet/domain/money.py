@@ -102,3 +102,13 @@ def quantize_places(amount: Decimal, places: int, mode: str = "half-up") -> Deci
     """Round `amount` to `places` decimals: a unit price a document shows shorter than it is
     kept (six decimals) when fewer say the same (see `documents.model.unit_price_text`)."""
     return amount.quantize(_exponent(places), rounding=ROUNDING_MODES[mode])
+
+
+def amount_text(amount: Decimal, currency: str) -> str:
+    """An amount at its currency's minor unit: `1,234.50`, `1,235` (JPY), `1.250` (KWD)."""
+    return f"{amount:,.{minor_units(currency)}f}"
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """An amount with its currency in words: `EUR 1,234.50` (documents, messages)."""
+    return f"{currency.upper()} {amount_text(amount, currency)}"

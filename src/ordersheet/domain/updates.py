@@ -377,10 +377,10 @@ def _order_events(book: OrderBook, lines: Sequence[OrderLine], outcomes: Mapping
             for ln, o in pairs:
                 desc = _desc(products, ln.sku)
                 short = f", {o.backordered} to follow" if o.backordered else ""
-                rows.append(f"- {ln.quantity} x {ln.sku}{desc}: {_money(o.price.total, ccy)}"
+                rows.append(f"- {ln.quantity} x {ln.sku}{desc}: {money.money_text(o.price.total, ccy)}"
                             f"{short}")
             out.append(_Event(first.customer_id, "confirmed", oid, "", dict(
-                base, lines="\n".join(rows), order_total=_money(total, ccy), currency=ccy)))
+                base, lines="\n".join(rows), order_total=money.money_text(total, ccy), currency=ccy)))
         short_lines = [(ln, o) for ln, o in pairs if o.backordered]
         if short_lines:
             rows, dates = [], []
@@ -483,7 +483,7 @@ def _invoice_events(book: OrderBook, today: dt.date) -> list[_Event]:
         credit = credits.get(inv.invoice_no.upper(), Decimal(0))
         if status_of(inv, credit, today) == "Overdue":
             open_ = inv.balance
-            values = dict(values, balance=_money(open_, inv.currency),
+            values = dict(values, balance=money.money_text(open_, inv.currency),
                           days_overdue=str((today - inv.due_date).days))
             out.append(_Event(inv.customer_id, "overdue", inv.order_id, inv.invoice_no,
                               values, attach=inv.invoice_no))
@@ -492,22 +492,17 @@ def _invoice_events(book: OrderBook, today: dt.date) -> list[_Event]:
 
 def _invoice_values(inv: Invoice, lines: Sequence[Any]) -> dict[str, str]:
     rows = [f"- {il.quantity} x {il.sku}" + (f" {il.description}" if il.description else "")
-            + f": {_money(il.total, inv.currency)}" for il in lines]
+            + f": {money.money_text(il.total, inv.currency)}" for il in lines]
     return {"order_id": inv.order_id, "invoice_no": inv.invoice_no,
             "invoice_date": _date(inv.invoice_date), "due_date": _date(inv.due_date),
-            "invoice_total": _money(inv.total, inv.currency), "currency": inv.currency,
-            "balance": _money(inv.balance, inv.currency), "lines": "\n".join(rows),
+            "invoice_total": money.money_text(inv.total, inv.currency), "currency": inv.currency,
+            "balance": money.money_text(inv.balance, inv.currency), "lines": "\n".join(rows),
             "shipment_id": inv.shipment_id}
 
 
 def _desc(products: Mapping[str, Any], sku: str) -> str:
     p = products.get(sku)
     return f" {p.description}" if p is not None and p.description else ""
-
-
-def _money(amount: Decimal, currency: str) -> str:
-    """`USD 1,234.50`: the ISO code in front, the currency's minor unit."""
-    return f"{currency.upper()} {amount:,.{money.minor_units(currency)}f}"
 
 
 def _date(day: dt.date | None) -> str:

@@ -103,7 +103,7 @@ def aging(invoices: Sequence[Invoice], customers: Sequence[Customer],
                 total[k] += getattr(row, k)
         sold = sales.get(ccy, ZERO)
         if sold > ZERO:
-            dso = (total["total"] / sold * DSO_DAYS).quantize(Decimal("0.1"))
+            dso = money.quantize_places(total["total"] / sold * DSO_DAYS, 1)
             formula = (f"DSO = open receivables / invoiced in the last {DSO_DAYS} days x "
                        f"{DSO_DAYS} = {money.quantize(total['total'], ccy)} / "
                        f"{money.quantize(sold, ccy)} x {DSO_DAYS} "
